@@ -1,0 +1,27 @@
+"""URL map: language-neutral endpoints first, then every visitor page under /nl/ or /en/."""
+
+from django.conf import settings
+from django.conf.urls.i18n import i18n_patterns
+from django.contrib import admin
+from django.contrib.sitemaps.views import sitemap
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from pages.sitemaps import SITEMAPS
+from pages.views import robots_txt
+
+urlpatterns = [
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("robots.txt", robots_txt, name="robots_txt"),
+    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+]
+
+urlpatterns += i18n_patterns(
+    path(settings.ADMIN_URL, admin.site.urls),
+    path("", include("pages.urls")),
+    path("privacy/", include("privacy.urls")),
+    path("newsletter/", include("newsletter.urls")),
+)
+
+handler404 = "pages.views.page_not_found"
+handler500 = "pages.views.server_error"

@@ -1,0 +1,21 @@
+from django.contrib import admin
+from django.http import HttpRequest
+
+from pages.models import CompanyProfile, KeyFigure
+
+
+@admin.register(CompanyProfile)
+class CompanyProfileAdmin(admin.ModelAdmin):
+    list_display = ["legal_name", "city", "email"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return not CompanyProfile.objects.exists() and super().has_add_permission(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj: CompanyProfile | None = None) -> bool:
+        return False
+
+
+@admin.register(KeyFigure)
+class KeyFigureAdmin(admin.ModelAdmin):
+    list_display = ["label_en", "label_nl", "value", "position"]
+    list_editable = ["value", "position"]

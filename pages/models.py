@@ -1,0 +1,59 @@
+"""Company details shown on every page, editable in the admin."""
+
+from django.core.cache import cache
+from django.db import models
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+COMPANY_CACHE_KEY = "pages:company:v1"
+
+
+class CompanyProfile(models.Model):
+    """The one row of company details (footer, legal notice, home page)."""
+
+    singleton = models.BooleanField(default=True, editable=False, unique=True)
+    legal_name = models.CharField(_("legal name"), max_length=200)
+    enterprise_number = models.CharField(_("enterprise number"), max_length=40, blank=True)
+    street = models.CharField(_("street and number"), max_length=200)
+    street_extra = models.CharField(_("address line 2"), max_length=200, blank=True)
+    postal_code = models.CharField(_("postal code"), max_length=20)
+    city = models.CharField(_("city"), max_length=100)
+    phone = models.CharField(_("phone (Belgium, free)"), max_length=40, blank=True)
+    phone_international = models.CharField(_("phone (other countries)"), max_length=40, blank=True)
+    email = models.EmailField(_("e-mail address"))
+    privacy_email = models.EmailField(_("e-mail address for privacy requests"), blank=True)
+
+    class Meta:
+        verbose_name = _("company profile")
+        verbose_name_plural = _("company profile")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(singleton=True), name="company_profile_singleton")
+        ]
+
+    def __str__(self) -> str:
+        return self.legal_name
+
+    def save(self, *args, **kwargs) -> None:
+        super().save(*args, **kwargs)
+        cache.delete(COMPANY_CACHE_KEY)
+
+
+class KeyFigure(models.Model):
+    """A number on the home page. Figures without a value are not shown."""
+
+    label_nl = models.CharField(_("label (Dutch)"), max_length=200)
+    label_en = models.CharField(_("label (English)"), max_length=200)
+    value = models.CharField(_("value"), max_length=40, blank=True, help_text=_("E.g. '1,200+'."))
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("key figure")
+        verbose_name_plural = _("key figures")
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.label_en
+
+    @property
+    def label(self) -> str:
+        return self.label_nl if get_language() == "nl" else self.label_en

@@ -1,0 +1,35 @@
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_GET
+
+from pages.models import KeyFigure
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    figures = [figure for figure in KeyFigure.objects.all() if figure.value]
+    return render(request, "pages/home.html", {"key_figures": figures})
+
+
+def legal_notice(request: HttpRequest) -> HttpResponse:
+    return render(request, "pages/legal_notice.html")
+
+
+@require_GET
+def robots_txt(request: HttpRequest) -> HttpResponse:
+    lines = [
+        "User-agent: *",
+        # Pages behind personal links and the admin are never for crawlers.
+        "Disallow: /nl/newsletter/confirm/",
+        "Disallow: /en/newsletter/confirm/",
+        f"Sitemap: {request.build_absolute_uri(reverse('sitemap'))}",
+    ]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "404.html", status=404)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    return render(request, "500.html", status=500)

@@ -1,0 +1,119 @@
+"""Admin for statements: legal staff draft, preview, compare and publish versions."""
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from privacy import selectors
+from privacy.diffing import diff_texts
+from privacy.models import Document, Version
+from privacy.services.statements import PUBLISH_PERMISSION, draft_from_version, version_publish
+
+
+@admin.register(Document)
+class DocumentAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "created_at"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Version)
+class VersionAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "document", "language", "number", "status", "last_amended", "published_at", "published_by"]
+    list_filter = ["document", "language", "status"]
+    search_fields = ["title", "body", "change_summary"]
+    fields = ["document", "language", "title", "body", "last_amended", "change_summary"]
+    readonly_fields_published = [
+        "document", "language", "number", "title", "rendered_body", "last_amended",
+        "change_summary", "status", "created_by", "published_at", "published_by",
+    ]
+    change_form_template = "admin/privacy/version/change_form.html"
+
+    def get_fields(self, request: HttpRequest, obj: Version | None = None) -> list[str]:
+        return self.readonly_fields_published if obj and obj.is_published else self.fields
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Version | None = None) -> list[str]:
+        return self.readonly_fields_published if obj and obj.is_published else []
+
+    def has_delete_permission(self, request: HttpRequest, obj: Version | None = None) -> bool:
+        if obj is not None and obj.is_published:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    @admin.display(description=gettext_lazy("text"))
+    def rendered_body(self, obj: Version) -> str:
+        return format_html('<div class="statement-body">{}</div>', selectors.draft_preview(obj).html)
+
+    def save_model(self, request: HttpRequest, obj: Version, form, change: bool) -> None:
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+    def get_urls(self) -> list:
+        wrap = self.admin_site.admin_view
+        return [
+            path("<int:pk>/preview/", wrap(self.preview_view), name="privacy_version_preview"),
+            path("<int:pk>/compare/", wrap(self.compare_view), name="privacy_version_compare"),
+            path("<int:pk>/publish/", wrap(self.publish_view), name="privacy_version_publish"),
+            path("<int:pk>/new-draft/", wrap(self.new_draft_view), name="privacy_version_new_draft"),
+        ] + super().get_urls()
+
+    def _version(self, request: HttpRequest, pk: int) -> Version:
+        version = get_object_or_404(Version.objects.select_related("document"), pk=pk)
+        if not self.has_view_permission(request, version):
+            raise PermissionDenied
+        return version
+
+    def preview_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        version = self._version(request, pk)
+        context = {"statement": selectors.draft_preview(version), "preview": True}
+        return render(request, "privacy/statement.html", context)
+
+    def compare_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        version = self._version(request, pk)
+        current = Version.objects.history(version.document, version.language).exclude(pk=version.pk).first()
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "original": version,
+            "current": current,
+            "blocks": diff_texts(current.body if current else "", version.body),
+            "title": _("Compare with the current version"),
+        }
+        return render(request, "admin/privacy/version/compare.html", context)
+
+    def publish_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        version = self._version(request, pk)
+        if not request.user.has_perm(PUBLISH_PERMISSION):
+            raise PermissionDenied
+        if request.method == "POST":
+            try:
+                published = version_publish(version=version, user=request.user)
+            except ValidationError as error:
+                self.message_user(request, " ".join(error.messages), messages.ERROR)
+            else:
+                self.message_user(request, _("Published %(version)s.") % {"version": published}, messages.SUCCESS)
+            return HttpResponseRedirect(reverse("admin:privacy_version_change", args=[version.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "original": version,
+            "title": _("Publish this version?"),
+        }
+        return render(request, "admin/privacy/version/publish_confirm.html", context)
+
+    def new_draft_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        version = self._version(request, pk)
+        if request.method != "POST" or not self.has_add_permission(request):
+            raise PermissionDenied
+        draft = draft_from_version(version=version, user=request.user)
+        self.message_user(request, _("A new draft was started from this version."), messages.SUCCESS)
+        return HttpResponseRedirect(reverse("admin:privacy_version_change", args=[draft.pk]))
+
+    def render_change_form(self, request: HttpRequest, context: dict, *args, **kwargs) -> HttpResponse:
+        context["can_publish"] = request.user.has_perm(PUBLISH_PERMISSION)
+        return super().render_change_form(request, context, *args, **kwargs)

@@ -1,0 +1,3 @@
+from .statements import Document, Version, VersionQuerySet
+
+__all__ = ["Document", "Version", "VersionQuerySet"]

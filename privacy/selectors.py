@@ -1,0 +1,160 @@
+"""Reads for the privacy app.
+
+Statement pages are read far more often than they change, so the rendered, sanitised
+statement is cached per document and language and cleared when a version is
+published. Only the sanitised HTML is cached, never a page, so no CSP nonce or CSRF
+token can leak from one visitor to another.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.cache import cache
+
+from ilumen_site.richtext import TocEntry, render_markdown
+from privacy.diffing import DiffBlock, diff_texts
+from privacy.models import Document, Version
+
+_CACHE_PREFIX = "privacy:statement:v1"
+
+
+@dataclass(frozen=True)
+class NewerTranslation:
+    language: str
+    last_amended: datetime.date
+
+
+@dataclass(frozen=True)
+class StatementView:
+    """A published version, ready to show to a visitor."""
+
+    document_slug: str
+    document_name: str
+    language: str  # the language of the text, which may differ from the page's
+    number: int
+    title: str
+    html: str
+    last_amended: datetime.date
+    published_at: datetime.datetime
+    change_summary: str
+    toc: list[TocEntry] = field(default_factory=list)
+    current_number: int = 0
+    newer_translation: NewerTranslation | None = None
+
+    @property
+    def is_current(self) -> bool:
+        return self.number == self.current_number
+
+
+def _language_codes() -> list[str]:
+    return [code for code, _name in settings.LANGUAGES]
+
+
+def _cache_key(slug: str, language: str) -> str:
+    return f"{_CACHE_PREFIX}:{slug}:{language}"
+
+
+def statement_cache_clear(slug: str) -> None:
+    cache.delete_many([_cache_key(slug, code) for code in _language_codes()])
+
+
+def content_language(document: Document, language: str) -> str | None:
+    """The page language if the document has it, else the first language that has it."""
+    available = set(Version.objects.published().filter(document=document).values_list("language", flat=True))
+    if language in available:
+        return language
+    return next((code for code in _language_codes() if code in available), None)
+
+
+def _newer_translation(version: Version) -> NewerTranslation | None:
+    newer = (
+        Version.objects.published()
+        .filter(document_id=version.document_id, last_amended__gt=version.last_amended)
+        .exclude(language=version.language)
+        .order_by("-last_amended")
+        .first()
+    )
+    return NewerTranslation(newer.language, newer.last_amended) if newer else None
+
+
+def _view(version: Version, current_number: int) -> StatementView:
+    rendered = render_markdown(version.body)
+    return StatementView(
+        document_slug=version.document.slug,
+        document_name=version.document.name,
+        language=version.language,
+        number=version.number or 0,
+        title=version.title,
+        html=rendered.html,
+        toc=rendered.toc,
+        last_amended=version.last_amended,
+        published_at=version.published_at,
+        change_summary=version.change_summary,
+        current_number=current_number,
+        newer_translation=_newer_translation(version) if version.is_published else None,
+    )
+
+
+def draft_preview(version: Version) -> StatementView:
+    """A draft rendered exactly as the visitor page will render it once published."""
+    return _view(version, current_number=version.number or 0)
+
+
+def statement_current(slug: str, language: str) -> StatementView | None:
+    """The current statement for a page language, or None when there is nothing to show."""
+    key = _cache_key(slug, language)
+    view = cache.get(key)
+    if view is None:
+        document = Document.objects.filter(slug=slug).first()
+        lang = content_language(document, language) if document else None
+        if lang is None:
+            return None
+        version = Version.objects.history(document, lang).select_related("document").first()
+        view = _view(version, current_number=version.number)
+        cache.set(key, view, settings.STATEMENT_CACHE_SECONDS)
+    return view
+
+
+def statement_version(slug: str, language: str, number: int) -> StatementView | None:
+    current = statement_current(slug, language)
+    if current is None:
+        return None
+    if number == current.number:
+        return current
+    version = (
+        Version.objects.published()
+        .select_related("document")
+        .filter(document__slug=slug, language=current.language, number=number)
+        .first()
+    )
+    return _view(version, current_number=current.number) if version else None
+
+
+def statement_history(slug: str, language: str) -> tuple[Document, str, list[Version]] | None:
+    document = Document.objects.filter(slug=slug).first()
+    lang = content_language(document, language) if document else None
+    if lang is None:
+        return None
+    return document, lang, list(Version.objects.history(document, lang))
+
+
+def statement_diff(slug: str, language: str, old: int, new: int) -> tuple[Version, Version, list[DiffBlock]] | None:
+    history = statement_history(slug, language)
+    if history is None:
+        return None
+    _document, _lang, versions = history
+    by_number = {v.number: v for v in versions}
+    if old not in by_number or new not in by_number:
+        return None
+    old_version, new_version = by_number[old], by_number[new]
+    return old_version, new_version, diff_texts(old_version.body, new_version.body)
+
+
+def documents_for_sitemap() -> list[tuple[str, list[str]]]:
+    """Each document slug with the languages it has a published version in."""
+    pairs = Version.objects.published().values_list("document__slug", "language").distinct()
+    result: dict[str, list[str]] = {}
+    for slug, lang in pairs:
+        result.setdefault(slug, []).append(lang)
+    return sorted(result.items())

@@ -1,0 +1,33 @@
+from django.urls import path, register_converter
+
+from privacy import views
+
+
+class VersionNumberConverter:
+    """Version numbers as they can exist in the database: 1 to 999,999,999."""
+
+    regex = "[1-9][0-9]{0,8}"
+
+    def to_python(self, value: str) -> int:
+        return int(value)
+
+    def to_url(self, value: int) -> str:
+        return str(value)
+
+
+register_converter(VersionNumberConverter, "version")
+
+app_name = "privacy"
+
+# The primary statement (settings.PRIVACY_PRIMARY_DOCUMENT) lives at /privacy/ itself;
+# every other document under /privacy/<slug>/.
+urlpatterns = [
+    path("", views.statement, name="statement"),
+    path("history/", views.statement_history, name="history"),
+    path("diff/", views.statement_diff, name="diff"),
+    path("v<version:number>/", views.statement_version, name="version"),
+    path("<slug:slug>/", views.statement, name="document"),
+    path("<slug:slug>/history/", views.statement_history, name="document_history"),
+    path("<slug:slug>/diff/", views.statement_diff, name="document_diff"),
+    path("<slug:slug>/v<version:number>/", views.statement_version, name="document_version"),
+]
