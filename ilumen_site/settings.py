@@ -120,8 +120,25 @@ CELERY_TIMEZONE = "Europe/Brussels"
 
 # --- E-mail ------------------------------------------------------------------------
 
-EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
-vars().update(EMAIL_CONFIG)
+# Django 6.1 configures mail through MAILERS; EMAIL_URL stays the one variable to set.
+_email = env.email_url("EMAIL_URL", default="consolemail://")
+_EMAIL_OPTIONS = {
+    "EMAIL_HOST": "host", "EMAIL_PORT": "port", "EMAIL_HOST_USER": "username",
+    "EMAIL_HOST_PASSWORD": "password", "EMAIL_USE_TLS": "use_tls", "EMAIL_USE_SSL": "use_ssl",
+    "EMAIL_FILE_PATH": "file_path", "EMAIL_TIMEOUT": "timeout",
+}
+MAILERS = {
+    "default": {
+        "BACKEND": _email["EMAIL_BACKEND"],
+        "OPTIONS": {
+            option: _email[key] for key, option in _EMAIL_OPTIONS.items() if _email.get(key) not in (None, "")
+        }
+        if _email["EMAIL_BACKEND"].endswith(("smtp.EmailBackend", "filebased.EmailBackend"))
+        else {},
+    }
+}
+if MAILERS["default"]["BACKEND"].endswith("smtp.EmailBackend"):
+    MAILERS["default"]["OPTIONS"].setdefault("timeout", env.int("EMAIL_TIMEOUT", default=30))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="iLumen <info@ilumen.be>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

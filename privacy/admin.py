@@ -23,7 +23,9 @@ class DocumentAdmin(admin.ModelAdmin):
 
 @admin.register(Version)
 class VersionAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "document", "language", "number", "status", "last_amended", "published_at", "published_by"]
+    list_display = [
+        "__str__", "document", "language", "number", "status", "last_amended", "published_at", "published_by",
+    ]
     list_filter = ["document", "language", "status"]
     search_fields = ["title", "body", "change_summary"]
     fields = ["document", "language", "title", "body", "last_amended", "change_summary"]
@@ -60,7 +62,8 @@ class VersionAdmin(admin.ModelAdmin):
             path("<int:pk>/compare/", wrap(self.compare_view), name="privacy_version_compare"),
             path("<int:pk>/publish/", wrap(self.publish_view), name="privacy_version_publish"),
             path("<int:pk>/new-draft/", wrap(self.new_draft_view), name="privacy_version_new_draft"),
-        ] + super().get_urls()
+            *super().get_urls(),
+        ]
 
     def _version(self, request: HttpRequest, pk: int) -> Version:
         version = get_object_or_404(Version.objects.select_related("document"), pk=pk)

@@ -1,0 +1,42 @@
+"""Fixtures shared by every test: a clean cache, the seed statements, staff users."""
+
+import pytest
+from django.contrib.auth.models import Permission, User
+from django.core.cache import cache
+
+
+@pytest.fixture(autouse=True)
+def _clean_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def seeded(db):
+    """The customer's statements loaded as on a fresh `make run`."""
+    from privacy.seeding import load_seed_statements
+
+    return load_seed_statements()
+
+
+def _staff(username: str, *codenames: str) -> User:
+    user = User.objects.create_user(username, f"{username}@example.com", "a-long-test-password", is_staff=True)
+    for codename in codenames:
+        app_label, code = codename.split(".")
+        user.user_permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=code))
+    return User.objects.get(pk=user.pk)  # fresh instance: no stale permission cache
+
+
+@pytest.fixture
+def legal_editor(db) -> User:
+    """May write drafts but not publish them."""
+    return _staff("editor", "privacy.view_version", "privacy.add_version", "privacy.change_version")
+
+
+@pytest.fixture
+def legal_publisher(db) -> User:
+    return _staff(
+        "publisher",
+        "privacy.view_version", "privacy.add_version", "privacy.change_version", "privacy.publish_version",
+    )

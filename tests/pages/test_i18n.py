@@ -1,0 +1,86 @@
+"""Language negotiation, switching, hreflang and the site pages."""
+
+import pytest
+from django.conf import settings
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    ("accept_language", "cookie", "expected"),
+    [
+        ("", None, "/nl/"),
+        ("en-GB,en;q=0.9", None, "/en/"),
+        ("fr-BE,fr;q=0.9", None, "/nl/"),
+        ("en", "nl", "/nl/"),
+        ("nl", "en", "/en/"),
+    ],
+)
+def test_root_redirects_to_the_visitors_language(client, accept_language, cookie, expected):
+    if cookie:
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = cookie
+    response = client.get("/", HTTP_ACCEPT_LANGUAGE=accept_language)
+    assert response.status_code == 302
+    assert response["Location"] == expected
+
+
+def test_language_switch_keeps_the_page_and_sets_the_cookie(client, seeded):
+    response = client.post("/i18n/setlang/", {"language": "en", "next": "/nl/privacy/history/"})
+    assert response.status_code == 302
+    assert response["Location"] == "/en/privacy/history/"
+    cookie = response.cookies[settings.LANGUAGE_COOKIE_NAME]
+    assert cookie.value == "en" and cookie["httponly"]
+
+
+def test_language_switch_never_redirects_off_site(client):
+    response = client.post("/i18n/setlang/", {"language": "en", "next": "https://evil.example/"})
+    assert not response["Location"].startswith("https://evil.example")
+
+
+def test_pages_set_lang_and_hreflang(client, seeded):
+    page = client.get("/en/privacy/").content.decode()
+    assert '<html lang="en">' in page
+    assert 'hreflang="nl" href="http://testserver/nl/privacy/"' in page
+    assert 'hreflang="en" href="http://testserver/en/privacy/"' in page
+
+
+def test_every_page_has_a_language_switcher_and_the_footer(client, seeded):
+    for url in ("/nl/", "/en/legal-notice/", "/nl/privacy/history/"):
+        page = client.get(url).content.decode()
+        assert 'action="/i18n/setlang/"' in page
+        assert "Tessenderlo" in page and "+32 (0) 800 82 061" in page
+
+
+def test_home_shows_only_key_figures_that_have_a_value(client):
+    from pages.models import KeyFigure
+
+    assert "Smart homes installed" not in client.get("/en/").content.decode()
+    KeyFigure.objects.filter(label_en="Smart homes installed").update(value="3,500+")
+    page = client.get("/en/").content.decode()
+    assert "3,500+" in page and "Smart homes installed" in page
+    assert "Slimme woningen geïnstalleerd" in client.get("/nl/").content.decode()
+
+
+def test_legal_notice_values_come_from_the_admin(client):
+    from pages.models import CompanyProfile
+
+    profile = CompanyProfile.objects.get()
+    profile.enterprise_number = "BE 0123.456.789"
+    profile.save()
+    page = client.get("/nl/legal-notice/").content.decode()
+    assert "BE 0123.456.789" in page and "Ondernemingsnummer" in page
+
+
+def test_robots_and_sitemap(client, seeded):
+    robots = client.get("/robots.txt").content.decode()
+    assert "Sitemap: http://testserver/sitemap.xml" in robots
+    sitemap = client.get("/sitemap.xml").content.decode()
+    assert "http://testserver/en/privacy/illuminoo/" in sitemap
+    assert 'hreflang="nl" href="http://testserver/nl/privacy/"' in sitemap
+
+
+def test_visitor_strings_are_translated(client, seeded):
+    nl = client.get("/nl/privacy/").content.decode()
+    en = client.get("/en/privacy/").content.decode()
+    assert "Laatst gewijzigd" in nl and "Versiegeschiedenis" in nl
+    assert "Last amended" in en and "Version history" in en
