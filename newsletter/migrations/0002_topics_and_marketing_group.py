@@ -1,0 +1,56 @@
+"""The topics the issue names, and a "Marketing" group that may write and send campaigns."""
+
+from django.db import migrations
+
+TOPICS = [
+    ("newsletter", "Nieuwsbrief", "Newsletter", "Nieuws over iLumen, zonne-energie en slim energiebeheer.",
+     "News about iLumen, solar energy and smart energy management.", True, 10),
+    ("surveys", "Enquêtes", "Surveys", "Af en toe een vraag naar uw mening.",
+     "Now and then a question about your opinion.", True, 20),
+    ("product-info", "Productinformatie", "Product information", "Nieuwe producten en updates.",
+     "New products and updates.", True, 30),
+    ("privacy-changes", "Wijzigingen in de privacyverklaring", "Privacy statement changes",
+     "Een bericht wanneer onze privacyverklaring wijzigt.", "A notice when our privacy statement changes.",
+     True, 40),
+]
+
+MARKETING_PERMISSIONS = [
+    "view_topic", "add_campaign", "change_campaign", "view_campaign", "delete_campaign", "send_campaign",
+    "add_campaigncontent", "change_campaigncontent", "view_campaigncontent", "delete_campaigncontent",
+    "view_delivery", "view_subscriber", "view_subscription", "view_suppression",
+]
+
+
+def forward(apps, schema_editor):
+    from django.contrib.auth.management import create_permissions
+
+    Topic = apps.get_model("newsletter", "Topic")
+    for slug, name_nl, name_en, desc_nl, desc_en, public, position in TOPICS:
+        Topic.objects.get_or_create(
+            slug=slug,
+            defaults={
+                "name_nl": name_nl, "name_en": name_en, "description_nl": desc_nl, "description_en": desc_en,
+                "is_public": public, "position": position,
+            },
+        )
+    # Permissions are normally created after all migrations; the group needs them now.
+    config = apps.get_app_config("newsletter")
+    config.models_module = True
+    create_permissions(config, apps=apps, verbosity=0)
+    config.models_module = None
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    group, _created = Group.objects.get_or_create(name="Marketing")
+    group.permissions.add(
+        *Permission.objects.filter(content_type__app_label="newsletter", codename__in=MARKETING_PERMISSIONS)
+    )
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("newsletter", "0001_initial"),
+        ("auth", "0012_alter_user_first_name_max_length"),
+        ("contenttypes", "0002_remove_content_type_name"),
+    ]
+
+    operations = [migrations.RunPython(forward, migrations.RunPython.noop)]

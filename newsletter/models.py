@@ -1,0 +1,306 @@
+"""Newsletter data: who asked for what (with proof), what marketing sends, and what was sent.
+
+The database is the source of truth for sending: one `Delivery` row per campaign and
+subscriber, claimed by workers with a lease. Celery only triggers work, so a lost task
+or a dead worker never loses or skips a recipient.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+# The topic that privacy-statement change notices go to (created by migration 0002).
+PRIVACY_TOPIC_SLUG = "privacy-changes"
+
+
+class Topic(models.Model):
+    slug = models.SlugField(_("slug"), unique=True)
+    name_nl = models.CharField(_("name (Dutch)"), max_length=100)
+    name_en = models.CharField(_("name (English)"), max_length=100)
+    description_nl = models.CharField(_("description (Dutch)"), max_length=300, blank=True)
+    description_en = models.CharField(_("description (English)"), max_length=300, blank=True)
+    is_public = models.BooleanField(
+        _("offered in the subscription form"), default=True,
+        help_text=_("Visitors can choose this topic when they subscribe."),
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("topic")
+        verbose_name_plural = _("topics")
+        ordering = ["position", "slug"]
+
+    def __str__(self) -> str:
+        return self.name()
+
+    def name(self, language: str | None = None) -> str:
+        return self.name_nl if (language or get_language() or "nl").startswith("nl") else self.name_en
+
+    def description(self, language: str | None = None) -> str:
+        language = language or get_language() or "nl"
+        return self.description_nl if language.startswith("nl") else self.description_en
+
+
+class Subscriber(models.Model):
+    """One e-mail address. Its `uuid` is what signed links carry, never the e-mail or the pk."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    email = models.EmailField(_("e-mail address"), max_length=254)
+    name = models.CharField(_("name"), max_length=150, blank=True)
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("subscriber")
+        verbose_name_plural = _("subscribers")
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="newsletter_subscriber_email_unique_ci"),
+            models.CheckConstraint(condition=Q(email=Lower("email")), name="newsletter_subscriber_email_lower"),
+        ]
+
+    def __str__(self) -> str:
+        return self.email
+
+
+class ConsentProof(models.Model):
+    """Art. 7(1) GDPR: what a person was shown and agreed to, when, where, and when confirmed.
+
+    One row per request; the exact consent text is stored as shown, with its version.
+    """
+
+    subscriber = models.ForeignKey(Subscriber, on_delete=models.CASCADE, related_name="proofs")
+    nonce = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    topics = models.ManyToManyField(Topic, related_name="+", verbose_name=_("topics"))
+    requested_name = models.CharField(_("name given"), max_length=150, blank=True)
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
+    consent_text = models.TextField(_("consent text shown"))
+    consent_version = models.CharField(_("consent text version"), max_length=20)
+    source = models.CharField(_("where"), max_length=200, help_text=_("The page the form was sent from."))
+    ip_truncated = models.CharField(_("IP address (truncated)"), max_length=64, blank=True)
+    given_at = models.DateTimeField(_("given at"), default=timezone.now)
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("consent proof")
+        verbose_name_plural = _("consent proofs")
+        ordering = ["-given_at"]
+        indexes = [models.Index(fields=["confirmed_at", "given_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.subscriber} {self.given_at:%Y-%m-%d %H:%M}"
+
+
+class Subscription(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for confirmation")
+        CONFIRMED = "confirmed", _("Confirmed")
+        UNSUBSCRIBED = "unsubscribed", _("Unsubscribed")
+
+    subscriber = models.ForeignKey(Subscriber, on_delete=models.CASCADE, related_name="subscriptions")
+    topic = models.ForeignKey(Topic, on_delete=models.PROTECT, related_name="subscriptions")
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING)
+    proof = models.ForeignKey(
+        ConsentProof, on_delete=models.PROTECT, null=True, blank=True, related_name="subscriptions",
+        help_text=_("The confirmed request this subscription rests on."),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    unsubscribed_at = models.DateTimeField(_("unsubscribed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("subscription")
+        verbose_name_plural = _("subscriptions")
+        constraints = [
+            models.UniqueConstraint(fields=["subscriber", "topic"], name="newsletter_subscription_unique"),
+            # A confirmed subscription always rests on a confirmed proof of consent.
+            models.CheckConstraint(
+                condition=~Q(status="confirmed") | Q(proof__isnull=False, confirmed_at__isnull=False),
+                name="newsletter_subscription_confirmed_has_proof",
+            ),
+        ]
+        indexes = [models.Index(fields=["topic", "status", "subscriber"])]
+
+    def __str__(self) -> str:
+        return f"{self.subscriber} → {self.topic.slug} ({self.status})"
+
+
+class Suppression(models.Model):
+    """Addresses never to send bulk mail to: hard bounces, complaints, manual blocks."""
+
+    class Reason(models.TextChoices):
+        BOUNCE = "bounce", _("Bounce")
+        COMPLAINT = "complaint", _("Complaint")
+        MANUAL = "manual", _("Manual")
+
+    email = models.EmailField(_("e-mail address"), max_length=254, unique=True)
+    reason = models.CharField(_("reason"), max_length=16, choices=Reason.choices)
+    source = models.CharField(_("source"), max_length=32)
+    detail = models.CharField(_("detail"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("suppression")
+        verbose_name_plural = _("suppressions")
+        constraints = [
+            models.CheckConstraint(condition=Q(email=Lower("email")), name="newsletter_suppression_email_lower"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} ({self.reason})"
+
+
+class Campaign(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SCHEDULED = "scheduled", _("Scheduled")
+        SENDING = "sending", _("Sending")
+        PAUSED = "paused", _("Paused")
+        ON_HOLD = "on_hold", _("Overdue: waiting for a person")
+        SENT = "sent", _("Sent")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    name = models.CharField(_("internal name"), max_length=200)
+    topic = models.ForeignKey(Topic, on_delete=models.PROTECT, related_name="campaigns", verbose_name=_("topic"))
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.DRAFT)
+    scheduled_at = models.DateTimeField(_("scheduled for"), null=True, blank=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    populated = models.BooleanField(
+        _("recipients listed"), default=False, editable=False,
+        help_text=_("All delivery rows exist; until then a worker keeps adding them."),
+    )
+    status_note = models.CharField(_("status note"), max_length=300, blank=True, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        editable=False,
+    )
+
+    class Meta:
+        verbose_name = _("campaign")
+        verbose_name_plural = _("campaigns")
+        ordering = ["-created_at"]
+        permissions = [("send_campaign", _("Can send, schedule, pause and cancel campaigns"))]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="scheduled") | Q(scheduled_at__isnull=False),
+                name="newsletter_campaign_scheduled_has_time",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "scheduled_at"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in (self.Status.DRAFT, self.Status.SCHEDULED, self.Status.ON_HOLD)
+
+
+class CampaignContent(models.Model):
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="contents")
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
+    subject = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(_("body (Markdown)"), help_text=_("Markdown; rendered to HTML and plain text."))
+
+    class Meta:
+        verbose_name = _("content")
+        verbose_name_plural = _("contents per language")
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "language"], name="newsletter_content_unique_language"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign} ({self.language})"
+
+
+class Delivery(models.Model):
+    """One campaign to one subscriber: pending → sending (leased) → sent / failed / skipped."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Queued")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+        SKIPPED = "skipped", _("Skipped")
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="deliveries")
+    subscriber = models.ForeignKey(Subscriber, on_delete=models.CASCADE, related_name="deliveries")
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    tries = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    claimed_by = models.CharField(max_length=100, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    message_id = models.CharField(max_length=250, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "subscriber"], name="newsletter_delivery_unique"),
+            models.CheckConstraint(
+                condition=~Q(status="sending") | Q(lease_expires_at__isnull=False),
+                name="newsletter_delivery_sending_has_lease",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="sent") | Q(sent_at__isnull=False), name="newsletter_delivery_sent_has_time",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["campaign", "next_attempt_at", "id"], condition=Q(status="pending"),
+                name="newsletter_delivery_due",
+            ),
+            models.Index(fields=["lease_expires_at"], condition=Q(status="sending"), name="newsletter_delivery_leased"),
+            models.Index(fields=["campaign", "status"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id}/{self.subscriber_id} {self.status}"
+
+
+class OutboxMessage(models.Model):
+    """Transactional mail, written in the web request's transaction and sent by a worker.
+
+    Because the row is the message, a broker outage only delays it: a periodic sweep sends
+    whatever the immediate task did not.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    template = models.CharField(
+        max_length=100, help_text="Template prefix: <prefix>_subject.txt, <prefix>.txt, <prefix>.html"
+    )
+    to_email = models.EmailField(max_length=254)
+    language = models.CharField(max_length=8, choices=settings.LANGUAGES)
+    context = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    tries = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("outgoing transactional e-mail")
+        verbose_name_plural = _("outgoing transactional e-mails")
+        indexes = [
+            models.Index(fields=["next_attempt_at", "id"], condition=Q(status="pending"), name="newsletter_outbox_due"),
+            models.Index(fields=["lease_expires_at"], condition=Q(status="sending"), name="newsletter_outbox_leased"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.template} → {self.to_email} ({self.status})"
