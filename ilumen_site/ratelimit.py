@@ -1,0 +1,35 @@
+"""Fixed-window rate limits kept in the Django cache (Redis in production and tests).
+
+Keys carry a hash of what they count (an IP address, an e-mail address), never the value,
+so the cache holds no personal data in readable form.
+"""
+
+import hashlib
+import hmac
+
+from django.conf import settings
+from django.core.cache import cache
+
+
+def _key(scope: str, value: str) -> str:
+    digest = hmac.new(settings.SECRET_KEY.encode(), value.strip().lower().encode(), hashlib.sha256).hexdigest()
+    return f"ratelimit:{scope}:{digest[:32]}"
+
+
+def hit(scope: str, value: str | None, *, limit: int, window_seconds: int) -> bool:
+    """Count one attempt; True while the count in the current window is within `limit`.
+
+    The window starts at the first attempt (cache.add) and is never extended by later ones,
+    so a patient visitor is always let through again after `window_seconds`.
+    """
+    if not value or limit <= 0:
+        return True
+    key = _key(scope, value)
+    cache.add(key, 0, timeout=window_seconds)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.add(key, 1, timeout=window_seconds)
+        count = 1
+    return count <= limit
+
