@@ -117,6 +117,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "Europe/Brussels"
+# Each app adds its periodic tasks and routes below (.update), so blocks don't collide.
+CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_TASK_ROUTES: dict = {}
 
 # --- E-mail ------------------------------------------------------------------------
 
@@ -204,6 +207,54 @@ ADMIN_URL = env.str("ADMIN_URL", default="admin/").strip("/") + "/"
 # The statement shown at /<lang>/privacy/.
 PRIVACY_PRIMARY_DOCUMENT = env.str("PRIVACY_PRIMARY_DOCUMENT", default="ilumen")
 STATEMENT_CACHE_SECONDS = env.int("STATEMENT_CACHE_SECONDS", default=24 * 3600)
+
+# --- Newsletter --------------------------------------------------------------------
+
+# Double opt-in links expire after this many days; unconfirmed requests are deleted after
+# NEWSLETTER_PENDING_RETENTION_DAYS.
+NEWSLETTER_CONFIRM_MAX_AGE_DAYS = env.int("NEWSLETTER_CONFIRM_MAX_AGE_DAYS", default=7)
+NEWSLETTER_PENDING_RETENTION_DAYS = env.int("NEWSLETTER_PENDING_RETENTION_DAYS", default=30)
+# Subscription requests per window, per IP address and per e-mail address.
+NEWSLETTER_SUBSCRIBE_PER_IP = env.int("NEWSLETTER_SUBSCRIBE_PER_IP", default=20)
+NEWSLETTER_SUBSCRIBE_PER_EMAIL = env.int("NEWSLETTER_SUBSCRIBE_PER_EMAIL", default=3)
+NEWSLETTER_SUBSCRIBE_WINDOW_SECONDS = env.int("NEWSLETTER_SUBSCRIBE_WINDOW_SECONDS", default=3600)
+# Campaign messages per second across all workers together (0 = no limit); kept in Redis.
+NEWSLETTER_SEND_RATE = env.float("NEWSLETTER_SEND_RATE", default=20)
+NEWSLETTER_REDIS_URL = env.str("NEWSLETTER_REDIS_URL", default=REDIS_URL or CELERY_BROKER_URL)
+NEWSLETTER_BATCH_SIZE = env.int("NEWSLETTER_BATCH_SIZE", default=100)
+NEWSLETTER_PARALLEL_BATCHES = env.int("NEWSLETTER_PARALLEL_BATCHES", default=4)
+# A claimed delivery row belongs to its worker this long (renewed while it works); a dead
+# worker's rows go back to the queue when it runs out.
+NEWSLETTER_LEASE_SECONDS = env.int("NEWSLETTER_LEASE_SECONDS", default=120)
+NEWSLETTER_TASK_SECONDS = env.int("NEWSLETTER_TASK_SECONDS", default=60)
+NEWSLETTER_MAX_TRIES = env.int("NEWSLETTER_MAX_TRIES", default=6)
+NEWSLETTER_RETRY_BASE_SECONDS = env.int("NEWSLETTER_RETRY_BASE_SECONDS", default=300)
+# A campaign pauses itself when more than this share of at least MIN_SAMPLE attempts failed.
+NEWSLETTER_FAILURE_THRESHOLD = env.float("NEWSLETTER_FAILURE_THRESHOLD", default=0.1)
+NEWSLETTER_FAILURE_MIN_SAMPLE = env.int("NEWSLETTER_FAILURE_MIN_SAMPLE", default=50)
+# A scheduled campaign found later than this waits for a person instead of sending.
+NEWSLETTER_OVERDUE_SECONDS = env.int("NEWSLETTER_OVERDUE_SECONDS", default=3600)
+NEWSLETTER_TICK_SECONDS = env.float("NEWSLETTER_TICK_SECONDS", default=30)
+NEWSLETTER_FROM_EMAIL = env.str("NEWSLETTER_FROM_EMAIL", default=DEFAULT_FROM_EMAIL)
+# Bearer token of the bounce/complaint webhook (docs/newsletter.md); empty = webhook off.
+NEWSLETTER_WEBHOOK_TOKEN = env.str("NEWSLETTER_WEBHOOK_TOKEN", default="")
+# DKIM signing of outgoing mail, when a key is configured (PEM text or a file).
+DKIM_PRIVATE_KEY = env.str("DKIM_PRIVATE_KEY", default="", multiline=True)
+if not DKIM_PRIVATE_KEY and env.str("DKIM_PRIVATE_KEY_FILE", default=""):
+    DKIM_PRIVATE_KEY = Path(env.str("DKIM_PRIVATE_KEY_FILE")).read_text()
+DKIM_SELECTOR = env.str("DKIM_SELECTOR", default="")
+DKIM_DOMAIN = env.str("DKIM_DOMAIN", default="")
+
+CELERY_BEAT_SCHEDULE.update({
+    "newsletter-tick": {"task": "newsletter.tasks.campaigns_tick", "schedule": NEWSLETTER_TICK_SECONDS},
+    "newsletter-outbox-sweep": {"task": "newsletter.tasks.outbox_sweep", "schedule": NEWSLETTER_TICK_SECONDS},
+    "newsletter-purge": {"task": "newsletter.tasks.pending_purge", "schedule": 3600.0},
+})
+# Transactional mail has its own queue (and worker), so it never waits behind a campaign.
+CELERY_TASK_ROUTES.update({
+    "newsletter.tasks.outbox_send": {"queue": "transactional"},
+    "newsletter.tasks.outbox_sweep": {"queue": "transactional"},
+})
 
 LOGGING = {
     "version": 1,
