@@ -4,7 +4,9 @@ Staff write Markdown (raw HTML allowed by Markdown itself); whatever they write 
 passed through nh3 (the Ammonia sanitiser) before it can reach a page or an e-mail.
 """
 
+import re
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 
 import markdown
 import nh3
@@ -71,3 +73,70 @@ def render_markdown(text: str) -> RenderedText:
     toc = [entry for entry in _flatten(md.toc_tokens) if entry.level >= 2]
     return RenderedText(html=sanitize_html(html), toc=toc)
 
+
+
+class _TextExtractor(HTMLParser):
+    """Sanitised HTML to readable plain text: paragraphs, list bullets, links as 'text (url)'."""
+
+    BLOCKS = {"p", "h2", "h3", "h4", "blockquote", "pre", "table", "tr", "ul", "ol", "hr"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.links: list[str] = []
+        self.list_stack: list[list[int]] = []  # per open list: [is_ordered, counter]
+        self.pre = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self.BLOCKS:
+            self.parts.append("\n\n")
+        if tag in {"ul", "ol"}:
+            self.list_stack.append([tag == "ol", 0])
+        elif tag == "li":
+            indent = "  " * max(len(self.list_stack) - 1, 0)
+            if self.list_stack and self.list_stack[-1][0]:
+                self.list_stack[-1][1] += 1
+                self.parts.append(f"\n{indent}{self.list_stack[-1][1]}. ")
+            else:
+                self.parts.append(f"\n{indent}- ")
+        elif tag == "br":
+            self.parts.append("\n")
+        elif tag == "hr":
+            self.parts.append("----------")
+        elif tag in {"td", "th"}:
+            self.parts.append("\t")
+        elif tag == "pre":
+            self.pre += 1
+        elif tag == "a":
+            self.links.append(dict(attrs).get("href") or "")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in {"ul", "ol"} and self.list_stack:
+            self.list_stack.pop()
+        elif tag == "pre":
+            self.pre = max(self.pre - 1, 0)
+        elif tag == "a" and self.links:
+            href = self.links.pop()
+            text = self.parts[-1].strip() if self.parts else ""
+            if href and href != text and not href.startswith("#"):
+                self.parts.append(f" ({href})")
+        if tag in self.BLOCKS:
+            self.parts.append("\n\n")
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data if self.pre else re.sub(r"\s+", " ", data))
+
+    def text(self) -> str:
+        lines = []
+        for line in "".join(self.parts).split("\n"):
+            # Keep list indentation; drop the stray spaces that whitespace collapsing leaves.
+            lines.append(line.rstrip() if re.match(r"\s*(- |\d+\. )", line) else line.strip())
+        return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+def html_to_text(html: str) -> str:
+    """The plain-text alternative of sanitised HTML (for the text part of an e-mail)."""
+    extractor = _TextExtractor()
+    extractor.feed(html or "")
+    extractor.close()
+    return extractor.text()
