@@ -6,24 +6,50 @@ single out a household.
 """
 
 import ipaddress
+from functools import lru_cache
 
+from django.conf import settings
 from django.http import HttpRequest
 
 IPV4_PREFIX = 24
 IPV6_PREFIX = 48
 
 
-def client_ip(request: HttpRequest) -> str | None:
-    """The address the request came from, or None when it is missing or not an IP address.
-
-    Only REMOTE_ADDR is trusted: a proxy in front must pass the client address there
-    (gunicorn's `--forwarded-allow-ips`, for instance); X-Forwarded-For is set by anyone.
-    """
-    raw = (request.META.get("REMOTE_ADDR") or "").strip()
+def _parse(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     try:
-        return str(ipaddress.ip_address(raw))
+        return ipaddress.ip_address(value.strip())
     except ValueError:
         return None
+
+
+@lru_cache(maxsize=4)
+def _networks(proxies: tuple[str, ...]) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    return tuple(ipaddress.ip_network(proxy, strict=False) for proxy in proxies)
+
+
+def _trusted(address: ipaddress.IPv4Address | ipaddress.IPv6Address | None) -> bool:
+    return address is not None and any(address in net for net in _networks(tuple(settings.TRUSTED_PROXIES)))
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    """The visitor's address, or None when it is missing or not an IP address.
+
+    X-Forwarded-For can be written by anyone, so it is only read when REMOTE_ADDR is
+    one of settings.TRUSTED_PROXIES (CIDRs), and then only up to the first hop, from
+    the right, that is not a trusted proxy: rate limits and truncated IPs see the
+    visitor, never the load balancer, and never an address the visitor made up.
+    """
+    remote = _parse(request.META.get("REMOTE_ADDR") or "")
+    if not _trusted(remote):
+        return str(remote) if remote else None
+    hops = [hop for hop in (request.META.get("HTTP_X_FORWARDED_FOR") or "").split(",") if hop.strip()]
+    for hop in reversed(hops):
+        address = _parse(hop)
+        if address is None:
+            break
+        if not _trusted(address):
+            return str(address)
+    return str(remote)
 
 
 def truncate_ip(value: str | None) -> str | None:

@@ -54,6 +54,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "ilumen_site.security.SecurityHeadersMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -118,7 +120,9 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "Europe/Brussels"
 # Each app adds its periodic tasks and routes below (.update), so blocks don't collide.
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    "beat-heartbeat": {"task": "ilumen_site.beat_heartbeat", "schedule": 60.0},
+}
 CELERY_TASK_ROUTES: dict = {}
 
 # --- E-mail ------------------------------------------------------------------------
@@ -163,6 +167,12 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# Production serves collected files with hashed names (long-lived caching) via whitenoise.
+if not DEBUG:
+    STORAGES = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    }
 
 # --- Security ----------------------------------------------------------------------
 
@@ -201,6 +211,12 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 ADMIN_URL = env.str("ADMIN_URL", default="admin/").strip("/") + "/"
+
+# Reverse proxies (CIDRs) whose X-Forwarded-For is believed; see ilumen_site/ipaddress.py.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+SECURITY_CONTACT = env.str("SECURITY_CONTACT", default="security@ilumen.be")
+# /healthz calls Celery beat stale when its heartbeat is older than this (seconds).
+HEALTH_BEAT_MAX_AGE = env.int("HEALTH_BEAT_MAX_AGE", default=300)
 
 # --- Site behaviour ----------------------------------------------------------------
 

@@ -1,0 +1,106 @@
+"""Production mode: the deploy check, security headers, client IPs behind proxies, health."""
+
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.test import RequestFactory, override_settings
+
+from ilumen_site.ipaddress import client_ip
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+
+PRODUCTION_ENV = {
+    "DEBUG": "False",
+    "SECRET_KEY": secrets.token_urlsafe(50),
+    "ALLOWED_HOSTS": "www.ilumen.be",
+    "EMAIL_URL": "smtp+tls://mailer:secret@smtp.example.net:587",
+    "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/ilumen",
+    "REDIS_URL": "redis://127.0.0.1:6379/1",
+    "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
+}
+
+
+def test_deploy_check_reports_nothing_in_production_mode():
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"} | PRODUCTION_ENV
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "DEBUG"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+@pytest.mark.django_db
+def test_security_headers_on_every_page(client):
+    response = client.get("/en/")
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] == "strict-origin-when-cross-origin"
+    assert response["X-Frame-Options"] == "DENY"
+    assert "camera=()" in response["Permissions-Policy"]
+    assert "frame-ancestors 'none'" in response["Content-Security-Policy"]
+    assert response["Cross-Origin-Opener-Policy"] == "same-origin"
+
+
+@pytest.mark.django_db
+def test_security_txt(client):
+    response = client.get("/.well-known/security.txt")
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "Contact: mailto:security@ilumen.be" in body and "Expires: " in body
+
+
+@pytest.mark.parametrize(
+    ("remote", "forwarded", "expected"),
+    [
+        ("203.0.113.9", "", "203.0.113.9"),
+        ("203.0.113.9", "198.51.100.1", "203.0.113.9"),  # not from a trusted proxy: header ignored
+        ("10.0.0.2", "198.51.100.1", "198.51.100.1"),
+        ("10.0.0.2", "1.2.3.4, 198.51.100.1, 10.0.0.3", "198.51.100.1"),  # spoofed left part ignored
+        ("10.0.0.2", "garbage", "10.0.0.2"),
+        ("10.0.0.2", "", "10.0.0.2"),
+        ("", "", None),
+    ],
+)
+@override_settings(TRUSTED_PROXIES=["10.0.0.0/8"])
+def test_client_ip_believes_only_trusted_proxies(remote, forwarded, expected):
+    request = RequestFactory().get("/", REMOTE_ADDR=remote, HTTP_X_FORWARDED_FOR=forwarded)
+    assert client_ip(request) == expected
+
+
+@pytest.mark.django_db
+def test_healthz_reports_database_broker_and_beat(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json()["checks"]["database"] == "ok"
+
+
+@pytest.mark.django_db
+@override_settings(CELERY_BROKER_URL="redis://127.0.0.1:6379/2")
+def test_healthz_sees_a_stale_beat(client):
+    from django.core.cache import cache
+
+    from ilumen_site.health import BEAT_HEARTBEAT_KEY, beat_heartbeat
+
+    assert client.get("/healthz").json()["checks"]["beat"] == "never"
+    beat_heartbeat()
+    assert client.get("/healthz").json()["checks"]["beat"] == "ok"
+    cache.set(BEAT_HEARTBEAT_KEY, 0, timeout=None)
+    assert client.get("/healthz").json()["checks"]["beat"] == "stale"
+
+
+@pytest.mark.django_db
+@override_settings(CELERY_BROKER_URL="redis://127.0.0.1:1/0")
+def test_healthz_fails_when_the_broker_is_unreachable(client):
+    from ilumen_site.celery import app
+
+    original, app.conf.broker_url = app.conf.broker_url, "redis://127.0.0.1:1/0"
+    try:
+        response = client.get("/healthz")
+    finally:
+        app.conf.broker_url = original
+    assert response.status_code == 503
+    assert response.json()["checks"]["broker"].startswith("error")
