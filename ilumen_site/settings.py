@@ -69,7 +69,8 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-ROOT_URLCONF = "ilumen_site.urls"
+# The load benchmark serves bench.urls (the site plus a bare baseline view).
+ROOT_URLCONF = env.str("ROOT_URLCONF", default="ilumen_site.urls")
 WSGI_APPLICATION = "ilumen_site.wsgi.application"
 
 TEMPLATES = [
