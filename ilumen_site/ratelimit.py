@@ -6,9 +6,12 @@ so the cache holds no personal data in readable form.
 
 import hashlib
 import hmac
+import logging
 
 from django.conf import settings
 from django.core.cache import cache
+
+logger = logging.getLogger(__name__)
 
 
 def _key(scope: str, value: str) -> str:
@@ -25,11 +28,15 @@ def hit(scope: str, value: str | None, *, limit: int, window_seconds: int) -> bo
     if not value or limit <= 0:
         return True
     key = _key(scope, value)
-    cache.add(key, 0, timeout=window_seconds)
     try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.add(key, 1, timeout=window_seconds)
-        count = 1
-    return count <= limit
+        cache.add(key, 0, timeout=window_seconds)
+        try:
+            count = cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.add(key, 1, timeout=window_seconds)
+            count = 1
+    except Exception:  # the cache (Redis) is away: serve the visitor rather than fail the request
+        logger.warning("rate limit %s not counted: cache unavailable", scope, exc_info=True)
+        return True
+    return count <= limit * settings.RATE_LIMIT_MULTIPLIER
 

@@ -234,6 +234,8 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 # Reverse proxies (CIDRs) whose X-Forwarded-For is believed; see ilumen_site/ipaddress.py.
 TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+# Multiplies every visitor rate limit (ilumen_site/ratelimit.py); raised only for load benchmarks.
+RATE_LIMIT_MULTIPLIER = env.int("RATE_LIMIT_MULTIPLIER", default=1)
 SECURITY_CONTACT = env.str("SECURITY_CONTACT", default="security@ilumen.be")
 # /healthz calls Celery beat stale when its heartbeat is older than this (seconds).
 HEALTH_BEAT_MAX_AGE = env.int("HEALTH_BEAT_MAX_AGE", default=300)
