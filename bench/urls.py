@@ -3,7 +3,8 @@
 from django.http import HttpRequest, HttpResponse
 from django.urls import path
 
-from ilumen_site.urls import handler404, handler500, urlpatterns as site_urlpatterns  # noqa: F401
+from ilumen_site.urls import handler404, handler500  # noqa: F401
+from ilumen_site.urls import urlpatterns as site_urlpatterns
 
 
 def bare(request: HttpRequest) -> HttpResponse:
