@@ -173,6 +173,7 @@ def _posted_scenarios() -> list[tuple[str, str, dict[str, str]]]:
 if __name__ == "__main__":
     import django
 
+    sys.path.insert(0, str(ROOT))
     os.environ.update(BENCH_ENV)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ilumen_site.settings")
     django.setup()
