@@ -1,0 +1,85 @@
+"""A Redis cache that degrades instead of failing when Redis is away.
+
+Everything the site caches can be computed again, so a Redis outage must cost speed,
+not pages: reads miss, writes are dropped, and after a failure Redis is left alone for
+a few seconds so that requests do not each wait on a connect timeout. Counters
+(`incr`) raise CacheUnavailable, which rate limits treat as "let the visitor through".
+A key deleted during an outage may come back stale only if Redis kept its data across
+the outage; the site's Redis keeps nothing on disk.
+"""
+
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
+from django.core.cache.backends.redis import RedisCache
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+logger = logging.getLogger(__name__)
+
+_FAILURES = (RedisConnectionError, RedisTimeoutError, OSError)
+
+
+class CacheUnavailable(Exception):
+    """The cache could not answer; the caller decides what that means."""
+
+
+class ResilientRedisCache(RedisCache):
+    retry_after_seconds = 5.0
+
+    def __init__(self, server: str, params: dict) -> None:
+        options = params.setdefault("OPTIONS", {})
+        options.setdefault("socket_connect_timeout", 0.5)
+        options.setdefault("socket_timeout", 0.5)
+        super().__init__(server, params)
+        self._down_until = 0.0
+
+    def _guarded(self, operation: Callable[[], Any], fallback: Any) -> Any:
+        if time.monotonic() < self._down_until:
+            return fallback
+        try:
+            return operation()
+        except _FAILURES:
+            self._down_until = time.monotonic() + self.retry_after_seconds
+            logger.warning("cache unavailable; serving without it for %ss", self.retry_after_seconds)
+            return fallback
+
+    def get(self, key: str, default: Any = None, version: int | None = None) -> Any:
+        return self._guarded(lambda: super(ResilientRedisCache, self).get(key, default, version), default)
+
+    def get_many(self, keys: list[str], version: int | None = None) -> dict:
+        return self._guarded(lambda: super(ResilientRedisCache, self).get_many(keys, version), {})
+
+    def has_key(self, key: str, version: int | None = None) -> bool:
+        return self._guarded(lambda: super(ResilientRedisCache, self).has_key(key, version), False)
+
+    def set(self, key: str, value: Any, timeout: float | None = DEFAULT_TIMEOUT, version: int | None = None) -> None:
+        self._guarded(lambda: super(ResilientRedisCache, self).set(key, value, timeout, version), None)
+
+    def add(self, key: str, value: Any, timeout: float | None = DEFAULT_TIMEOUT, version: int | None = None) -> bool:
+        return self._guarded(lambda: super(ResilientRedisCache, self).add(key, value, timeout, version), False)
+
+    def set_many(self, data: dict, timeout: float | None = DEFAULT_TIMEOUT, version: int | None = None) -> list:
+        return self._guarded(lambda: super(ResilientRedisCache, self).set_many(data, timeout, version), list(data))
+
+    def touch(self, key: str, timeout: float | None = DEFAULT_TIMEOUT, version: int | None = None) -> bool:
+        return self._guarded(lambda: super(ResilientRedisCache, self).touch(key, timeout, version), False)
+
+    def delete(self, key: str, version: int | None = None) -> bool:
+        return self._guarded(lambda: super(ResilientRedisCache, self).delete(key, version), False)
+
+    def delete_many(self, keys: list[str], version: int | None = None) -> None:
+        self._guarded(lambda: super(ResilientRedisCache, self).delete_many(keys, version), None)
+
+    def clear(self) -> None:
+        self._guarded(lambda: super(ResilientRedisCache, self).clear(), None)
+
+    def incr(self, key: str, delta: int = 1, version: int | None = None) -> int:
+        unavailable = object()
+        result = self._guarded(lambda: super(ResilientRedisCache, self).incr(key, delta, version), unavailable)
+        if result is unavailable:
+            raise CacheUnavailable(key)
+        return result

@@ -1,0 +1,39 @@
+"""With Redis unreachable, pages still render: the cache misses instead of failing."""
+
+import pytest
+from django.core.cache import caches
+from django.test import override_settings
+
+from ilumen_site.cache import CacheUnavailable, ResilientRedisCache
+from ilumen_site.ratelimit import hit
+
+# Port 1 on loopback: nothing listens, connections are refused at once.
+DEAD_REDIS = {"default": {"BACKEND": "ilumen_site.cache.ResilientRedisCache", "LOCATION": "redis://127.0.0.1:1/0"}}
+
+
+def test_dead_cache_reads_miss_and_writes_are_dropped():
+    cache = ResilientRedisCache("redis://127.0.0.1:1/0", {})
+    cache.set("k", "v")
+    assert cache.get("k", "fallback") == "fallback"
+    assert cache.add("k", 1) is False
+    with pytest.raises(CacheUnavailable):
+        cache.incr("k")
+
+
+def test_live_cache_still_works():
+    cache = ResilientRedisCache("redis://127.0.0.1:6379/1", {})
+    cache.set("resilient-test", "v", 30)
+    assert cache.get("resilient-test") == "v"
+    cache.delete("resilient-test")
+
+
+@pytest.mark.django_db
+def test_pages_render_and_rate_limits_fail_open_with_redis_away(client, seeded):
+    with override_settings(CACHES=DEAD_REDIS):
+        caches.close_all()
+        for url in ("/nl/", "/en/privacy/", "/nl/privacy/history/"):
+            assert client.get(url).status_code == 200, url
+        assert [hit("test", "203.0.113.1", limit=1, window_seconds=60) for _ in range(2)] == [True, True]
+    caches.close_all()
+    # With Redis back, the same limit holds again.
+    assert [hit("test", "203.0.113.2", limit=1, window_seconds=60) for _ in range(2)] == [True, False]
