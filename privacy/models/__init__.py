@@ -1,3 +1,6 @@
+from .consent import Category, ConsentRecord, Cookie, RegistryRevision
 from .statements import Document, Version, VersionQuerySet
 
-__all__ = ["Document", "Version", "VersionQuerySet"]
+__all__ = [
+    "Category", "ConsentRecord", "Cookie", "Document", "RegistryRevision", "Version", "VersionQuerySet",
+]

@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 # Paths under /<lang>/privacy/ that belong to other pages, never to a document.
-RESERVED_DOCUMENT_SLUGS = ("my-data", "retention", "history", "diff")
+RESERVED_DOCUMENT_SLUGS = ("my-data", "retention", "history", "diff", "consent")
 
 
 class Document(models.Model):
