@@ -9,7 +9,7 @@ PIP := $(PY) -m pip --disable-pip-version-check -q
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/ilumen
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/1
 
-.PHONY: run test lint messages makemessages deps test-deps services clean
+.PHONY: run test lint messages makemessages deps test-deps services clean bench-http
 
 $(PY):
 	@python=$$(scripts/find-python) || exit 1; \
@@ -47,6 +47,10 @@ services:
 
 test: test-deps messages services
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) -m pytest $(PYTEST_ARGS)
+
+# Load benchmark (not part of make test): gunicorn under wrk on 127.0.0.1.
+bench-http: test-deps messages
+	bench/http_load.sh
 
 lint: test-deps
 	$(VENV)/bin/ruff check .
