@@ -1,3 +1,16 @@
+from django.urls import path
+
+from newsletter import views
+
 app_name = "newsletter"
 
-urlpatterns: list = []
+# Token paths: signed values use letters, digits, '-', '_' and ':' (never '/').
+urlpatterns = [
+    path("", views.subscribe, name="subscribe"),
+    path("thanks/", views.subscribe_done, name="subscribe_done"),
+    path("confirm/<str:token>/", views.confirm, name="confirm"),
+    path("confirm/<str:token>/new-link/", views.confirm_resend, name="confirm_resend"),
+    path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
+    path("preferences/<str:token>/", views.preferences, name="preferences"),
+    path("webhooks/suppressions/", views.suppression_webhook, name="suppression_webhook"),
+]

@@ -1,0 +1,338 @@
+"""Admin: topics, subscribers with their proofs, suppressions, and campaigns for the marketing group.
+
+Campaign actions (send, schedule, pause, resume, cancel, test send) are buttons on the
+campaign page, each a POST that calls one service; progress is polled as JSON.
+"""
+
+import uuid
+
+from django import forms
+from django.conf import settings
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import validate_email
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.csp import CSP
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from newsletter import selectors
+from newsletter.messages import Recipient, campaign_message, content_render
+from newsletter.models import (
+    Campaign,
+    CampaignContent,
+    ConsentProof,
+    Delivery,
+    OutboxMessage,
+    Subscriber,
+    Subscription,
+    Suppression,
+    Topic,
+)
+from newsletter.services import campaigns as campaign_services
+
+SEND_PERMISSION = "newsletter.send_campaign"
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(Topic)
+class TopicAdmin(admin.ModelAdmin):
+    list_display = ["slug", "name_nl", "name_en", "is_public", "position"]
+    list_editable = ["is_public", "position"]
+    prepopulated_fields = {"slug": ["name_en"]}
+
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        selectors.topics_cache_clear()
+
+
+class SubscriptionInline(admin.TabularInline):
+    model = Subscription
+    extra = 0
+    can_delete = False
+    fields = ["topic", "status", "confirmed_at", "unsubscribed_at", "proof"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class ConsentProofInline(admin.StackedInline):
+    model = ConsentProof
+    extra = 0
+    can_delete = False
+    fields = ["given_at", "confirmed_at", "language", "source", "ip_truncated", "consent_version", "consent_text"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Subscriber)
+class SubscriberAdmin(ReadOnlyAdmin):
+    list_display = ["email", "name", "language", "created_at"]
+    list_filter = ["language", "subscriptions__status", "subscriptions__topic"]
+    search_fields = ["email", "name"]
+    fields = ["email", "name", "language", "created_at"]
+    readonly_fields = fields
+    inlines = [SubscriptionInline, ConsentProofInline]
+
+
+@admin.register(Suppression)
+class SuppressionAdmin(admin.ModelAdmin):
+    list_display = ["email", "reason", "source", "created_at"]
+    list_filter = ["reason", "source"]
+    search_fields = ["email"]
+
+    def save_model(self, request, obj, form, change) -> None:
+        obj.email = obj.email.strip().lower()
+        if not change:
+            obj.source = obj.source or "admin"
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(ReadOnlyAdmin):
+    list_display = ["template", "to_email", "status", "tries", "created_at", "sent_at"]
+    list_filter = ["status", "template"]
+    search_fields = ["to_email"]
+    exclude = ["context"]  # may hold a personal link
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(ReadOnlyAdmin):
+    list_display = ["campaign", "subscriber", "status", "tries", "sent_at", "last_error"]
+    list_filter = ["status", "campaign"]
+    search_fields = ["subscriber__email"]
+    list_select_related = ["campaign", "subscriber"]
+
+
+class CampaignContentInline(admin.StackedInline):
+    model = CampaignContent
+    extra = len(settings.LANGUAGES)
+    max_num = len(settings.LANGUAGES)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return super().has_change_permission(request, obj) and (obj is None or obj.is_editable)
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return super().has_add_permission(request, obj) and (obj is None or obj.is_editable)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return super().has_delete_permission(request, obj) and (obj is None or obj.is_editable)
+
+
+class TestSendForm(forms.Form):
+    addresses = forms.CharField(
+        label=gettext_lazy("Addresses"), widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=gettext_lazy("One or more addresses, separated by commas or new lines (at most 10)."),
+    )
+
+    def clean_addresses(self) -> list[str]:
+        raw = self.cleaned_data["addresses"].replace(",", "\n").split()
+        addresses = [a.strip().lower() for a in raw if a.strip()]
+        if not addresses or len(addresses) > 10:
+            raise ValidationError(_("Give between 1 and 10 addresses."))
+        for address in addresses:
+            validate_email(address)
+        return addresses
+
+
+@admin.register(Campaign)
+class CampaignAdmin(admin.ModelAdmin):
+    list_display = ["name", "topic", "status", "scheduled_at", "progress_summary", "created_at"]
+    list_filter = ["status", "topic"]
+    search_fields = ["name"]
+    inlines = [CampaignContentInline]
+    fields = ["name", "topic", "scheduled_at"]
+    change_form_template = "admin/newsletter/campaign/change_form.html"
+    change_list_template = "admin/newsletter/campaign/change_list.html"
+
+    def get_readonly_fields(self, request, obj: Campaign | None = None) -> list[str]:
+        if obj is not None and not obj.is_editable:
+            return ["name", "topic", "scheduled_at", "status", "status_note", "started_at", "finished_at"]
+        return ["status", "status_note"] if obj else []
+
+    def get_fields(self, request, obj: Campaign | None = None) -> list[str]:
+        if obj is None:
+            return self.fields
+        return [*self.fields, "status", "status_note", "started_at", "finished_at"]
+
+    @admin.display(description=gettext_lazy("progress"))
+    def progress_summary(self, obj: Campaign) -> str:
+        if obj.status in (Campaign.Status.DRAFT, Campaign.Status.SCHEDULED):
+            return "–"
+        progress = selectors.campaign_progress(obj.pk)
+        return f"{progress.sent}/{progress.total}"
+
+    def save_model(self, request, obj: Campaign, form, change: bool) -> None:
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+    def get_urls(self) -> list:
+        wrap = self.admin_site.admin_view
+        return [
+            path("<int:pk>/preview/<str:language>/", wrap(self.preview_view), name="newsletter_campaign_preview"),
+            path("<int:pk>/preview/<str:language>/html/", wrap(self.preview_html_view),
+                 name="newsletter_campaign_preview_html"),
+            path("<int:pk>/test-send/", wrap(self.test_send_view), name="newsletter_campaign_test_send"),
+            path("<int:pk>/do/<str:action>/", wrap(self.action_view), name="newsletter_campaign_action"),
+            path("<int:pk>/progress.json", wrap(self.progress_view), name="newsletter_campaign_progress"),
+            path("privacy-notice/", wrap(self.privacy_notice_view), name="newsletter_campaign_privacy_notice"),
+            *super().get_urls(),
+        ]
+
+    def _campaign(self, request: HttpRequest, pk: int, *, send: bool = False) -> Campaign:
+        campaign = get_object_or_404(Campaign.objects.select_related("topic"), pk=pk)
+        if not self.has_view_permission(request, campaign):
+            raise PermissionDenied
+        if send and not request.user.has_perm(SEND_PERMISSION):
+            raise PermissionDenied
+        return campaign
+
+    def _context(self, request: HttpRequest, campaign: Campaign | None, title: str) -> dict:
+        return {
+            **self.admin_site.each_context(request), "opts": self.model._meta, "original": campaign, "title": title,
+        }
+
+    def _sample(self, campaign: Campaign, language: str):
+        content = campaign.contents.filter(language=language).first() or campaign.contents.first()
+        if content is None:
+            return None, None
+        rendered = content_render(language=content.language, subject=content.subject, body=content.body)
+        recipient = Recipient(email="jane@example.com", name="Jane", language=content.language,
+                              uuid=uuid.UUID(int=0))
+        message = campaign_message(
+            content=rendered, recipient=recipient, topic_id=campaign.topic_id, topic_slug=campaign.topic.slug,
+            topic_name=campaign.topic.name(content.language),
+        )
+        return content, message
+
+    def preview_view(self, request: HttpRequest, pk: int, language: str) -> HttpResponse:
+        campaign = self._campaign(request, pk)
+        content, message = self._sample(campaign, language)
+        context = self._context(request, campaign, _("Preview"))
+        context.update({
+            "language": language, "content": content, "fallback": content is not None and content.language != language,
+            "text": message.body if message else "", "languages": settings.LANGUAGES,
+        })
+        return render(request, "admin/newsletter/campaign/preview.html", context)
+
+    def preview_html_view(self, request: HttpRequest, pk: int, language: str) -> HttpResponse:
+        campaign = self._campaign(request, pk)
+        _content, message = self._sample(campaign, language)
+        html = message.alternatives[0].content if message else ""
+        return _email_preview_response(html)
+
+    def test_send_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        campaign = self._campaign(request, pk, send=True)
+        form = TestSendForm(request.POST or None, initial={"addresses": request.user.email})
+        if request.method == "POST" and form.is_valid():
+            results = campaign_services.campaign_test_send(campaign=campaign, addresses=form.cleaned_data["addresses"])
+            failed = [r for r in results if r.error]
+            if failed:
+                self.message_user(request, "; ".join(f"{r.address} ({r.language}): {r.error}" for r in failed),
+                                  messages.ERROR)
+            if len(failed) < len(results):
+                self.message_user(request, _("Test message sent to %(count)s address(es).")
+                                  % {"count": len({r.address for r in results if not r.error})}, messages.SUCCESS)
+            return HttpResponseRedirect(reverse("admin:newsletter_campaign_change", args=[pk]))
+        context = self._context(request, campaign, _("Send a test"))
+        context["form"] = form
+        return render(request, "admin/newsletter/campaign/test_send.html", context)
+
+    ACTIONS = {
+        "send_now": gettext_lazy("Send now"),
+        "schedule": gettext_lazy("Schedule"),
+        "pause": gettext_lazy("Pause"),
+        "resume": gettext_lazy("Resume"),
+        "cancel": gettext_lazy("Cancel the campaign"),
+    }
+
+    def action_view(self, request: HttpRequest, pk: int, action: str) -> HttpResponse:
+        campaign = self._campaign(request, pk, send=True)
+        if action not in self.ACTIONS:
+            raise PermissionDenied
+        if request.method != "POST" or "confirm" not in request.POST:
+            context = self._context(request, campaign, str(self.ACTIONS[action]))
+            context.update({
+                "action": action, "action_label": self.ACTIONS[action],
+                "missing": campaign_services.missing_languages(campaign) if action in ("send_now", "schedule") else [],
+                "recipients": Subscription.objects.filter(
+                    topic_id=campaign.topic_id, status=Subscription.Status.CONFIRMED
+                ).count(),
+            })
+            return render(request, "admin/newsletter/campaign/action_confirm.html", context)
+        try:
+            if action == "send_now":
+                campaign_services.campaign_schedule(campaign=campaign)
+            elif action == "schedule":
+                if not campaign.scheduled_at or campaign.scheduled_at <= timezone.now():
+                    raise ValidationError(_("Set a time in the future under “scheduled for” first, and save."))
+                campaign_services.campaign_schedule(campaign=campaign, at=campaign.scheduled_at)
+            elif action == "pause":
+                campaign_services.campaign_pause(campaign=campaign)
+            elif action == "resume":
+                campaign_services.campaign_resume(campaign=campaign)
+            else:
+                campaign_services.campaign_cancel(campaign=campaign)
+        except ValidationError as error:
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+        else:
+            self.message_user(request, _("Done: %(action)s.") % {"action": self.ACTIONS[action]}, messages.SUCCESS)
+        return HttpResponseRedirect(reverse("admin:newsletter_campaign_change", args=[pk]))
+
+    def progress_view(self, request: HttpRequest, pk: int) -> JsonResponse:
+        self._campaign(request, pk)
+        return JsonResponse(selectors.campaign_progress(pk).as_dict())
+
+    def privacy_notice_view(self, request: HttpRequest) -> HttpResponse:
+        from privacy.models import Document  # read-only use of the privacy app
+
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        if request.method == "POST":
+            try:
+                campaign = campaign_services.campaign_from_privacy_document(
+                    document_slug=request.POST.get("document", ""), user=request.user
+                )
+            except ValidationError as error:
+                self.message_user(request, " ".join(error.messages), messages.ERROR)
+                return HttpResponseRedirect(reverse("admin:newsletter_campaign_privacy_notice"))
+            self.message_user(request, _("A draft notice was written from the change summary. Check it, then send it."),
+                              messages.SUCCESS)
+            return HttpResponseRedirect(reverse("admin:newsletter_campaign_change", args=[campaign.pk]))
+        context = self._context(request, None, _("Notice of a privacy statement change"))
+        context["documents"] = Document.objects.filter(versions__status="published").distinct()
+        return render(request, "admin/newsletter/campaign/privacy_notice.html", context)
+
+    def render_change_form(self, request: HttpRequest, context: dict, *args, **kwargs) -> HttpResponse:
+        obj = context.get("original")
+        context["can_send"] = request.user.has_perm(SEND_PERMISSION)
+        if obj is not None:
+            context["progress"] = selectors.campaign_progress(obj.pk)
+            context["missing"] = campaign_services.missing_languages(obj)
+            context["languages"] = settings.LANGUAGES
+        return super().render_change_form(request, context, *args, **kwargs)
+
+
+def _email_preview_response(html: str) -> HttpResponse:
+    """The e-mail's HTML as a mail client shows it: its own inline styles, no scripts, nothing external."""
+    response = HttpResponse(html)
+    response["X-Frame-Options"] = "SAMEORIGIN"  # shown in an iframe on the preview page
+    response._csp_config = {
+        "default-src": [CSP.NONE], "style-src": [CSP.UNSAFE_INLINE], "img-src": [CSP.SELF, "data:"],
+        "frame-ancestors": [CSP.SELF],
+    }
+    return response

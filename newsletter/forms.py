@@ -1,0 +1,92 @@
+"""Forms for visitors: subscribe (footer and page) and preferences."""
+
+import unicodedata
+
+from django import forms
+from django.conf import settings
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
+
+from newsletter.models import Topic
+from newsletter.services.subscriptions import ConsentShown
+
+# Raise whenever the wording of the consent text changes: proofs record which one was shown.
+CONSENT_VERSION = "1"
+CONSENT_TEXT = gettext_lazy(
+    "I want to receive the e-mails I ticked above. iLumen keeps my e-mail address, name and choices for that "
+    "and nothing else. I can unsubscribe at any time with the link in every e-mail."
+)
+
+
+def consent_shown(request_language: str) -> ConsentShown:
+    """The consent text exactly as the form shows it, with the privacy statement it links."""
+    privacy_url = settings.SITE_URL + reverse("privacy:statement")
+    label = _("Privacy statement")
+    return ConsentShown(f"{CONSENT_TEXT} [{label}: {privacy_url}]", f"{CONSENT_VERSION}-{request_language}")
+
+
+def _no_control_characters(value: str) -> None:
+    if any(unicodedata.category(ch).startswith("C") for ch in value):
+        raise forms.ValidationError(_("Please use letters, digits and punctuation only."))
+
+
+class TopicChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Topic) -> str:
+        description = obj.description()
+        return f"{obj.name()} – {description}" if description else obj.name()
+
+
+class SubscribeForm(forms.Form):
+    email = forms.EmailField(label=gettext_lazy("E-mail address"), max_length=254)
+    name = forms.CharField(
+        label=gettext_lazy("Name (optional)"), max_length=150, required=False, validators=[_no_control_characters]
+    )
+    language = forms.ChoiceField(label=gettext_lazy("Language of the e-mails"), choices=settings.LANGUAGES)
+    topics = TopicChoiceField(
+        label=gettext_lazy("What would you like to receive?"),
+        queryset=Topic.objects.filter(is_public=True),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": gettext_lazy("Choose at least one topic.")},
+    )
+    consent = forms.BooleanField(
+        required=True, error_messages={"required": gettext_lazy("Please tick the box to agree.")}
+    )
+    # Honeypot: hidden from people, filled in by naive bots.
+    website = forms.CharField(required=False, label=gettext_lazy("Leave this field empty"))
+    source = forms.CharField(required=False, max_length=200, widget=forms.HiddenInput)
+
+    def __init__(self, *args, topics: list[Topic] | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["language"].initial = (get_language() or settings.LANGUAGE_CODE)[:2]
+        if topics is not None:
+            self.fields["topics"].queryset = Topic.objects.filter(pk__in=[t.pk for t in topics])
+
+    def clean_source(self) -> str:
+        source = self.cleaned_data.get("source") or ""
+        # Only a path on this site, never a full URL someone made up.
+        return source if source.startswith("/") and not source.startswith("//") else ""
+
+    def clean_email(self) -> str:
+        return self.cleaned_data["email"].strip().lower()
+
+
+def consent_label() -> str:
+    return format_html(
+        '{} <a href="{}">{}</a>', CONSENT_TEXT, reverse("privacy:statement"), _("Read our privacy statement.")
+    )
+
+
+class PreferencesForm(forms.Form):
+    name = forms.CharField(
+        label=gettext_lazy("Name"), max_length=150, required=False, validators=[_no_control_characters]
+    )
+    language = forms.ChoiceField(label=gettext_lazy("Language of the e-mails"), choices=settings.LANGUAGES)
+    topics = forms.MultipleChoiceField(
+        label=gettext_lazy("Keep receiving"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args, subscriptions: list, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["topics"].choices = [(str(s.topic_id), s.topic.name()) for s in subscriptions]

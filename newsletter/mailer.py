@@ -1,0 +1,119 @@
+"""One outgoing connection, reused for a whole batch, with DKIM signing and clear failure kinds.
+
+Django's SMTP backend opens and logs in; the message itself goes through `sendmail` here so
+that each failure can be told apart: a 4xx answer is temporary (retry later), a 5xx answer
+is permanent (the address goes on the suppression list), a dropped connection is temporary
+and the next message gets a fresh connection. Other backends (console, locmem, file) are
+used as they are, without signing.
+"""
+
+import contextlib
+import email.policy
+import logging
+import smtplib
+from dataclasses import dataclass
+
+import dkim
+from django.conf import settings
+from django.core.mail import EmailMessage, mailers
+from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
+
+logger = logging.getLogger(__name__)
+
+# RFC 8058 section 4: the signature must cover both List-Unsubscribe headers.
+DKIM_HEADERS = [
+    b"from", b"to", b"subject", b"date", b"message-id", b"list-unsubscribe", b"list-unsubscribe-post",
+    b"list-id", b"mime-version", b"content-type",
+]
+
+
+class SendFailed(Exception):
+    def __init__(self, *, permanent: bool, detail: str, code: int | None = None) -> None:
+        super().__init__(detail)
+        self.permanent = permanent
+        self.detail = detail[:480]
+        self.code = code
+
+
+@dataclass(frozen=True)
+class DkimConfig:
+    private_key: bytes
+    selector: bytes
+    domain: bytes
+
+
+def dkim_config() -> DkimConfig | None:
+    if settings.DKIM_PRIVATE_KEY and settings.DKIM_SELECTOR and settings.DKIM_DOMAIN:
+        return DkimConfig(
+            settings.DKIM_PRIVATE_KEY.encode(), settings.DKIM_SELECTOR.encode(), settings.DKIM_DOMAIN.encode()
+        )
+    return None
+
+
+def dkim_sign(data: bytes, config: DkimConfig) -> bytes:
+    signature = dkim.sign(
+        data, config.selector, config.domain, config.private_key, include_headers=DKIM_HEADERS,
+        canonicalize=(b"relaxed", b"simple"),
+    )
+    return signature + data
+
+
+def _code_of(error: smtplib.SMTPException, recipient: str) -> tuple[int | None, str]:
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        code, text = next(iter(error.recipients.values()), (None, b""))
+        return code, text.decode(errors="replace") if isinstance(text, bytes) else str(text)
+    if isinstance(error, smtplib.SMTPResponseException):
+        text = error.smtp_error
+        return error.smtp_code, text.decode(errors="replace") if isinstance(text, bytes) else str(text)
+    return None, str(error)
+
+
+class Transport:
+    """Use as a context manager around a batch; `send` raises SendFailed for each failure."""
+
+    def __init__(self, alias: str = "default") -> None:
+        self.backend = mailers[alias]
+        self.is_smtp = isinstance(self.backend, SmtpBackend)
+        self.dkim = dkim_config() if self.is_smtp else None
+
+    def __enter__(self) -> "Transport":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        try:
+            self.backend.close()
+        except (OSError, smtplib.SMTPException):
+            logger.info("closing the SMTP connection failed", exc_info=True)
+
+    def send(self, message: EmailMessage) -> None:
+        if not self.is_smtp:
+            self.backend.send_messages([message])
+            return
+        recipient = message.to[0]
+        try:
+            self.backend.open()
+            data = message.message(policy=email.policy.SMTP).as_bytes()
+            if self.dkim:
+                data = dkim_sign(data, self.dkim)
+            self.backend.connection.sendmail(
+                self.backend.prep_address(message.from_email), [self.backend.prep_address(recipient)], data
+            )
+        except smtplib.SMTPServerDisconnected as error:
+            self._drop()
+            raise SendFailed(permanent=False, detail=f"disconnected: {error}") from error
+        except smtplib.SMTPException as error:
+            code, text = _code_of(error, recipient)
+            raise SendFailed(permanent=bool(code and 500 <= code < 600), detail=f"{code} {text}", code=code) from error
+        except OSError as error:
+            self._drop()
+            raise SendFailed(permanent=False, detail=f"connection: {error}") from error
+
+    def _drop(self) -> None:
+        """Forget a broken connection so that the next send opens a new one."""
+        connection, self.backend.connection = self.backend.connection, None
+        if connection is not None:
+            with contextlib.suppress(OSError):
+                connection.close()

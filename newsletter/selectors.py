@@ -1,0 +1,73 @@
+"""Reads for the newsletter: campaign progress, the topics offered in forms."""
+
+from dataclasses import dataclass
+
+from django.core.cache import cache
+from django.db.models import Count, Q
+
+from newsletter.models import Campaign, Delivery, Subscriber, Subscription, Topic
+
+TOPICS_CACHE_KEY = "newsletter:public-topics:v1"
+
+
+@dataclass(frozen=True)
+class Progress:
+    status: str
+    status_display: str
+    status_note: str
+    total: int
+    queued: int
+    sent: int
+    failed: int
+    skipped: int
+
+    @property
+    def done(self) -> int:
+        return self.sent + self.failed + self.skipped
+
+    @property
+    def percent(self) -> int:
+        return int(100 * self.done / self.total) if self.total else 0
+
+    def as_dict(self) -> dict:
+        return {
+            "status": self.status, "status_display": self.status_display, "status_note": self.status_note,
+            "total": self.total, "queued": self.queued, "sent": self.sent, "failed": self.failed,
+            "skipped": self.skipped, "percent": self.percent,
+        }
+
+
+def campaign_progress(campaign_id: int) -> Progress:
+    campaign = Campaign.objects.get(pk=campaign_id)
+    counts = Delivery.objects.filter(campaign_id=campaign_id).aggregate(
+        total=Count("id"),
+        queued=Count("id", filter=Q(status__in=[Delivery.Status.PENDING, Delivery.Status.SENDING])),
+        sent=Count("id", filter=Q(status=Delivery.Status.SENT)),
+        failed=Count("id", filter=Q(status=Delivery.Status.FAILED)),
+        skipped=Count("id", filter=Q(status=Delivery.Status.SKIPPED)),
+    )
+    return Progress(
+        status=campaign.status, status_display=str(campaign.get_status_display()),
+        status_note=campaign.status_note, **counts,
+    )
+
+
+def public_topics() -> list[Topic]:
+    """Topics offered in the subscription forms (cached: the footer shows them on every page)."""
+    topics = cache.get(TOPICS_CACHE_KEY)
+    if topics is None:
+        topics = list(Topic.objects.filter(is_public=True))
+        cache.set(TOPICS_CACHE_KEY, topics, 300)
+    return topics
+
+
+def topics_cache_clear() -> None:
+    cache.delete(TOPICS_CACHE_KEY)
+
+
+def subscriber_topics(subscriber: Subscriber) -> list[Subscription]:
+    return list(
+        Subscription.objects.filter(subscriber=subscriber, status=Subscription.Status.CONFIRMED)
+        .select_related("topic")
+        .order_by("topic__position", "topic__slug")
+    )

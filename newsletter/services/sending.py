@@ -1,0 +1,329 @@
+"""Sending campaigns: the database decides who gets what, workers only do the work.
+
+- `campaign_populate` writes one Delivery row per recipient, in batches; the unique
+  constraint makes a rerun (after a crash) add only what is missing.
+- `deliveries_claim` takes a batch of due rows with SELECT … FOR UPDATE SKIP LOCKED and
+  leases them to one worker; parallel workers never take the same row.
+- `batch_send` sends a claimed batch over one SMTP connection and marks each row the moment
+  the server accepted it, so a crash costs at most the one message in flight.
+- `leases_reap` (beat) gives a dead worker's rows back; retry times live on the rows.
+"""
+
+import logging
+import os
+import socket
+import time
+from collections import deque
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, Exists, F, OuterRef, Q
+from django.utils import timezone
+
+from newsletter.mailer import SendFailed, Transport
+from newsletter.messages import Recipient, RenderedContent, campaign_message, content_render, message_id_make
+from newsletter.models import Campaign, CampaignContent, Delivery, Subscription, Suppression
+from newsletter.throttle import SendRate
+
+logger = logging.getLogger(__name__)
+
+POPULATE_CHUNK = 2000
+# While a batch is being sent, every so often: is the campaign still running, has anyone in
+# the rest of the batch unsubscribed, and renew the lease.
+CHECK_EVERY_SECONDS = 0.5
+CHECK_EVERY_MESSAGES = 50
+
+
+@dataclass
+class BatchResult:
+    claimed: int = 0
+    sent: int = 0
+    failed: int = 0
+    retried: int = 0
+    skipped: int = 0
+    released: int = 0
+    stopped: bool = False  # the campaign is not (or no longer) sending
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def campaign_populate(campaign_id: int) -> int:
+    """Create the delivery rows of a campaign: its topic's confirmed subscribers, in batches."""
+    campaign = Campaign.objects.get(pk=campaign_id)
+    last, created = 0, 0
+    while True:
+        with transaction.atomic():
+            subscriber_ids = list(
+                Subscription.objects.filter(
+                    topic_id=campaign.topic_id, status=Subscription.Status.CONFIRMED, subscriber_id__gt=last
+                )
+                .order_by("subscriber_id")
+                .values_list("subscriber_id", flat=True)[:POPULATE_CHUNK]
+            )
+            if not subscriber_ids:
+                break
+            rows = Delivery.objects.bulk_create(
+                [Delivery(campaign_id=campaign_id, subscriber_id=pk) for pk in subscriber_ids], ignore_conflicts=True
+            )
+            created += len(rows)
+        last = subscriber_ids[-1]
+    Campaign.objects.filter(pk=campaign_id).update(populated=True)
+    return created
+
+
+def deliveries_claim(*, campaign_id: int, worker: str, limit: int) -> list[int]:
+    now = timezone.now()
+    with transaction.atomic():
+        ids = list(
+            Delivery.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(
+                campaign_id=campaign_id, campaign__status=Campaign.Status.SENDING,
+                status=Delivery.Status.PENDING, next_attempt_at__lte=now,
+            )
+            .order_by("id")
+            .values_list("id", flat=True)[:limit]
+        )
+        if ids:
+            Delivery.objects.filter(pk__in=ids).update(
+                status=Delivery.Status.SENDING, claimed_by=worker, tries=F("tries") + 1,
+                lease_expires_at=now + timedelta(seconds=settings.NEWSLETTER_LEASE_SECONDS),
+            )
+    return ids
+
+
+def leases_reap() -> int:
+    """Give rows whose lease ran out (their worker died) back to the queue."""
+    expired = Delivery.objects.filter(status=Delivery.Status.SENDING, lease_expires_at__lt=timezone.now())
+    # A row that killed its worker again and again is not tried for ever.
+    expired.filter(tries__gte=settings.NEWSLETTER_MAX_TRIES).update(
+        status=Delivery.Status.FAILED, lease_expires_at=None, last_error="worker lost while sending, too often",
+    )
+    return expired.update(status=Delivery.Status.PENDING, lease_expires_at=None, claimed_by="")
+
+
+def _contents(campaign: Campaign) -> dict[str, RenderedContent]:
+    """Rendered content per language; a missing language falls back to another one."""
+    rendered = {
+        c.language: content_render(language=c.language, subject=c.subject, body=c.body)
+        for c in CampaignContent.objects.filter(campaign=campaign)
+    }
+    if not rendered:
+        return {}
+    ordered = [code for code, _name in settings.LANGUAGES]
+    fallback = next(rendered[code] for code in ordered if code in rendered)
+    return {code: rendered.get(code, fallback) for code in ordered}
+
+
+def _ineligible_filter(topic_id: int) -> tuple[Exists, Exists]:
+    subscribed = Exists(
+        Subscription.objects.filter(
+            subscriber_id=OuterRef("subscriber_id"), topic_id=topic_id, status=Subscription.Status.CONFIRMED
+        )
+    )
+    suppressed = Exists(Suppression.objects.filter(email=OuterRef("subscriber__email")))
+    return subscribed, suppressed
+
+
+def _recipients(ids: list[int], topic_id: int) -> list[dict]:
+    subscribed, suppressed = _ineligible_filter(topic_id)
+    return list(
+        Delivery.objects.filter(pk__in=ids)
+        .order_by("id")
+        .annotate(subscribed=subscribed, suppressed=suppressed)
+        .values(
+            "id", "tries", "subscribed", "suppressed", "subscriber__email", "subscriber__name",
+            "subscriber__language", "subscriber__uuid",
+        )
+    )
+
+
+def _skip(ids: list[int], worker: str, reason: str) -> int:
+    if not ids:
+        return 0
+    return Delivery.objects.filter(pk__in=ids, status=Delivery.Status.SENDING, claimed_by=worker).update(
+        status=Delivery.Status.SKIPPED, lease_expires_at=None, last_error=reason
+    )
+
+
+def _release(ids: list[int], worker: str) -> int:
+    """Unsent rows of a stopped batch go back untouched (their claim did not count as a try)."""
+    if not ids:
+        return 0
+    return Delivery.objects.filter(pk__in=ids, status=Delivery.Status.SENDING, claimed_by=worker).update(
+        status=Delivery.Status.PENDING, lease_expires_at=None, claimed_by="", tries=F("tries") - 1
+    )
+
+
+def _still_running(campaign_id: int, rest: deque, worker: str, topic_id: int, result: BatchResult) -> bool:
+    if not Campaign.objects.filter(pk=campaign_id, status=Campaign.Status.SENDING).exists():
+        result.released += _release([row["id"] for row in rest], worker)
+        rest.clear()
+        result.stopped = True
+        return False
+    ids = [row["id"] for row in rest]
+    subscribed, suppressed = _ineligible_filter(topic_id)
+    gone = set(
+        Delivery.objects.filter(pk__in=ids)
+        .annotate(subscribed=subscribed, suppressed=suppressed)
+        .filter(Q(subscribed=False) | Q(suppressed=True))
+        .values_list("id", flat=True)
+    )
+    if gone:
+        result.skipped += _skip(list(gone), worker, "unsubscribed or suppressed while sending")
+        kept = [row for row in rest if row["id"] not in gone]
+        rest.clear()
+        rest.extend(kept)
+    Delivery.objects.filter(pk__in=ids, status=Delivery.Status.SENDING, claimed_by=worker).update(
+        lease_expires_at=timezone.now() + timedelta(seconds=settings.NEWSLETTER_LEASE_SECONDS)
+    )
+    return True
+
+
+def _retry_delay(tries: int) -> timedelta:
+    return timedelta(seconds=min(settings.NEWSLETTER_RETRY_BASE_SECONDS * 2 ** max(tries - 1, 0), 24 * 3600))
+
+
+def batch_send(*, campaign_id: int, worker: str, limit: int | None = None, rate: SendRate | None = None) -> BatchResult:
+    """Claim one batch of due deliveries and send it over one connection."""
+    result = BatchResult()
+    campaign = Campaign.objects.select_related("topic").filter(pk=campaign_id).first()
+    if campaign is None or campaign.status != Campaign.Status.SENDING:
+        result.stopped = True
+        return result
+    ids = deliveries_claim(campaign_id=campaign_id, worker=worker, limit=limit or settings.NEWSLETTER_BATCH_SIZE)
+    result.claimed = len(ids)
+    if not ids:
+        campaign_finish_if_done(campaign_id)
+        return result
+    contents = _contents(campaign)
+    rows = _recipients(ids, campaign.topic_id)
+    result.skipped += _skip([r["id"] for r in rows if not r["subscribed"]], worker, "not subscribed (any more)")
+    result.skipped += _skip(
+        [r["id"] for r in rows if r["subscribed"] and r["suppressed"]], worker, "address on the suppression list"
+    )
+    rest = deque(r for r in rows if r["subscribed"] and not r["suppressed"])
+    if not contents:
+        result.released += _release([r["id"] for r in rest], worker)
+        campaign_pause(campaign_id, note="The campaign has no content.")
+        result.stopped = True
+        return result
+    rate = rate or SendRate()
+    topic = campaign.topic
+    last_check, since_check = time.monotonic(), 0
+    with Transport() as transport:
+        while rest:
+            if since_check >= CHECK_EVERY_MESSAGES or time.monotonic() - last_check >= CHECK_EVERY_SECONDS:
+                if not _still_running(campaign_id, rest, worker, topic.pk, result):
+                    break
+                last_check, since_check = time.monotonic(), 0
+                if not rest:
+                    break
+            row = rest.popleft()
+            since_check += 1
+            rate.wait()
+            language = row["subscriber__language"]
+            content = contents.get(language) or next(iter(contents.values()))
+            recipient = Recipient(
+                email=row["subscriber__email"], name=row["subscriber__name"], language=content.language,
+                uuid=row["subscriber__uuid"],
+            )
+            message_id = message_id_make(f"c{campaign_id}.d{row['id']}")
+            message = campaign_message(
+                content=content, recipient=recipient, topic_id=topic.pk, topic_slug=topic.slug,
+                topic_name=topic.name(content.language), message_id=message_id,
+            )
+            _send_one(transport, message, row, worker, result)
+    if result.failed:
+        _pause_if_failing(campaign_id)
+    campaign_finish_if_done(campaign_id)
+    return result
+
+
+def _send_one(transport: Transport, message, row: dict, worker: str, result: BatchResult) -> None:
+    mine = Delivery.objects.filter(pk=row["id"], status=Delivery.Status.SENDING, claimed_by=worker)
+    tries = row["tries"] + 1  # the claim counted this try
+    try:
+        transport.send(message)
+    except SendFailed as failure:
+        if failure.permanent:
+            mine.update(status=Delivery.Status.FAILED, lease_expires_at=None, last_error=failure.detail)
+            suppression_add(row["subscriber__email"], reason=Suppression.Reason.BOUNCE, source="smtp",
+                            detail=failure.detail)
+            result.failed += 1
+        elif tries >= settings.NEWSLETTER_MAX_TRIES:
+            mine.update(status=Delivery.Status.FAILED, lease_expires_at=None, last_error=failure.detail)
+            result.failed += 1
+        else:
+            mine.update(
+                status=Delivery.Status.PENDING, lease_expires_at=None, claimed_by="", last_error=failure.detail,
+                next_attempt_at=timezone.now() + _retry_delay(tries),
+            )
+            result.retried += 1
+        return
+    updated = mine.update(
+        status=Delivery.Status.SENT, sent_at=timezone.now(), lease_expires_at=None, last_error="",
+        message_id=message.extra_headers["Message-ID"],
+    )
+    if not updated:
+        logger.warning("delivery %s was sent after its lease had been taken back", row["id"])
+    result.sent += 1
+
+
+def suppression_add(email: str, *, reason: str, source: str, detail: str = "") -> bool:
+    """Put an address on the suppression list (idempotent); True when it was not there yet."""
+    _obj, created = Suppression.objects.get_or_create(
+        email=email.strip().lower(), defaults={"reason": reason, "source": source, "detail": detail[:500]}
+    )
+    return created
+
+
+def _pause_if_failing(campaign_id: int) -> None:
+    counts = Delivery.objects.filter(campaign_id=campaign_id).aggregate(
+        failed=Count("id", filter=Q(status=Delivery.Status.FAILED)),
+        sent=Count("id", filter=Q(status=Delivery.Status.SENT)),
+    )
+    attempts = counts["failed"] + counts["sent"]
+    if attempts >= settings.NEWSLETTER_FAILURE_MIN_SAMPLE and counts["failed"] / attempts > (
+        settings.NEWSLETTER_FAILURE_THRESHOLD
+    ):
+        share = round(100 * counts["failed"] / attempts)
+        campaign_pause(campaign_id, note=f"Paused automatically: {share}% of {attempts} deliveries failed.")
+
+
+def campaign_pause(campaign_id: int, *, note: str = "") -> bool:
+    return bool(
+        Campaign.objects.filter(
+            pk=campaign_id, status__in=[Campaign.Status.SENDING, Campaign.Status.SCHEDULED]
+        ).update(status=Campaign.Status.PAUSED, status_note=note[:300])
+    )
+
+
+def campaign_finish_if_done(campaign_id: int) -> bool:
+    open_rows = Delivery.objects.filter(
+        campaign_id=OuterRef("pk"), status__in=[Delivery.Status.PENDING, Delivery.Status.SENDING]
+    )
+    return bool(
+        Campaign.objects.filter(pk=campaign_id, status=Campaign.Status.SENDING, populated=True)
+        .filter(~Exists(open_rows))
+        .update(status=Campaign.Status.SENT, finished_at=timezone.now())
+    )
+
+
+def campaign_work(*, campaign_id: int, worker: str, seconds: float) -> bool:
+    """Send batches for up to `seconds`; True when there is more to do right now."""
+    deadline = time.monotonic() + seconds
+    rate = SendRate()
+    while time.monotonic() < deadline:
+        result = batch_send(campaign_id=campaign_id, worker=worker, rate=rate)
+        if result.stopped:
+            return False
+        if not result.claimed:
+            if Campaign.objects.filter(pk=campaign_id, populated=False, status=Campaign.Status.SENDING).exists():
+                time.sleep(0.2)  # the recipient list is still being written
+                continue
+            return False
+    return True

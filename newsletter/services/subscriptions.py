@@ -1,0 +1,183 @@
+"""Writes on subscriptions: request (double opt-in), confirm, unsubscribe, preferences, purge.
+
+A request never reveals whether an address is known: the outcome and the e-mail sent are
+the same for a new, a pending and a confirmed address. Nothing a request does changes an
+existing subscriber's name, language or topics until the link in the mailbox is confirmed.
+"""
+
+import enum
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+
+from ilumen_site.ipaddress import truncate_ip
+from ilumen_site.ratelimit import hit
+from newsletter.messages import confirm_url
+from newsletter.models import ConsentProof, Delivery, Subscriber, Subscription, Suppression, Topic
+from newsletter.services.outbox import outbox_enqueue
+
+CONFIRM_TEMPLATE = "newsletter/email/confirm"
+
+
+class RequestOutcome(enum.Enum):
+    ACCEPTED = "accepted"
+    TOO_MANY = "too_many"  # this IP address asked too often: say so (the address is not revealed)
+
+
+class ConfirmOutcome(enum.Enum):
+    CONFIRMED = "confirmed"
+    ALREADY_USED = "already_used"
+    UNKNOWN = "unknown"  # authentic, but the request has since been deleted
+
+
+@dataclass(frozen=True)
+class ConsentShown:
+    text: str
+    version: str
+
+
+def email_normalize(email: str) -> str:
+    return email.strip().lower()
+
+
+def subscription_request(
+    *, email: str, name: str, language: str, topics: Iterable[Topic], consent: ConsentShown, source: str,
+    ip: str | None,
+) -> RequestOutcome:
+    email = email_normalize(email)
+    window = settings.NEWSLETTER_SUBSCRIBE_WINDOW_SECONDS
+    if not hit("newsletter-ip", ip, limit=settings.NEWSLETTER_SUBSCRIBE_PER_IP, window_seconds=window):
+        return RequestOutcome.TOO_MANY
+    if not hit("newsletter-email", email, limit=settings.NEWSLETTER_SUBSCRIBE_PER_EMAIL, window_seconds=window):
+        # Same answer as success: the visitor must not learn that this address was used before.
+        return RequestOutcome.ACCEPTED
+    topics = list(topics)
+    with transaction.atomic():
+        subscriber, _created = Subscriber.objects.get_or_create(email=email, defaults={"language": language})
+        proof = ConsentProof.objects.create(
+            subscriber=subscriber, requested_name=name.strip(), language=language, consent_text=consent.text,
+            consent_version=consent.version, source=source[:200], ip_truncated=truncate_ip(ip) or "",
+        )
+        proof.topics.set(topics)
+        for topic in topics:
+            Subscription.objects.get_or_create(subscriber=subscriber, topic=topic)
+        _send_confirmation(proof)
+    return RequestOutcome.ACCEPTED
+
+
+def _send_confirmation(proof: ConsentProof) -> None:
+    outbox_enqueue(
+        template=CONFIRM_TEMPLATE,
+        to_email=proof.subscriber.email,
+        language=proof.language,
+        context={
+            "name": proof.requested_name,
+            "confirm_url": confirm_url(proof.nonce, proof.language),
+            "topics": [topic.name(proof.language) for topic in proof.topics.all()],
+            "max_age_days": settings.NEWSLETTER_CONFIRM_MAX_AGE_DAYS,
+        },
+    )
+
+
+def proof_pending(nonce: uuid.UUID) -> ConsentProof | None:
+    return ConsentProof.objects.select_related("subscriber").filter(nonce=nonce).first()
+
+
+def subscription_confirm(*, nonce: uuid.UUID) -> ConfirmOutcome:
+    """Confirm one request (only ever through a POST: scanners follow GET links)."""
+    now = timezone.now()
+    with transaction.atomic():
+        proof = ConsentProof.objects.select_for_update().select_related("subscriber").filter(nonce=nonce).first()
+        if proof is None:
+            return ConfirmOutcome.UNKNOWN
+        if proof.confirmed_at is not None:
+            return ConfirmOutcome.ALREADY_USED
+        proof.confirmed_at = now
+        proof.save(update_fields=["confirmed_at"])
+        subscriber = proof.subscriber
+        subscriber.language = proof.language
+        if proof.requested_name:
+            subscriber.name = proof.requested_name
+        subscriber.save(update_fields=["language", "name"])
+        for topic in proof.topics.all():
+            Subscription.objects.update_or_create(
+                subscriber=subscriber, topic=topic,
+                defaults={
+                    "status": Subscription.Status.CONFIRMED, "proof": proof, "confirmed_at": now,
+                    "unsubscribed_at": None,
+                },
+            )
+        # A confirmed opt-in shows the mailbox works and the person wants mail again.
+        Suppression.objects.filter(email=subscriber.email).delete()
+    return ConfirmOutcome.CONFIRMED
+
+
+def confirmation_resend(*, nonce: uuid.UUID, ip: str | None) -> RequestOutcome:
+    """A new link for an expired one: a fresh request with the same choices and consent text."""
+    old = ConsentProof.objects.select_related("subscriber").filter(nonce=nonce, confirmed_at__isnull=True).first()
+    if old is None:
+        return RequestOutcome.ACCEPTED
+    return subscription_request(
+        email=old.subscriber.email, name=old.requested_name, language=old.language, topics=old.topics.all(),
+        consent=ConsentShown(old.consent_text, old.consent_version), source=old.source, ip=ip,
+    )
+
+
+def subscriber_by_uuid(subscriber_uuid: uuid.UUID) -> Subscriber | None:
+    return Subscriber.objects.filter(uuid=subscriber_uuid).first()
+
+
+def unsubscribe(*, subscriber_uuid: uuid.UUID, topic_id: int | None = None) -> bool:
+    """Stop mail at once: one topic, or everything when topic_id is None. Idempotent.
+
+    Takes effect for campaigns being sent too: workers check subscriptions right before
+    they send. Returns False when the link names no subscriber.
+    """
+    subscriber = subscriber_by_uuid(subscriber_uuid)
+    if subscriber is None:
+        return False
+    subscriptions = Subscription.objects.filter(subscriber=subscriber).exclude(status=Subscription.Status.UNSUBSCRIBED)
+    if topic_id is not None:
+        subscriptions = subscriptions.filter(topic_id=topic_id)
+    subscriptions.update(status=Subscription.Status.UNSUBSCRIBED, unsubscribed_at=timezone.now())
+    return True
+
+
+def preferences_update(*, subscriber: Subscriber, keep_topic_ids: set[int], language: str, name: str) -> None:
+    """Keep only the ticked confirmed topics; adding a topic needs a new opt-in (the form)."""
+    with transaction.atomic():
+        Subscription.objects.filter(subscriber=subscriber, status=Subscription.Status.CONFIRMED).exclude(
+            topic_id__in=keep_topic_ids
+        ).update(status=Subscription.Status.UNSUBSCRIBED, unsubscribed_at=timezone.now())
+        subscriber.language = language
+        subscriber.name = name.strip()
+        subscriber.save(update_fields=["language", "name"])
+
+
+def pending_purge() -> int:
+    """Delete requests never confirmed within NEWSLETTER_PENDING_RETENTION_DAYS, and what only they held."""
+    cutoff = timezone.now() - timedelta(days=settings.NEWSLETTER_PENDING_RETENTION_DAYS)
+    with transaction.atomic():
+        stale = ConsentProof.objects.filter(confirmed_at__isnull=True, given_at__lt=cutoff)
+        stale_subscribers = set(stale.values_list("subscriber_id", flat=True))
+        deleted, _detail = stale.delete()
+        still_asked = ConsentProof.topics.through.objects.filter(
+            consentproof__subscriber_id=OuterRef("subscriber_id"), consentproof__confirmed_at__isnull=True,
+            topic_id=OuterRef("topic_id"),
+        )
+        Subscription.objects.filter(
+            status=Subscription.Status.PENDING, subscriber_id__in=stale_subscribers
+        ).filter(~Exists(still_asked)).delete()
+        # Addresses left with no subscription, no proof and no delivery never became subscribers.
+        Subscriber.objects.filter(pk__in=stale_subscribers).filter(
+            ~Exists(Subscription.objects.filter(subscriber_id=OuterRef("pk"))),
+            ~Exists(ConsentProof.objects.filter(subscriber_id=OuterRef("pk"))),
+            ~Exists(Delivery.objects.filter(subscriber_id=OuterRef("pk"))),
+        ).delete()
+    return deleted

@@ -1,0 +1,77 @@
+"""Bounces and complaints onto the suppression list: from SMTP answers, a CSV file, a webhook.
+
+Formats are documented in docs/newsletter.md.
+"""
+
+import csv
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+
+from newsletter.models import Suppression
+from newsletter.services.sending import suppression_add
+
+WEBHOOK_MAX_EVENTS = 1000
+TYPES = {"bounce": Suppression.Reason.BOUNCE, "complaint": Suppression.Reason.COMPLAINT,
+         "manual": Suppression.Reason.MANUAL}
+
+
+class WebhookError(ValueError):
+    pass
+
+
+def _valid_email(value: object) -> str | None:
+    if not isinstance(value, str):
+        return None
+    email = value.strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError:
+        return None
+    return email
+
+
+def suppressions_from_webhook(payload: object) -> dict:
+    """{"events": [{"email": …, "type": "bounce"|"complaint", "detail": …}, …]} → counts."""
+    if not isinstance(payload, dict) or not isinstance(payload.get("events"), list):
+        raise WebhookError('expected an object with an "events" list')
+    events = payload["events"]
+    if len(events) > WEBHOOK_MAX_EVENTS:
+        raise WebhookError(f"at most {WEBHOOK_MAX_EVENTS} events per call")
+    added, known, rejected = 0, 0, []
+    for index, event in enumerate(events):
+        email = _valid_email(event.get("email")) if isinstance(event, dict) else None
+        reason = TYPES.get(event.get("type")) if isinstance(event, dict) else None
+        if email is None or reason is None:
+            rejected.append(index)
+            continue
+        detail = event.get("detail") if isinstance(event.get("detail"), str) else ""
+        if suppression_add(email, reason=reason, source="webhook", detail=detail):
+            added += 1
+        else:
+            known += 1
+    return {"added": added, "already_suppressed": known, "rejected": rejected}
+
+
+def suppressions_from_csv(lines: Iterable[str]) -> tuple[int, int, list[int]]:
+    """CSV with a header row: email, type (bounce|complaint|manual, default bounce), detail.
+
+    Returns (added, already suppressed, rejected line numbers).
+    """
+    added, known, rejected = 0, 0, []
+    reader = csv.DictReader(lines)
+    if reader.fieldnames is None or "email" not in [f.strip().lower() for f in reader.fieldnames]:
+        raise ValueError('the first line must be a header with at least an "email" column')
+    for row in reader:
+        row = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items()}
+        email = _valid_email(row.get("email"))
+        reason = TYPES.get(row.get("type") or "bounce")
+        if email is None or reason is None:
+            rejected.append(reader.line_num)
+            continue
+        if suppression_add(email, reason=reason, source="csv", detail=row.get("detail", "")):
+            added += 1
+        else:
+            known += 1
+    return added, known, rejected

@@ -1,0 +1,72 @@
+"""Celery tasks: thin, idempotent triggers. What to send and to whom is in the database.
+
+Any of these may run twice, late, or never (a lost message): claims with SKIP LOCKED make a
+second run harmless, and the beat tick redoes whatever a lost one should have done.
+"""
+
+from celery import shared_task
+from django.conf import settings
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+
+from newsletter.models import Campaign, Delivery
+from newsletter.services import campaigns, outbox, sending, subscriptions
+
+
+@shared_task(ignore_result=True)
+def campaign_start(campaign_id: int) -> None:
+    if campaigns.campaign_start(campaign_id) == Campaign.Status.SENDING:
+        campaigns.dispatch_senders(campaign_id)
+
+
+@shared_task(ignore_result=True)
+def campaign_send(campaign_id: int) -> None:
+    """Send batches for a while, then hand over to a fresh task (so no task runs for hours)."""
+    more = sending.campaign_work(
+        campaign_id=campaign_id, worker=sending.worker_name(), seconds=settings.NEWSLETTER_TASK_SECONDS
+    )
+    if more:
+        campaign_send.delay(campaign_id)
+
+
+@shared_task(ignore_result=True)
+def campaigns_tick() -> None:
+    """Beat: reap dead workers' leases, start due campaigns, keep running ones moving."""
+    sending.leases_reap()
+    now = timezone.now()
+    for campaign_id in Campaign.objects.filter(status=Campaign.Status.SCHEDULED, scheduled_at__lte=now).values_list(
+        "pk", flat=True
+    ):
+        campaign_start.delay(campaign_id)
+    leased = Delivery.objects.filter(
+        campaign_id=OuterRef("pk"), status=Delivery.Status.SENDING, lease_expires_at__gte=now
+    )
+    due = Delivery.objects.filter(campaign_id=OuterRef("pk"), status=Delivery.Status.PENDING, next_attempt_at__lte=now)
+    for campaign in Campaign.objects.filter(status=Campaign.Status.SENDING).annotate(
+        busy=Exists(leased), due=Exists(due)
+    ):
+        if not campaign.populated:
+            campaign_start.delay(campaign.pk)  # its list was cut short by a crash: finish it
+        elif campaign.due and not campaign.busy:
+            # Nobody is working on it (a crash, or retries that came due): start again.
+            campaigns.dispatch_senders(campaign.pk)
+        else:
+            sending.campaign_finish_if_done(campaign.pk)
+
+
+@shared_task(ignore_result=True)
+def outbox_send(message_id: int) -> None:
+    outbox.outbox_deliver(message_ids=[message_id])
+
+
+@shared_task(ignore_result=True)
+def outbox_sweep() -> None:
+    outbox.outbox_reap()
+    while outbox.outbox_deliver():
+        pass
+
+
+@shared_task(ignore_result=True)
+def pending_purge() -> None:
+    subscriptions.pending_purge()
+    outbox.outbox_purge()

@@ -1,0 +1,186 @@
+"""Visitor pages of the newsletter. Thin: parse, call a service or selector, render.
+
+Pages reached through links in e-mails carry their token in the URL and need no login and
+no cookie. Confirming and unsubscribing happen only on POST: mail scanners follow GETs.
+"""
+
+import hmac
+import json
+
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
+
+from ilumen_site.ipaddress import client_ip
+from newsletter import selectors
+from newsletter.forms import PreferencesForm, SubscribeForm, consent_label, consent_shown
+from newsletter.models import Topic
+from newsletter.services import subscriptions as subs
+from newsletter.services.suppressions import WebhookError, suppressions_from_webhook
+from newsletter.tokens import (
+    TokenExpired,
+    TokenInvalid,
+    confirm_token_read,
+    subscriber_token_make,
+    subscriber_token_read,
+)
+
+
+def _language() -> str:
+    return (get_language() or settings.LANGUAGE_CODE)[:2]
+
+
+def _problem(request: HttpRequest, kind: str, status: int, token: str = "") -> HttpResponse:
+    return render(request, "newsletter/link_problem.html", {"kind": kind, "token": token}, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def subscribe(request: HttpRequest) -> HttpResponse:
+    topics = selectors.public_topics()
+    if request.method == "POST":
+        form = SubscribeForm(request.POST, topics=topics)
+        if form.is_valid():
+            data = form.cleaned_data
+            if data["website"]:
+                return redirect("newsletter:subscribe_done")  # a bot: the same answer, nothing done
+            outcome = subs.subscription_request(
+                email=data["email"], name=data["name"], language=data["language"], topics=data["topics"],
+                consent=consent_shown(_language()), source=data["source"] or request.path, ip=client_ip(request),
+            )
+            if outcome is subs.RequestOutcome.TOO_MANY:
+                form.add_error(None, _("Too many requests from your network. Please try again in an hour."))
+                return render(request, "newsletter/subscribe.html", _form_context(form), status=429)
+            return redirect("newsletter:subscribe_done")
+        return render(request, "newsletter/subscribe.html", _form_context(form), status=400)
+    form = SubscribeForm(topics=topics, initial={"source": request.GET.get("from", "")})
+    return render(request, "newsletter/subscribe.html", _form_context(form))
+
+
+def _form_context(form: SubscribeForm) -> dict:
+    return {"form": form, "consent_label": consent_label()}
+
+
+def subscribe_done(request: HttpRequest) -> HttpResponse:
+    return render(request, "newsletter/subscribe_done.html", {"days": settings.NEWSLETTER_CONFIRM_MAX_AGE_DAYS})
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def confirm(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        nonce = confirm_token_read(token)
+    except TokenExpired:
+        return _problem(request, "expired", 410, token)
+    except TokenInvalid:
+        return _problem(request, "invalid", 400)
+    if request.method == "POST":
+        outcome = subs.subscription_confirm(nonce=nonce)
+        if outcome is subs.ConfirmOutcome.CONFIRMED:
+            proof = subs.proof_pending(nonce)
+            preferences = reverse("newsletter:preferences", args=[subscriber_token_make(proof.subscriber.uuid)])
+            return render(request, "newsletter/confirm_done.html", {"preferences_url": preferences})
+        return _problem(request, "used" if outcome is subs.ConfirmOutcome.ALREADY_USED else "invalid", 400)
+    proof = subs.proof_pending(nonce)
+    if proof is None:
+        return _problem(request, "invalid", 400)
+    if proof.confirmed_at is not None:
+        return _problem(request, "used", 400)
+    return render(request, "newsletter/confirm.html", {"topics": list(proof.topics.all())})
+
+
+@never_cache
+@require_POST
+def confirm_resend(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        nonce = confirm_token_read(token)
+    except TokenExpired as expired:
+        nonce = expired.nonce
+    except TokenInvalid:
+        return _problem(request, "invalid", 400)
+    if subs.confirmation_resend(nonce=nonce, ip=client_ip(request)) is subs.RequestOutcome.TOO_MANY:
+        return _problem(request, "too_many", 429)
+    return redirect("newsletter:subscribe_done")
+
+
+@csrf_exempt  # RFC 8058: the one-click POST carries no cookie and no CSRF token; the URL is the secret
+@never_cache
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    if request.method not in ("GET", "HEAD", "POST"):
+        return HttpResponseNotAllowed(["GET", "POST"])
+    try:
+        parsed = subscriber_token_read(token)
+    except TokenInvalid:
+        return _problem(request, "invalid", 400)
+    topic = Topic.objects.filter(pk=parsed.topic_id).first() if parsed.topic_id else None
+    if request.method == "POST":
+        subs.unsubscribe(subscriber_uuid=parsed.subscriber_uuid, topic_id=parsed.topic_id)
+        if request.POST.get("List-Unsubscribe") == "One-Click":
+            # A mail client, not a person: a short 200 answer, never a redirect.
+            return HttpResponse(_("You are unsubscribed.") + "\n", content_type="text/plain; charset=utf-8")
+        context = {"topic": topic, "preferences_url": _preferences_url(parsed.subscriber_uuid)}
+        return render(request, "newsletter/unsubscribe_done.html", context)
+    context = {"topic": topic, "preferences_url": _preferences_url(parsed.subscriber_uuid)}
+    return render(request, "newsletter/unsubscribe.html", context)
+
+
+def _preferences_url(subscriber_uuid) -> str:
+    return reverse("newsletter:preferences", args=[subscriber_token_make(subscriber_uuid)])
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def preferences(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        parsed = subscriber_token_read(token)
+    except TokenInvalid:
+        return _problem(request, "invalid", 400)
+    subscriber = subs.subscriber_by_uuid(parsed.subscriber_uuid)
+    if subscriber is None:
+        return _problem(request, "invalid", 400)
+    current = selectors.subscriber_topics(subscriber)
+    saved = False
+    if request.method == "POST":
+        if request.POST.get("action") == "unsubscribe_all":
+            subs.unsubscribe(subscriber_uuid=subscriber.uuid)
+            return render(request, "newsletter/unsubscribe_done.html", {"everything": True})
+        form = PreferencesForm(request.POST, subscriptions=current)
+        if form.is_valid():
+            subs.preferences_update(
+                subscriber=subscriber, keep_topic_ids={int(pk) for pk in form.cleaned_data["topics"]},
+                language=form.cleaned_data["language"], name=form.cleaned_data["name"],
+            )
+            current = selectors.subscriber_topics(subscriber)
+            saved = True
+        else:
+            return render(request, "newsletter/preferences.html", {"form": form, "subscriber": subscriber}, status=400)
+    form = PreferencesForm(
+        subscriptions=current,
+        initial={
+            "name": subscriber.name, "language": subscriber.language, "topics": [str(s.topic_id) for s in current],
+        },
+    )
+    context = {"form": form, "subscriber": subscriber, "saved": saved, "has_topics": bool(current)}
+    return render(request, "newsletter/preferences.html", context)
+
+
+@csrf_exempt  # a server-to-server call, authenticated by its bearer token
+@require_POST
+def suppression_webhook(request: HttpRequest) -> HttpResponse:
+    expected = settings.NEWSLETTER_WEBHOOK_TOKEN
+    if not expected:
+        raise Http404
+    given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+    if not hmac.compare_digest(given.encode(), expected.encode()):
+        return JsonResponse({"error": "unauthorized"}, status=401)
+    try:
+        payload = json.loads(request.body)
+        result = suppressions_from_webhook(payload)
+    except (ValueError, WebhookError) as error:
+        return JsonResponse({"error": str(error)}, status=400)
+    return JsonResponse(result)
