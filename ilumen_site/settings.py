@@ -245,6 +245,9 @@ HEALTH_BEAT_MAX_AGE = env.int("HEALTH_BEAT_MAX_AGE", default=300)
 # The statement shown at /<lang>/privacy/.
 PRIVACY_PRIMARY_DOCUMENT = env.str("PRIVACY_PRIMARY_DOCUMENT", default="ilumen")
 STATEMENT_CACHE_SECONDS = env.int("STATEMENT_CACHE_SECONDS", default=24 * 3600)
+# Whole public pages (ilumen_site/pagecache.py); 0 turns the page cache off.
+PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=300)
+PAGE_CACHE_VARIANTS = ["ilumen_site.pagecache.consent_state_variant"]
 
 # --- Newsletter --------------------------------------------------------------------
 

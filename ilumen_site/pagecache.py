@@ -1,0 +1,106 @@
+"""Whole-page cache for public pages, safe under CSP nonces and CSRF tokens.
+
+Rendering the base layout costs far more than serving a page from Redis, so public
+pages (statements, home, legal notice) are cached whole. A cached page must never hand
+one visitor's CSP nonce or CSRF token to another: before storing, both are replaced by
+placeholders, and every hit fills in the current request's own values.
+
+The key holds everything a public page varies on: path and query, language, and the
+visitor's cookie-consent state (the banner and the gated scripts depend on it), plus a
+generation number that `page_cache_clear()` raises whenever content changes.
+"""
+
+import hashlib
+import re
+from collections.abc import Callable
+from functools import wraps
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+from django.middleware.csp import get_nonce
+from django.middleware.csrf import CSRF_TOKEN_LENGTH, _unmask_cipher_token, get_token
+from django.utils.module_loading import import_string
+from django.utils.translation import get_language
+
+GENERATION_KEY = "pagecache:generation"
+NONCE_PLACEHOLDER = "__ilumen_csp_nonce__"
+CSRF_PLACEHOLDER = "__ilumen_csrf_token__"
+_TOKEN_CANDIDATE = re.compile(rf"\b[a-zA-Z0-9]{{{CSRF_TOKEN_LENGTH}}}\b")
+
+
+def page_cache_clear() -> None:
+    """Invalidate every cached page (new content: a publication, a registry change, …)."""
+    try:
+        cache.incr(GENERATION_KEY)
+    except ValueError:
+        cache.set(GENERATION_KEY, 1, timeout=None)
+    except Exception:  # cache away: nothing is being served from it either
+        return
+
+
+def consent_state_variant(request: HttpRequest) -> str:
+    """What the consent banner and the gated scripts depend on: the consent cookie and GPC."""
+    return f"{request.COOKIES.get(settings.CONSENT_COOKIE_NAME, '')}|{request.META.get('HTTP_SEC_GPC', '')}"
+
+
+def _variant(request: HttpRequest) -> str:
+    parts = [import_string(path)(request) for path in settings.PAGE_CACHE_VARIANTS]
+    return hashlib.blake2b("\x1f".join(parts).encode(), digest_size=12).hexdigest()
+
+
+def _key(request: HttpRequest) -> str:
+    generation = cache.get(GENERATION_KEY, 0)
+    path = hashlib.blake2b(request.get_full_path().encode(), digest_size=16).hexdigest()
+    return f"pagecache:{generation}:{get_language()}:{path}:{_variant(request)}"
+
+
+def _without_csrf_tokens(request: HttpRequest, body: str) -> str:
+    """Replace every masked form of this visitor's CSRF secret, wherever the page put it."""
+    secret = request.META.get("CSRF_COOKIE")
+    if not secret:
+        return body
+
+    def replace(match: re.Match) -> str:
+        return CSRF_PLACEHOLDER if _unmask_cipher_token(match.group(0)) == secret else match.group(0)
+
+    return _TOKEN_CANDIDATE.sub(replace, body)
+
+
+def _cacheable_request(request: HttpRequest) -> bool:
+    # Staff carry a session (and may see drafts or admin links): never cached.
+    return (
+        settings.PAGE_CACHE_SECONDS > 0
+        and request.method in ("GET", "HEAD")
+        and settings.SESSION_COOKIE_NAME not in request.COOKIES
+    )
+
+
+def cached_public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Serve the view from the page cache; store 200 answers with nonce and token removed."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not _cacheable_request(request):
+            return view(request, *args, **kwargs)
+        key = _key(request)
+        stored = cache.get(key)
+        if stored is not None:
+            content_type, body = stored
+            nonce = str(get_nonce(request))
+            body = body.replace(NONCE_PLACEHOLDER, nonce).replace(CSRF_PLACEHOLDER, get_token(request))
+            response = HttpResponse(body, content_type=content_type)
+            response["X-Page-Cache"] = "hit"
+            return response
+        response = view(request, *args, **kwargs)
+        if response.status_code == 200 and not response.streaming and not response.cookies:
+            body = response.content.decode(response.charset)
+            nonce = get_nonce(request)
+            if nonce:  # the page used its nonce
+                body = body.replace(str(nonce), NONCE_PLACEHOLDER)
+            body = _without_csrf_tokens(request, body)
+            cache.set(key, (response["Content-Type"], body), settings.PAGE_CACHE_SECONDS)
+            response["X-Page-Cache"] = "miss"
+        return response
+
+    return wrapped
