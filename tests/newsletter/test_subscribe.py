@@ -1,0 +1,208 @@
+"""Subscribing: the form (page and footer), double opt-in, tokens, proof of consent, purge."""
+
+import datetime
+import re
+
+import pytest
+import time_machine
+from django.core import mail
+from django.urls import reverse
+from django.utils import timezone
+
+from newsletter.models import ConsentProof, OutboxMessage, Subscriber, Subscription, Topic
+from newsletter.services.outbox import outbox_deliver
+from newsletter.services.subscriptions import pending_purge
+from newsletter.tokens import confirm_token_make, subscriber_token_make
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _locmem_mail(settings):
+    settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+
+
+def _subscribe(client, language="en", email="ann@example.com", topics=None, **extra):
+    topics = topics or [Topic.objects.get(slug="newsletter").pk]
+    data = {"email": email, "name": "Ann", "language": language, "topics": topics, "consent": "on", **extra}
+    return client.post(f"/{language}/newsletter/", data, REMOTE_ADDR=extra.pop("ip", "192.0.2.77"))
+
+
+def _deliver_outbox() -> list:
+    outbox_deliver()
+    return mail.outbox
+
+
+def _confirm_link(message) -> str:
+    return re.search(r"https?://\S+/newsletter/confirm/[^/\s]+/", message.body).group(0)
+
+
+def _path(url: str) -> str:
+    return re.sub(r"^https?://[^/]+", "", url)
+
+
+@pytest.mark.parametrize("language", ["nl", "en"])
+def test_double_opt_in_in_both_languages(client, language):
+    response = _subscribe(client, language)
+    assert response.status_code == 302 and response["Location"] == f"/{language}/newsletter/thanks/"
+    subscription = Subscription.objects.get(subscriber__email="ann@example.com")
+    assert subscription.status == "pending"
+
+    [message] = _deliver_outbox()
+    assert message.to == ["ann@example.com"]
+    assert ("Bevestig" in message.subject) == (language == "nl")
+    html = message.alternatives[0].content
+    link = _confirm_link(message)
+    assert link in html and f"/{language}/newsletter/confirm/" in link
+
+    page = client.get(_path(link))  # what a mail scanner does: nothing happens
+    assert page.status_code == 200
+    assert b'method="post"' in page.content
+    subscription.refresh_from_db()
+    assert subscription.status == "pending"
+
+    done = client.post(_path(link))
+    assert done.status_code == 200
+    subscription.refresh_from_db()
+    assert subscription.status == "confirmed"
+    proof = subscription.proof
+    assert proof.confirmed_at and proof.language == language and proof.ip_truncated == "192.0.2.0"
+    assert proof.source == f"/{language}/newsletter/"
+    assert "unsubscribe" in proof.consent_text.lower() or "uitschrijven" in proof.consent_text.lower()
+    assert f"/{language}/privacy/" in proof.consent_text and proof.consent_version.startswith("1")
+
+    again = client.post(_path(link))  # a reused link
+    assert again.status_code == 400
+    assert b"already" in again.content or b"al gebruikt" in again.content
+
+
+def test_the_answer_is_the_same_for_new_pending_and_confirmed_addresses(client):
+    first = _subscribe(client, email="new@example.com")
+    pending = _subscribe(client, email="new@example.com")
+    subscriber = Subscriber.objects.get(email="new@example.com")
+    proof = subscriber.proofs.first()
+    Subscription.objects.filter(subscriber=subscriber).update(
+        status="confirmed", proof=proof, confirmed_at=timezone.now()
+    )
+    confirmed = _subscribe(client, email="NEW@example.com")
+    assert first.status_code == pending.status_code == confirmed.status_code == 302
+    assert first["Location"] == pending["Location"] == confirmed["Location"]
+    assert OutboxMessage.objects.count() == 3
+    # Asking again changes nothing until the new link is confirmed.
+    assert Subscription.objects.get(subscriber=subscriber).status == "confirmed"
+
+
+def test_honeypot_and_missing_consent(client):
+    bot = _subscribe(client, email="bot@example.com", website="http://spam.example")
+    assert bot.status_code == 302
+    assert not Subscriber.objects.filter(email="bot@example.com").exists()
+
+    topic = Topic.objects.get(slug="newsletter")
+    response = client.post(
+        "/nl/newsletter/", {"email": "x@example.com", "language": "nl", "topics": [topic.pk]}, REMOTE_ADDR="192.0.2.1"
+    )
+    assert response.status_code == 400
+    assert "Vink het vakje aan" in response.content.decode()
+    response = client.post("/en/newsletter/", {"email": "not-an-address", "consent": "on"}, REMOTE_ADDR="192.0.2.1")
+    assert response.status_code == 400
+    assert "Choose at least one topic." in response.content.decode()
+    assert not OutboxMessage.objects.exists()
+
+
+def test_rate_limits_per_ip_and_per_address(client, settings):
+    settings.NEWSLETTER_SUBSCRIBE_PER_IP = 3
+    settings.NEWSLETTER_SUBSCRIBE_PER_EMAIL = 2
+    for _i in range(3):
+        assert _subscribe(client, email="same@example.com").status_code == 302
+    # The address's own limit: the same answer, but no third e-mail.
+    assert OutboxMessage.objects.filter(to_email="same@example.com").count() == 2
+    blocked = _subscribe(client, email="other@example.com")
+    assert blocked.status_code == 429
+    assert "Too many requests" in blocked.content.decode()
+    assert _subscribe(client, email="other@example.com", ip="198.51.100.9").status_code == 302
+
+
+def test_footer_form_on_every_page(client):
+    page = client.get("/nl/")
+    html = page.content.decode()
+    assert 'action="/nl/newsletter/"' in html and 'name="consent"' in html
+    assert re.search(r'<input type="checkbox" name="consent" id="nlf-consent" required>', html)  # not pre-ticked
+    assert 'href="/nl/privacy/"' in html
+    assert "Nieuwsbrief" in html
+
+
+def test_forged_and_expired_confirmation_links(client, settings):
+    _subscribe(client, "nl")
+    [message] = _deliver_outbox()
+    link = _path(_confirm_link(message))
+    forged = link[:-6] + ("A" if link[-6] != "A" else "B") + link[-5:]
+    response = client.get(forged)
+    assert response.status_code == 400
+    assert "werkt niet" in response.content.decode()
+    assert reverse("newsletter:subscribe") in response.content.decode()
+    # A subscriber token is no confirmation token (different salt).
+    subscriber = Subscriber.objects.get()
+    assert client.get(f"/nl/newsletter/confirm/{subscriber_token_make(subscriber.uuid)}/").status_code == 400
+
+    with time_machine.travel(timezone.now() + datetime.timedelta(days=settings.NEWSLETTER_CONFIRM_MAX_AGE_DAYS, hours=1)):
+        expired = client.get(link)
+        assert expired.status_code == 410
+        assert "verlopen" in expired.content.decode()
+        assert client.post(link).status_code == 410
+        assert Subscription.objects.get().status == "pending"
+        resend = client.post(link + "new-link/", REMOTE_ADDR="192.0.2.5")
+        assert resend.status_code == 302
+        mail.outbox.clear()
+        [new_message] = _deliver_outbox()
+        new_link = _path(_confirm_link(new_message))
+        assert new_link != link
+        assert client.post(new_link).status_code == 200
+    assert Subscription.objects.get().status == "confirmed"
+
+
+def test_unknown_nonce_is_a_clear_page(client):
+    import uuid
+
+    response = client.get(f"/en/newsletter/confirm/{confirm_token_make(uuid.uuid4())}/")
+    assert response.status_code == 400
+    assert "does not work" in response.content.decode()
+
+
+def test_unconfirmed_requests_are_deleted_after_the_retention_time(client, settings):
+    _subscribe(client, email="never@example.com")
+    _subscribe(client, email="keep@example.com")
+    keep = ConsentProof.objects.get(subscriber__email="keep@example.com")
+    settings.NEWSLETTER_PENDING_RETENTION_DAYS = 30
+    with time_machine.travel(timezone.now() + datetime.timedelta(days=31)):
+        ConsentProof.objects.filter(pk=keep.pk).update(confirmed_at=timezone.now())
+        Subscription.objects.filter(subscriber__email="keep@example.com").update(
+            status="confirmed", proof=keep, confirmed_at=timezone.now()
+        )
+        pending_purge()
+    assert not Subscriber.objects.filter(email="never@example.com").exists()
+    assert not ConsentProof.objects.filter(subscriber__email="never@example.com").exists()
+    assert Subscription.objects.get(subscriber__email="keep@example.com").status == "confirmed"
+
+
+def test_confirmation_mail_survives_a_broker_outage(client, settings, django_capture_on_commit_callbacks):
+    """The request writes the outbox row; a dead broker only delays the mail until the sweep."""
+    from ilumen_site.celery import app
+
+    old = app.conf.broker_url, app.conf.task_always_eager
+    app.conf.broker_url, app.conf.task_always_eager = "redis://127.0.0.1:1/0", False  # nothing listens there
+    app.pool.force_close_all()
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            response = _subscribe(client, "nl", email="outage@example.com")
+    finally:
+        app.conf.broker_url, app.conf.task_always_eager = old
+        app.pool.force_close_all()
+    assert response.status_code == 302
+    row = OutboxMessage.objects.get(to_email="outage@example.com")
+    assert row.status == "pending" and not mail.outbox
+    from newsletter.tasks import outbox_sweep
+
+    outbox_sweep()  # what beat runs
+    row.refresh_from_db()
+    assert row.status == "sent" and row.context == {}
+    assert mail.outbox[0].to == ["outage@example.com"]
