@@ -245,7 +245,7 @@ def batch_send(*, campaign_id: int, worker: str, limit: int | None = None, rate:
 
 def _send_one(transport: Transport, message, row: dict, worker: str, result: BatchResult) -> None:
     mine = Delivery.objects.filter(pk=row["id"], status=Delivery.Status.SENDING, claimed_by=worker)
-    tries = row["tries"] + 1  # the claim counted this try
+    tries = row["tries"]  # read after the claim, which counted this try
     try:
         transport.send(message)
     except SendFailed as failure:

@@ -1,0 +1,53 @@
+"""Small builders for newsletter tests (plain ORM: confirmed subscribers as the services leave them)."""
+
+from django.utils import timezone
+
+from newsletter.models import Campaign, CampaignContent, ConsentProof, Subscriber, Subscription, Topic
+
+
+def confirmed_subscriber(email: str, topic: Topic, *, language: str = "en", name: str = "") -> Subscriber:
+    subscriber = Subscriber.objects.create(email=email, language=language, name=name)
+    now = timezone.now()
+    proof = ConsentProof.objects.create(
+        subscriber=subscriber, language=language, consent_text="test consent", consent_version="1",
+        source="/test/", given_at=now, confirmed_at=now,
+    )
+    proof.topics.add(topic)
+    Subscription.objects.create(subscriber=subscriber, topic=topic, status="confirmed", proof=proof, confirmed_at=now)
+    return subscriber
+
+
+def confirmed_subscribers(count: int, topic: Topic, *, prefix: str = "reader", domain: str = "example.com") -> None:
+    """Many subscribers at once (bulk inserts), alternating languages."""
+    now = timezone.now()
+    subscribers = Subscriber.objects.bulk_create(
+        [Subscriber(email=f"{prefix}{i}@{domain}", language="nl" if i % 2 else "en") for i in range(count)],
+        batch_size=2000,
+    )
+    proofs = ConsentProof.objects.bulk_create(
+        [
+            ConsentProof(subscriber=s, language=s.language, consent_text="test", consent_version="1", source="/t/",
+                         given_at=now, confirmed_at=now)
+            for s in subscribers
+        ],
+        batch_size=2000,
+    )
+    Subscription.objects.bulk_create(
+        [
+            Subscription(subscriber=s, topic=topic, status="confirmed", proof=p, confirmed_at=now)
+            for s, p in zip(subscribers, proofs, strict=True)
+        ],
+        batch_size=2000,
+    )
+
+
+def campaign_with_content(topic: Topic, *, languages=("nl", "en"), status: str = "draft") -> Campaign:
+    campaign = Campaign.objects.create(name="Spring news", topic=topic, status=status)
+    texts = {
+        "nl": ("Lentenieuws", "## Nieuws\n\nOnze **nieuwe** batterij. Lees [meer](https://www.ilumen.be/nl/batterij)."),
+        "en": ("Spring news", "## News\n\nOur **new** battery. Read [more](https://www.ilumen.be/en/battery)."),
+    }
+    for language in languages:
+        subject, body = texts[language]
+        CampaignContent.objects.create(campaign=campaign, language=language, subject=subject, body=body)
+    return campaign

@@ -1,0 +1,268 @@
+"""Sending in this process against an aiosmtpd server: messages, headers, DKIM, failures, leases."""
+
+import datetime
+import re
+
+import dkim
+import pytest
+from django.utils import timezone
+
+from newsletter.models import Campaign, Delivery, Subscription, Suppression
+from newsletter.services import campaigns, sending
+from newsletter.tokens import subscriber_token_read
+
+from .factories import campaign_with_content, confirmed_subscriber, confirmed_subscribers
+
+pytestmark = pytest.mark.django_db
+
+
+def _sending(campaign: Campaign) -> Campaign:
+    Campaign.objects.filter(pk=campaign.pk).update(status="sending", started_at=timezone.now())
+    sending.campaign_populate(campaign.pk)
+    campaign.refresh_from_db()
+    return campaign
+
+
+def _send_all(campaign: Campaign, worker: str = "w1") -> list[sending.BatchResult]:
+    results = []
+    while True:
+        result = sending.batch_send(campaign_id=campaign.pk, worker=worker)
+        results.append(result)
+        if result.stopped or not result.claimed:
+            return results
+
+
+def test_each_subscriber_gets_one_personal_multipart_message_in_their_language(smtp_mail, topic, settings):
+    settings.SITE_URL = "https://www.ilumen.be"
+    ann = confirmed_subscriber("ann@example.com", topic, language="nl", name="Ann")
+    confirmed_subscriber("bob@example.com", topic, language="en")
+    campaign = _sending(campaign_with_content(topic))
+    _send_all(campaign)
+
+    [to_ann] = smtp_mail.to("ann@example.com")
+    [to_bob] = smtp_mail.to("bob@example.com")
+    message = to_ann.message
+    assert message["Subject"] == "Lentenieuws"
+    assert message.get_content_type() == "multipart/alternative"
+    text = message.get_body(("plain",)).get_content()
+    html = message.get_body(("html",)).get_content()
+    assert "Beste Ann," in text and "Beste Ann," in html
+    assert "Onze nieuwe batterij" in text and "<strong>nieuwe</strong>" in html
+    assert re.fullmatch(r"<c\d+\.d\d+\.[0-9a-f]{32}@ilumen\.be>", message["Message-ID"])
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    unsubscribe = re.fullmatch(r"<(https://www\.ilumen\.be/nl/newsletter/unsubscribe/([^/]+)/)>",
+                               message["List-Unsubscribe"])
+    assert unsubscribe, message["List-Unsubscribe"]
+    token = subscriber_token_read(unsubscribe.group(2))
+    assert (token.subscriber_uuid, token.topic_id) == (ann.uuid, topic.pk)
+    # The visible links in both parts; links unchanged (no tracking), no images at all.
+    assert unsubscribe.group(1) in text and unsubscribe.group(1) in html
+    assert "/nl/newsletter/preferences/" in text and "/nl/newsletter/preferences/" in html
+    assert 'href="https://www.ilumen.be/nl/batterij"' in html and "<img" not in html
+    assert to_bob.message["Subject"] == "Spring news"
+    assert "Hello," in to_bob.message.get_body(("plain",)).get_content()
+
+    campaign.refresh_from_db()
+    assert campaign.status == "sent"
+    assert set(Delivery.objects.values_list("status", flat=True)) == {"sent"}
+    assert Delivery.objects.get(subscriber=ann).message_id == message["Message-ID"]
+
+
+def test_missing_language_falls_back_and_is_reported(smtp_mail, topic):
+    confirmed_subscriber("ann@example.com", topic, language="nl")
+    campaign = campaign_with_content(topic, languages=("en",))
+    assert campaigns.missing_languages(campaign) == [("nl", 1)]
+    _send_all(_sending(campaign))
+    assert smtp_mail.to("ann@example.com")[0].message["Subject"] == "Spring news"
+
+
+def test_dkim_signature_covers_from_subject_and_list_unsubscribe(smtp_mail, topic, settings, tmp_path):
+    import subprocess
+
+    key = tmp_path / "dkim.pem"
+    subprocess.run(["openssl", "genrsa", "-out", str(key), "2048"], check=True, capture_output=True)
+    public = subprocess.run(
+        ["openssl", "rsa", "-in", str(key), "-pubout", "-outform", "DER"], check=True, capture_output=True
+    ).stdout
+    import base64
+
+    settings.DKIM_PRIVATE_KEY = key.read_text()
+    settings.DKIM_SELECTOR = "mail2026"
+    settings.DKIM_DOMAIN = "ilumen.be"
+    confirmed_subscriber("ann@example.com", topic)
+    _send_all(_sending(campaign_with_content(topic)))
+    [received] = smtp_mail.to("ann@example.com")
+    signature = received.message["DKIM-Signature"]
+    tags = dict(part.strip().split("=", 1) for part in signature.replace("\r\n", "").split(";") if "=" in part)
+    signed = {h.strip().lower() for h in tags["h"].split(":")}
+    assert {"from", "subject", "list-unsubscribe", "list-unsubscribe-post"} <= signed
+    assert tags["d"] == "ilumen.be" and tags["s"] == "mail2026"
+    record = b"v=DKIM1; k=rsa; p=" + base64.b64encode(public)
+    assert dkim.verify(received.raw, dnsfunc=lambda name, timeout=5: record)
+    assert not dkim.verify(received.raw.replace(b"Spring news", b"Spring newz", 1), dnsfunc=lambda n, timeout=5: record)
+
+
+def test_temporary_failures_are_retried_with_backoff_then_fail(smtp_mail, topic, settings, time_machine):
+    settings.NEWSLETTER_RETRY_BASE_SECONDS = 60
+    settings.NEWSLETTER_MAX_TRIES = 3
+    confirmed_subscriber("slow@example.com", topic)
+    confirmed_subscriber("never@example.com", topic)
+    smtp_mail.temporary = {"slow@example.com": 1, "never@example.com": 99}
+    campaign = _sending(campaign_with_content(topic))
+    time_machine.move_to(timezone.now(), tick=False)
+
+    _send_all(campaign)
+    slow = Delivery.objects.get(subscriber__email="slow@example.com")
+    assert (slow.status, slow.tries) == ("pending", 1)
+    assert slow.next_attempt_at == timezone.now() + datetime.timedelta(seconds=60)
+    assert "451" in slow.last_error
+    assert _send_all(campaign)[0].claimed == 0  # not due yet: nothing is sent early
+
+    time_machine.shift(datetime.timedelta(seconds=61))
+    _send_all(campaign)
+    slow.refresh_from_db()
+    assert slow.status == "sent" and len(smtp_mail.to("slow@example.com")) == 1
+    never = Delivery.objects.get(subscriber__email="never@example.com")
+    assert (never.status, never.tries) == ("pending", 2)
+    assert never.next_attempt_at == timezone.now() + datetime.timedelta(seconds=120)  # doubled
+
+    time_machine.shift(datetime.timedelta(seconds=121))
+    _send_all(campaign)
+    never.refresh_from_db()
+    assert (never.status, never.tries) == ("failed", 3)
+    assert not Suppression.objects.filter(email="never@example.com").exists()  # temporary: not suppressed
+    campaign.refresh_from_db()
+    assert campaign.status == "sent"
+
+
+def test_permanent_failure_fails_and_suppresses_then_skips(smtp_mail, topic):
+    confirmed_subscriber("gone@example.com", topic)
+    confirmed_subscriber("ok@example.com", topic)
+    smtp_mail.permanent = {"gone@example.com"}
+    _send_all(_sending(campaign_with_content(topic)))
+    gone = Delivery.objects.get(subscriber__email="gone@example.com")
+    assert gone.status == "failed" and "550" in gone.last_error
+    assert smtp_mail.attempts["gone@example.com"] == 1
+    assert Suppression.objects.get(email="gone@example.com").reason == "bounce"
+
+    second = _sending(campaign_with_content(topic))
+    _send_all(second)
+    assert Delivery.objects.get(campaign=second, subscriber__email="gone@example.com").status == "skipped"
+    assert smtp_mail.attempts["gone@example.com"] == 1
+    assert len(smtp_mail.to("ok@example.com")) == 2
+
+
+def test_campaign_pauses_itself_when_too_many_fail(smtp_mail, topic, settings):
+    settings.NEWSLETTER_FAILURE_MIN_SAMPLE = 10
+    settings.NEWSLETTER_FAILURE_THRESHOLD = 0.2
+    settings.NEWSLETTER_BATCH_SIZE = 20
+    confirmed_subscribers(60, topic, domain="bad.example")
+    smtp_mail.permanent = {f"reader{i}@bad.example" for i in range(0, 60, 2)}  # half of them
+    campaign = _sending(campaign_with_content(topic))
+    _send_all(campaign)
+    campaign.refresh_from_db()
+    assert campaign.status == "paused" and "failed" in campaign.status_note
+    assert Delivery.objects.filter(campaign=campaign, status="pending").count() == 40  # the rest waits for a person
+
+
+def test_unsubscribe_and_pause_take_effect_in_the_middle_of_a_batch(smtp_mail, topic, settings):
+    settings.NEWSLETTER_BATCH_SIZE = 100
+    confirmed_subscribers(30, topic)
+    campaign = _sending(campaign_with_content(topic))
+    ids = sending.deliveries_claim(campaign_id=campaign.pk, worker="w1", limit=100)
+    assert len(ids) == 30
+    # Claimed, not yet sent: someone unsubscribes, and the check inside the batch sees it.
+    Subscription.objects.filter(subscriber__email="reader29@example.com").update(status="unsubscribed")
+    Delivery.objects.filter(pk__in=ids).update(status="pending", claimed_by="", lease_expires_at=None, tries=0)
+    original = sending.CHECK_EVERY_MESSAGES
+    sending.CHECK_EVERY_MESSAGES = 5
+    try:
+        sent_before_pause = []
+
+        def pause_after_ten():
+            if len(smtp_mail.received) >= 10 and not sent_before_pause:
+                sent_before_pause.append(len(smtp_mail.received))
+                Campaign.objects.filter(pk=campaign.pk).update(status="paused")
+            return True
+
+        class Watching(sending.SendRate):
+            def wait(self) -> None:
+                pause_after_ten()
+
+        Subscription.objects.filter(subscriber__email="reader29@example.com").update(status="unsubscribed")
+        sending.batch_send(campaign_id=campaign.pk, worker="w1", rate=Watching(per_second=0))
+    finally:
+        sending.CHECK_EVERY_MESSAGES = original
+    sent = Delivery.objects.filter(campaign=campaign, status="sent").count()
+    assert 10 <= sent <= 15  # paused within one check interval
+    assert Delivery.objects.filter(campaign=campaign, status="sending").count() == 0
+    assert Delivery.objects.get(subscriber__email="reader29@example.com").status == "skipped"
+    pending = Delivery.objects.filter(campaign=campaign, status="pending")
+    assert pending.count() == 30 - sent - 1 and set(pending.values_list("tries", flat=True)) == {0}
+
+    # Resuming sends the rest, and nothing twice.
+    campaigns.campaign_resume(campaign=campaign)
+    _send_all(campaign)
+    assert len(smtp_mail.received) == 29
+    assert len({r.rcpt for r in smtp_mail.received}) == 29
+    campaign.refresh_from_db()
+    assert campaign.status == "sent"
+
+
+def test_reaper_returns_expired_leases_only(topic, time_machine):
+    confirmed_subscribers(4, topic)
+    campaign = _sending(campaign_with_content(topic))
+    ids = sending.deliveries_claim(campaign_id=campaign.pk, worker="dead", limit=2)
+    assert sending.leases_reap() == 0
+    time_machine.move_to(timezone.now() + datetime.timedelta(seconds=campaign_lease() + 1))
+    others = sending.deliveries_claim(campaign_id=campaign.pk, worker="alive", limit=2)
+    assert sending.leases_reap() == 2
+    assert set(Delivery.objects.filter(pk__in=ids).values_list("status", flat=True)) == {"pending"}
+    assert set(Delivery.objects.filter(pk__in=others).values_list("status", flat=True)) == {"sending"}
+
+
+def campaign_lease() -> int:
+    from django.conf import settings
+
+    return settings.NEWSLETTER_LEASE_SECONDS
+
+
+def test_claims_never_overlap(topic):
+    confirmed_subscribers(10, topic)
+    campaign = _sending(campaign_with_content(topic))
+    first = sending.deliveries_claim(campaign_id=campaign.pk, worker="a", limit=6)
+    second = sending.deliveries_claim(campaign_id=campaign.pk, worker="b", limit=6)
+    assert len(first) == 6 and len(second) == 4 and not set(first) & set(second)
+
+
+def test_population_is_idempotent_and_unique(topic):
+    confirmed_subscribers(5, topic)
+    campaign = campaign_with_content(topic)
+    sending.campaign_populate(campaign.pk)
+    first = set(Delivery.objects.filter(campaign=campaign).values_list("pk", "subscriber_id"))
+    sending.campaign_populate(campaign.pk)  # a rerun after a crash adds nothing
+    assert set(Delivery.objects.filter(campaign=campaign).values_list("pk", "subscriber_id")) == first
+    assert len(first) == 5
+
+
+def test_overdue_scheduled_campaign_waits_for_a_person(topic, settings, time_machine):
+    settings.NEWSLETTER_OVERDUE_SECONDS = 3600
+    confirmed_subscriber("ann@example.com", topic)
+    campaign = campaign_with_content(topic)
+    at = timezone.now() + datetime.timedelta(hours=1)
+    campaigns.campaign_schedule(campaign=campaign, at=at)
+    assert campaigns.campaign_start(campaign.pk) == "scheduled"  # not yet due
+    time_machine.move_to(at + datetime.timedelta(hours=2))  # e.g. restored from a backup
+    assert campaigns.campaign_start(campaign.pk) == "on_hold"
+    assert not Delivery.objects.exists()
+    campaigns.campaign_schedule(campaign=campaign)  # a person says: send now
+    assert campaigns.campaign_start(campaign.pk) == "sending"
+    assert Delivery.objects.count() == 1
+
+
+def test_cancel_skips_what_was_not_sent(topic):
+    confirmed_subscribers(3, topic)
+    campaign = _sending(campaign_with_content(topic))
+    campaigns.campaign_cancel(campaign=campaign)
+    assert set(Delivery.objects.values_list("status", flat=True)) == {"skipped"}
+    assert sending.batch_send(campaign_id=campaign.pk, worker="w").stopped
