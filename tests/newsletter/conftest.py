@@ -152,6 +152,15 @@ class Worker:
                 self.kill()
 
 
+def reset_celery_connections(app) -> None:
+    """Drop the app's broker connections so that the next task uses the current broker_url."""
+    from kombu import pools
+
+    pools.reset()  # closes and forgets kombu's process-wide pools, keyed by broker URL
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
 @pytest.fixture
 def celery_broker() -> Iterator[str]:
     """This process sends tasks to a real Redis broker (not eagerly) for the test's duration."""
@@ -162,11 +171,11 @@ def celery_broker() -> Iterator[str]:
     old = {"broker_url": app.conf.broker_url, "task_always_eager": app.conf.task_always_eager}
     app.conf.broker_url = url
     app.conf.task_always_eager = False
-    app.pool.force_close_all()
+    reset_celery_connections(app)
     yield url
     app.conf.broker_url = old["broker_url"]
     app.conf.task_always_eager = old["task_always_eager"]
-    app.pool.force_close_all()
+    reset_celery_connections(app)
 
 
 @pytest.fixture

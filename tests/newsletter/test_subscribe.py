@@ -14,6 +14,8 @@ from newsletter.services.outbox import outbox_deliver
 from newsletter.services.subscriptions import pending_purge
 from newsletter.tokens import confirm_token_make, subscriber_token_make
 
+from .conftest import reset_celery_connections
+
 pytestmark = pytest.mark.django_db
 
 
@@ -191,13 +193,13 @@ def test_confirmation_mail_survives_a_broker_outage(client, settings, django_cap
 
     old = app.conf.broker_url, app.conf.task_always_eager
     app.conf.broker_url, app.conf.task_always_eager = "redis://127.0.0.1:1/0", False  # nothing listens there
-    app.pool.force_close_all()
+    reset_celery_connections(app)
     try:
         with django_capture_on_commit_callbacks(execute=True):
             response = _subscribe(client, "nl", email="outage@example.com")
     finally:
         app.conf.broker_url, app.conf.task_always_eager = old
-        app.pool.force_close_all()
+        reset_celery_connections(app)
     assert response.status_code == 302
     row = OutboxMessage.objects.get(to_email="outage@example.com")
     assert row.status == "pending" and not mail.outbox
