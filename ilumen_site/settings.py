@@ -9,6 +9,7 @@ in-process, e-mail printed to the console.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
@@ -295,6 +296,50 @@ CELERY_BEAT_SCHEDULE.update({
 CELERY_TASK_ROUTES.update({
     "newsletter.tasks.outbox_send": {"queue": "transactional"},
     "newsletter.tasks.outbox_sweep": {"queue": "transactional"},
+})
+
+# --- Data rights, retention, access log, contact form -------------------------------
+
+# Keyed hashes of erased addresses (suppression list, erasure log): a key of its own, never
+# SECRET_KEY. Required in production (`check --deploy` fails without it).
+ERASURE_HMAC_KEY = env.str("ERASURE_HMAC_KEY", default="insecure-local-erasure-key-only" if DEBUG else "")
+# The erasure log is also appended here, outside the database, for `manage.py reapply_erasures`
+# after a restore. Put it on storage that is not restored with the database.
+ERASURE_LOG_FILE = env.path("ERASURE_LOG_FILE", default=BASE_DIR / "var" / "erasures.jsonl")
+# My-data links: valid this long, then a session of this many minutes; link requests per hour.
+DATARIGHTS_LINK_MAX_AGE_HOURS = env.int("DATARIGHTS_LINK_MAX_AGE_HOURS", default=2)
+DATARIGHTS_SESSION_MINUTES = env.int("DATARIGHTS_SESSION_MINUTES", default=30)
+DATARIGHTS_LINKS_PER_IP = env.int("DATARIGHTS_LINKS_PER_IP", default=10)
+DATARIGHTS_LINKS_PER_ADDRESS = env.int("DATARIGHTS_LINKS_PER_ADDRESS", default=3)
+# Retention periods in days (the page /<lang>/privacy/retention/ is generated from these).
+DATARIGHTS_LINK_KEEP_DAYS = env.int("DATARIGHTS_LINK_KEEP_DAYS", default=1)
+DATA_REQUEST_KEEP_DAYS = env.int("DATA_REQUEST_KEEP_DAYS", default=3 * 365)
+NEWSLETTER_UNSUBSCRIBED_KEEP_DAYS = env.int("NEWSLETTER_UNSUBSCRIBED_KEEP_DAYS", default=30)
+INACTIVE_PROFILE_DAYS = env.int("INACTIVE_PROFILE_DAYS", default=4 * 365)
+INACTIVE_PROFILE_WARNING_DAYS = env.int("INACTIVE_PROFILE_WARNING_DAYS", default=30)
+TRANSACTIONAL_MAIL_KEEP_DAYS = env.int("TRANSACTIONAL_MAIL_KEEP_DAYS", default=30)
+CONSENT_PROOF_KEEP_DAYS = env.int("CONSENT_PROOF_KEEP_DAYS", default=5 * 365)
+CONTACT_KEEP_DAYS_AFTER_HANDLED = env.int("CONTACT_KEEP_DAYS_AFTER_HANDLED", default=180)
+ACCESS_LOG_IP_TRUNCATE_DAYS = env.int("ACCESS_LOG_IP_TRUNCATE_DAYS", default=7)
+ACCESS_LOG_KEEP_DAYS = env.int("ACCESS_LOG_KEEP_DAYS", default=90)
+RETENTION_BATCH_SIZE = env.int("RETENTION_BATCH_SIZE", default=5000)
+# Access log: rows are buffered per process and written by a background thread in batches.
+ACCESS_LOG_ENABLED = env.bool("ACCESS_LOG_ENABLED", default=True)
+ACCESS_LOG_WRITER = env.str("ACCESS_LOG_WRITER", default="thread")  # "manual": only flush() writes (tests)
+ACCESS_LOG_BATCH_SIZE = env.int("ACCESS_LOG_BATCH_SIZE", default=200)
+ACCESS_LOG_FLUSH_SECONDS = env.float("ACCESS_LOG_FLUSH_SECONDS", default=5.0)
+ACCESS_LOG_MAX_BUFFER = env.int("ACCESS_LOG_MAX_BUFFER", default=20000)
+ACCESS_LOG_SKIP_PREFIXES = ["/" + STATIC_URL.lstrip("/"), "/healthz", "/favicon.ico"]
+# URL keyword arguments whose names contain one of these never reach the log.
+ACCESS_LOG_SECRET_KWARGS = ["token", "key", "signature", "uid", "nonce", "secret"]
+# Contact form: where messages are forwarded, and messages per hour.
+CONTACT_FORWARD_TO = env.list("CONTACT_FORWARD_TO", default=["info@ilumen.be"])
+CONTACT_RATE_LIMIT_PER_IP = env.int("CONTACT_RATE_LIMIT_PER_IP", default=5)
+CONTACT_RATE_LIMIT_PER_ADDRESS = env.int("CONTACT_RATE_LIMIT_PER_ADDRESS", default=3)
+
+CELERY_BEAT_SCHEDULE.update({
+    "datarights-retention": {"task": "datarights.retention_run", "schedule": crontab(hour=3, minute=17)},
+    "contact-forward-pending": {"task": "contact.forward_pending", "schedule": 900.0},
 })
 
 LOGGING = {
