@@ -1,0 +1,58 @@
+"""What the contact form holds for an e-mail address, for datarights.registry."""
+
+import datetime
+
+from django.utils.translation import gettext_lazy as _
+
+from contact.models import ContactMessage
+from datarights import registry
+
+
+def _messages(address: str):
+    return ContactMessage.objects.filter(email__iexact=registry.normalize_address(address))
+
+
+def export(address: str) -> registry.Records:
+    return {
+        "contact_messages": [
+            {
+                "name": m.name, "email": m.email, "subject": m.subject, "message": m.message,
+                "language": m.language, "received_at": m.created_at.isoformat(),
+                "handled": m.handled, "handled_at": m.handled_at.isoformat() if m.handled_at else None,
+            }
+            for m in _messages(address).order_by("created_at")
+        ]
+    }
+
+
+def erase(address: str, created_before: datetime.datetime | None = None) -> dict[str, int]:
+    queryset = _messages(address)
+    if created_before is not None:
+        queryset = queryset.filter(created_at__lt=created_before)
+    deleted, _per_model = queryset.delete()
+    return {"contact_messages": deleted}
+
+
+def addresses():
+    return ContactMessage.objects.values_list("email", flat=True).distinct().iterator(chunk_size=2000)
+
+
+registry.register(
+    registry.Source(
+        key="contact",
+        title=_("Contact form"),
+        explanation=_("Messages you sent us through the contact form on the website."),
+        models=("contact.ContactMessage",),
+        kinds=(
+            registry.Kind(
+                "contact_messages",
+                _("Each message as you sent it, and whether we have handled it. Messages are deleted automatically "
+                  "some time after they were handled (see the retention page)."),
+            ),
+        ),
+        export=export,
+        erase=erase,
+        addresses=addresses,
+        order=30,
+    )
+)

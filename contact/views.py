@@ -1,0 +1,48 @@
+"""The contact form. Thin: parse, rate-limit, hand to the service, redirect."""
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from contact import services
+from contact.forms import ContactForm
+from ilumen_site import ratelimit
+from ilumen_site.ipaddress import client_ip
+
+HOUR = 3600
+
+
+@require_http_methods(["GET", "POST"])
+def contact(request: HttpRequest) -> HttpResponse:
+    form = ContactForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_bot():
+            return redirect("contact:thanks")  # a bot learns nothing, and nothing is stored
+        if form.is_valid():
+            data = form.cleaned_data
+            within_ip = ratelimit.hit(
+                "contact:ip", client_ip(request), limit=settings.CONTACT_RATE_LIMIT_PER_IP, window_seconds=HOUR
+            )
+            within_address = ratelimit.hit(
+                "contact:address", data["email"], limit=settings.CONTACT_RATE_LIMIT_PER_ADDRESS, window_seconds=HOUR
+            )
+            if within_ip and within_address:
+                services.message_submit(
+                    name=data["name"], email=data["email"], subject=data["subject"], message=data["message"],
+                    language=get_language() or settings.LANGUAGE_CODE,
+                )
+                return redirect("contact:thanks")
+            form.add_error(None, _("You have sent several messages in a short time. Please try again in an hour."))
+            status = 429
+        else:
+            status = 400
+    context = {"form": form, "keep_days": settings.CONTACT_KEEP_DAYS_AFTER_HANDLED}
+    return render(request, "contact/contact.html", context, status=status)
+
+
+def thanks(request: HttpRequest) -> HttpResponse:
+    return render(request, "contact/thanks.html")
