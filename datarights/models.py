@@ -1,0 +1,254 @@
+"""Data-subject requests with their audit trail, erasure records, and my-data links.
+
+Nothing here keeps an e-mail address longer than needed: a request holds the address
+only while it is open; afterwards only its keyed hash (datarights.hashing) remains, as in
+the erasure log and the suppression list.
+"""
+
+import calendar
+import datetime
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+def add_months(day: datetime.date, months: int) -> datetime.date:
+    """The same day `months` later, or the month's last day (31 January + 1 month = 28/29 February)."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return datetime.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+class DataRequestQuerySet(models.QuerySet):
+    def open(self) -> "DataRequestQuerySet":
+        return self.filter(status__in=DataRequest.OPEN_STATUSES)
+
+    def overdue(self, today: datetime.date | None = None) -> "DataRequestQuerySet":
+        return self.open().filter(due_on__lt=today or timezone.localdate())
+
+
+class DataRequest(models.Model):
+    """A request under GDPR Art. 15-21, answered within one month (Art. 12(3))."""
+
+    class Kind(models.TextChoices):
+        ACCESS = "access", _("Access (see or receive a copy)")
+        CORRECTION = "correction", _("Correction")
+        ERASURE = "erasure", _("Erasure")
+        OBJECTION = "objection", _("Objection")
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", _("E-mail")
+        POST = "post", _("Post")
+        SELF_SERVICE = "self_service", _("Self-service on the website")
+        OTHER = "other", _("Other")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        IN_PROGRESS = "in_progress", _("In progress")
+        DONE = "done", _("Done")
+        REFUSED = "refused", _("Refused")
+
+    OPEN_STATUSES = (Status.OPEN, Status.IN_PROGRESS)
+
+    kind = models.CharField(_("type"), max_length=16, choices=Kind.choices)
+    channel = models.CharField(_("received by"), max_length=16, choices=Channel.choices, default=Channel.EMAIL)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.OPEN)
+    subject_email = models.EmailField(
+        _("e-mail address of the person"), max_length=254, blank=True,
+        help_text=_("Kept only while the request is open; afterwards only a keyed hash remains."),
+    )
+    subject_hash = models.CharField(_("keyed hash of the address"), max_length=64, db_index=True, editable=False)
+    received_on = models.DateField(_("received on"), default=timezone.localdate)
+    due_on = models.DateField(_("answer due by"), editable=False)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("handled by"),
+    )
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(_("registered at"), default=timezone.now, editable=False)
+
+    objects = DataRequestQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("data request")
+        verbose_name_plural = _("data requests")
+        ordering = ["due_on", "pk"]
+        permissions = [
+            ("export_personal_data", _("Can export everything held for an address")),
+            ("erase_personal_data", _("Can erase everything held for an address")),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(due_on__gte=models.F("received_on")), name="datarights_due_after_received"
+            ),
+            # Closed requests keep no address, and say when they were closed.
+            models.CheckConstraint(
+                condition=Q(status__in=["open", "in_progress"], closed_at__isnull=True)
+                | Q(status__in=["done", "refused"], closed_at__isnull=False, subject_email=""),
+                name="datarights_closed_has_time_and_no_address",
+            ),
+            models.CheckConstraint(condition=~Q(subject_hash=""), name="datarights_request_has_hash"),
+        ]
+        indexes = [models.Index(fields=["status", "due_on"]), models.Index(fields=["closed_at"])]
+
+    def __str__(self) -> str:
+        return _("%(kind)s request #%(number)s") % {"kind": self.get_kind_display(), "number": self.pk}
+
+    def save(self, *args, **kwargs) -> None:
+        if self.received_on and not self.due_on:
+            self.due_on = add_months(self.received_on, 1)
+        super().save(*args, **kwargs)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.is_open and self.due_on < timezone.localdate()
+
+
+class DataRequestEvent(models.Model):
+    """The audit trail of a request: who did what, when; counts, never the data itself."""
+
+    class Action(models.TextChoices):
+        REGISTERED = "registered", _("Registered")
+        STATUS = "status", _("Status changed")
+        EXPORTED = "exported", _("Data exported")
+        VIEWED = "viewed", _("Data shown")
+        CORRECTED = "corrected", _("Data corrected")
+        ERASED = "erased", _("Data erased")
+        CLOSED = "closed", _("Closed")
+
+    request = models.ForeignKey(DataRequest, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    action = models.CharField(_("action"), max_length=16, choices=Action.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("by"),
+    )
+    actor_label = models.CharField(_("by (as recorded)"), max_length=150)
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit trail")
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} ({self.at:%Y-%m-%d %H:%M})"
+
+
+class ErasureRecord(models.Model):
+    """The erasure log: which address hash was erased when, and how many records went.
+
+    Also appended to ERASURE_LOG_FILE (outside the database) so `reapply_erasures` can
+    erase again what a restored backup brings back.
+    """
+
+    address_hash = models.CharField(max_length=64, db_index=True)
+    erased_at = models.DateTimeField(default=timezone.now)
+    request = models.ForeignKey(DataRequest, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    summary = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("erasure record")
+        verbose_name_plural = _("erasure log")
+        ordering = ["-erased_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["address_hash", "erased_at"], name="datarights_erasure_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.address_hash[:12]}… {self.erased_at:%Y-%m-%d %H:%M}"
+
+
+class SuppressedAddress(models.Model):
+    """The suppression list by keyed hash: no campaign may reach these addresses again.
+
+    A later, explicit opt-in by the same address (a confirmation after `created_at`) lifts
+    it: see datarights.selectors.address_suppressed.
+    """
+
+    class Reason(models.TextChoices):
+        ERASURE = "erasure", _("Erased at the person's request")
+        UNSUBSCRIBED = "unsubscribed", _("Unsubscribed; details deleted")
+        INACTIVE = "inactive", _("Inactive profile deleted")
+
+    address_hash = models.CharField(max_length=64, unique=True)
+    reason = models.CharField(max_length=16, choices=Reason.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("suppressed address (hash)")
+        verbose_name_plural = _("suppressed addresses (hashes)")
+
+    def __str__(self) -> str:
+        return f"{self.address_hash[:12]}… ({self.reason})"
+
+
+class AccessLink(models.Model):
+    """One my-data link: sent by e-mail, opened once, then a short session.
+
+    The link carries only this row's random id, signed and timestamped; the address stays
+    here and the row is deleted by retention a day after it expired.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    email = models.EmailField(max_length=254)
+    language = models.CharField(max_length=8, choices=settings.LANGUAGES)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    session_expires_at = models.DateTimeField(null=True, blank=True)
+    request = models.ForeignKey(DataRequest, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        verbose_name = _("my-data link")
+        verbose_name_plural = _("my-data links")
+        indexes = [models.Index(fields=["expires_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(used_at__isnull=True) | Q(session_expires_at__isnull=False),
+                name="datarights_link_used_has_session",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.id)
+
+
+class RetentionNotice(models.Model):
+    """An inactive profile was warned (an e-mail offering to stay) before its deletion."""
+
+    address_hash = models.CharField(max_length=64, unique=True)
+    warned_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("inactivity warning")
+        verbose_name_plural = _("inactivity warnings")
+
+    def __str__(self) -> str:
+        return f"{self.address_hash[:12]}… {self.warned_at:%Y-%m-%d}"
+
+
+class ProfileActivity(models.Model):
+    """The last time a person showed they want to stay (they answered the inactivity e-mail).
+
+    Other activity (confirmations, preference changes, data requests) lives in its own
+    tables; this holds what has no other home.
+    """
+
+    address_hash = models.CharField(max_length=64, unique=True)
+    last_active_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("profile activity")
+        verbose_name_plural = _("profile activity")
+
+    def __str__(self) -> str:
+        return f"{self.address_hash[:12]}… {self.last_active_at:%Y-%m-%d}"

@@ -1,0 +1,159 @@
+"""The one list of what the site holds for an e-mail address.
+
+Every app that stores personal data registers a `Source`: an exporter (everything it holds
+for an address, as JSON-ready records grouped by kind), an eraser (removes or anonymises
+it), and optionally an address lister (so erasures can be applied again after a restore)
+and a corrector. Export, erasure, the my-data pages and the admin all walk this registry,
+so a new app is covered by registering here, and `check_registry` (a system check) fails
+when a model that looks like personal data belongs to no registered source.
+
+Apps register from their `AppConfig.ready()`; sources for apps this project does not own
+are registered from `datarights.sources`.
+"""
+
+import datetime
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.apps import apps
+from django.conf import settings
+from django.core import checks
+from django.db import models
+from django.utils.functional import Promise
+
+Records = dict[str, list[dict[str, Any]]]
+Exporter = Callable[[str], Records]
+# (address, created_before) → {kind: number of records removed or anonymised}. With
+# created_before set, only what existed before that moment is erased: re-applying an old
+# erasure after a restore must not undo a later, explicit opt-in.
+Eraser = Callable[[str, datetime.datetime | None], dict[str, int]]
+
+
+@dataclass(frozen=True)
+class Kind:
+    key: str
+    explanation: Promise | str
+    # False for data the site holds but cannot link to an address (the export explains it).
+    linkable: bool = True
+
+
+@dataclass(frozen=True)
+class Correction:
+    """Fields a visitor may correct: `fields(address)` gives form fields (with their current
+    values as initial), `apply(address, cleaned)` stores them and returns the names changed."""
+
+    fields: Callable[[str], dict[str, Any]]
+    apply: Callable[[str, dict[str, Any]], list[str]]
+
+
+@dataclass(frozen=True)
+class Source:
+    key: str
+    title: Promise | str
+    explanation: Promise | str
+    models: tuple[str, ...]
+    kinds: tuple[Kind, ...]
+    export: Exporter
+    erase: Eraser
+    # What erasure keeps from this source, and why (shown before the visitor confirms).
+    kept: tuple[Promise | str, ...] = ()
+    # Every distinct address the source holds, streamed; None when it holds none.
+    addresses: Callable[[], Iterable[str]] | None = None
+    correction: Correction | None = None
+    # When the address last explicitly opted in (lifts an erasure suppression).
+    opted_in_at: Callable[[str], datetime.datetime | None] | None = None
+    order: int = 100
+
+
+@dataclass
+class _Registry:
+    sources: dict[str, Source] = field(default_factory=dict)
+    exempt: dict[str, str] = field(default_factory=dict)
+
+
+_registry = _Registry()
+
+
+def register(source: Source) -> Source:
+    """Register (or replace, on a second import) the source with this key."""
+    _registry.sources[source.key] = source
+    return source
+
+
+def exempt(model_label: str, reason: str) -> None:
+    """Declare that a model with address-like fields holds no data subject's personal data."""
+    _registry.exempt[model_label.lower()] = reason
+
+
+def sources() -> list[Source]:
+    return sorted(_registry.sources.values(), key=lambda s: (s.order, s.key))
+
+
+def get(key: str) -> Source:
+    return _registry.sources[key]
+
+
+def normalize_address(address: str) -> str:
+    return address.strip().lower()
+
+
+# --- The check ------------------------------------------------------------------------
+
+PERSONAL_FIELD_TYPES = (models.EmailField, models.GenericIPAddressField)
+PERSONAL_FIELD_NAMES = {"email", "email_address", "to_email", "ip", "ip_address", "ip_truncated", "phone"}
+
+
+def _project_app(app_config) -> bool:
+    """Apps in this repository, not Django's or a library's."""
+    return str(app_config.path).startswith(str(settings.BASE_DIR)) and ".venv" not in str(app_config.path)
+
+
+def personal_fields(model: type[models.Model]) -> list[str]:
+    return [
+        f.name
+        for f in model._meta.get_fields()
+        if getattr(f, "concrete", False)
+        and (isinstance(f, PERSONAL_FIELD_TYPES) or f.name in PERSONAL_FIELD_NAMES)
+    ]
+
+
+def uncovered_models() -> list[tuple[str, list[str]]]:
+    """(model label, its address-like fields) for each project model no source covers."""
+    covered = {label.lower() for source in _registry.sources.values() for label in source.models}
+    missing = []
+    for app_config in apps.get_app_configs():
+        if not _project_app(app_config):
+            continue
+        for model in app_config.get_models():
+            label = model._meta.label_lower
+            if label in covered or label in _registry.exempt:
+                continue
+            found = personal_fields(model)
+            if found:
+                missing.append((model._meta.label, found))
+    return missing
+
+
+@checks.register()
+def check_registry(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    errors = [
+        checks.Error(
+            f"{label} has personal-data fields ({', '.join(fields)}) but no data-rights source covers it.",
+            hint="Register an exporter and an eraser in datarights.registry (see datarights/sources.py), "
+            "or declare it exempt with a reason.",
+            id="datarights.E001",
+        )
+        for label, fields in uncovered_models()
+    ]
+    known = {m._meta.label_lower for m in apps.get_models()}
+    for source in _registry.sources.values():
+        for label in source.models:
+            if label.lower() not in known:
+                errors.append(
+                    checks.Warning(
+                        f"Data-rights source {source.key!r} names {label}, which is not an installed model.",
+                        id="datarights.W002",
+                    )
+                )
+    return errors

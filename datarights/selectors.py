@@ -1,0 +1,113 @@
+"""Reads for data rights: the export, the erasure preview, suppression, my-data sessions."""
+
+import datetime
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from datarights import registry
+from datarights.hashing import address_hash
+from datarights.models import AccessLink, SuppressedAddress
+
+
+def personal_data_export(address: str) -> dict[str, Any]:
+    """Everything the site holds for an address, with an explanation of each part.
+
+    Explanations are in the active language; keys and values are the stored data as is.
+    """
+    address = registry.normalize_address(address)
+    parts = []
+    for source in registry.sources():
+        records = source.export(address)
+        parts.append(
+            {
+                "key": source.key,
+                "title": str(source.title),
+                "explanation": str(source.explanation),
+                "kinds": [
+                    {
+                        "key": kind.key,
+                        "explanation": str(kind.explanation),
+                        "linkable": kind.linkable,
+                        "records": records.get(kind.key, []),
+                    }
+                    for kind in source.kinds
+                ],
+            }
+        )
+    return {
+        "format": "ilumen-personal-data/1",
+        "about": _(
+            "Everything the iLumen website holds for the e-mail address below, at the time shown. Each part says "
+            "what it is and why we keep it; times are in UTC (ISO 8601)."
+        ),
+        "email": address,
+        "generated_at": timezone.now().astimezone(datetime.UTC).isoformat(),
+        "language": get_language() or settings.LANGUAGE_CODE,
+        "parts": parts,
+    }
+
+
+@dataclass(frozen=True)
+class PreviewLine:
+    source_title: str
+    kind_key: str
+    explanation: str
+    count: int
+
+
+@dataclass(frozen=True)
+class ErasurePreview:
+    removed: list[PreviewLine]
+    kept: list[str]
+
+    @property
+    def total(self) -> int:
+        return sum(line.count for line in self.removed)
+
+
+def erasure_preview(address: str) -> ErasurePreview:
+    """What erasure would remove (counted per kind) and what it keeps, and why."""
+    removed, kept = [], []
+    for source in registry.sources():
+        records = source.export(address)
+        for kind in source.kinds:
+            count = len(records.get(kind.key, []))
+            if kind.linkable and count:
+                removed.append(PreviewLine(str(source.title), kind.key, str(kind.explanation), count))
+        kept.extend(str(text) for text in source.kept)
+    return ErasurePreview(removed=removed, kept=kept)
+
+
+def last_opt_in(address: str) -> datetime.datetime | None:
+    moments = [source.opted_in_at(address) for source in registry.sources() if source.opted_in_at]
+    moments = [moment for moment in moments if moment is not None]
+    return max(moments, default=None)
+
+
+def address_suppressed(address: str) -> bool:
+    """True while no campaign may reach this address: its hash is on the suppression list
+    and no explicit opt-in has been confirmed since."""
+    entry = SuppressedAddress.objects.filter(address_hash=address_hash(address)).first()
+    if entry is None:
+        return False
+    opted_in = last_opt_in(address)
+    return opted_in is None or opted_in <= entry.created_at
+
+
+def access_link_for_session(link_id: str | None) -> AccessLink | None:
+    """The opened link a my-data session cookie names, while its session lasts."""
+    if not link_id:
+        return None
+    try:
+        key = uuid.UUID(hex=link_id)
+    except ValueError:
+        return None
+    return AccessLink.objects.filter(
+        pk=key, used_at__isnull=False, session_expires_at__gt=timezone.now()
+    ).first()

@@ -1,0 +1,234 @@
+"""Registry sources this app declares: its own records, the admin's history, cookie consent,
+and (through newsletter/personal_data.py) the newsletter.
+
+Imported from DatarightsConfig.ready(). contact and accesslog register themselves.
+"""
+
+import datetime
+
+from django.apps import apps
+from django.conf import settings
+from django.contrib.admin.models import LogEntry
+from django.db.models import Q
+from django.urls import NoReverseMatch, reverse
+from django.utils.functional import lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from datarights import registry
+from datarights.hashing import address_hash
+from datarights.models import (
+    AccessLink,
+    DataRequest,
+    ErasureRecord,
+    ProfileActivity,
+    RetentionNotice,
+    SuppressedAddress,
+)
+
+
+def _iso(value: datetime.datetime | datetime.date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+# --- datarights itself ----------------------------------------------------------------
+
+
+def _requests_export(address: str) -> registry.Records:
+    hashed = address_hash(address)
+    requests = DataRequest.objects.filter(Q(subject_hash=hashed) | Q(subject_email__iexact=address)).prefetch_related(
+        "events"
+    )
+    links = AccessLink.objects.filter(email__iexact=address).order_by("created_at")
+    return {
+        "data_requests": [
+            {
+                "type": r.kind, "received_by": r.channel, "status": r.status, "received_on": _iso(r.received_on),
+                "due_on": _iso(r.due_on), "closed_at": _iso(r.closed_at),
+                "history": [
+                    {"at": _iso(e.at), "action": e.action,
+                     "by": "you (self-service)" if e.actor_label == "self-service" else "iLumen staff"}
+                    for e in r.events.all()
+                ],
+            }
+            for r in requests.order_by("received_on", "pk")
+        ],
+        "my_data_links": [
+            {"requested_at": _iso(link.created_at), "expires_at": _iso(link.expires_at),
+             "opened_at": _iso(link.used_at)}
+            for link in links
+        ],
+        "suppression": [
+            {"keyed_hash": s.address_hash, "reason": s.reason, "since": _iso(s.created_at)}
+            for s in SuppressedAddress.objects.filter(address_hash=hashed)
+        ],
+        "erasures": [
+            {"keyed_hash": e.address_hash, "erased_at": _iso(e.erased_at)}
+            for e in ErasureRecord.objects.filter(address_hash=hashed).order_by("erased_at")
+        ],
+        "inactivity": [
+            *({"warned_at": _iso(n.warned_at)} for n in RetentionNotice.objects.filter(address_hash=hashed)),
+            *({"stayed_at": _iso(a.last_active_at)} for a in ProfileActivity.objects.filter(address_hash=hashed)),
+        ],
+    }
+
+
+def _requests_erase(address: str, created_before: datetime.datetime | None = None) -> dict[str, int]:
+    links = AccessLink.objects.filter(email__iexact=address)
+    requests = DataRequest.objects.filter(subject_email__iexact=address)
+    if created_before is not None:
+        links = links.filter(created_at__lt=created_before)
+        requests = requests.filter(created_at__lt=created_before)
+    deleted_links, _detail = links.delete()
+    # The requests stay, as proof that they were answered, with only the keyed hash.
+    anonymised = requests.update(subject_email="")
+    return {"my_data_links": deleted_links, "data_requests": anonymised}
+
+
+def _requests_addresses():
+    yield from AccessLink.objects.values_list("email", flat=True).distinct().iterator(chunk_size=2000)
+    yield from (
+        DataRequest.objects.exclude(subject_email="").values_list("subject_email", flat=True).distinct()
+        .iterator(chunk_size=2000)
+    )
+
+
+def _kept_requests() -> str:
+    return gettext(
+        "A record of each request you made (its type, dates and status, with a keyed hash of your address instead "
+        "of the address itself), kept %(years)s as proof that we answered it."
+    ) % {"years": _period(settings.DATA_REQUEST_KEEP_DAYS)}
+
+
+def _period(days: int) -> str:
+    from datarights.retention import period_text
+
+    return period_text(days)
+
+
+registry.register(
+    registry.Source(
+        key="data_rights",
+        title=_("Your requests about your data"),
+        explanation=_("Requests to see, correct or erase your data, made on this website or to our staff."),
+        models=(
+            "datarights.DataRequest", "datarights.DataRequestEvent", "datarights.AccessLink",
+            "datarights.ErasureRecord", "datarights.SuppressedAddress", "datarights.RetentionNotice",
+            "datarights.ProfileActivity",
+        ),
+        kinds=(
+            registry.Kind("data_requests", _("Each request: its type, how it reached us, when, and what was done.")),
+            registry.Kind("my_data_links", _("The links to this page that were sent to your address.")),
+            registry.Kind(
+                "suppression",
+                _("A keyed hash of your address on our suppression list: no campaign may reach the address. "
+                  "It cannot be turned back into the address. A new, confirmed subscription lifts it."),
+            ),
+            registry.Kind(
+                "erasures",
+                _("Earlier erasures of your data, logged as a keyed hash so we can apply them again if a backup is "
+                  "ever restored."),
+            ),
+            registry.Kind(
+                "inactivity",
+                _("When we warned you that an inactive newsletter profile would be deleted, and when you chose to "
+                  "stay."),
+            ),
+        ),
+        export=_requests_export,
+        erase=_requests_erase,
+        kept=(
+            _("A keyed hash (HMAC) of your address on the suppression list, so that no campaign reaches it again. "
+              "It cannot be turned back into your address. If you subscribe again later and confirm, that lifts it."),
+            _("The same keyed hash in our erasure log, so that we can apply your erasure again if we ever have to "
+              "restore the database from a backup."),
+            lazy(_kept_requests, str)(),
+        ),
+        addresses=_requests_addresses,
+        order=90,
+    )
+)
+
+
+# --- The admin's history (django.contrib.admin) ---------------------------------------
+
+
+def _log_entries(address: str):
+    return LogEntry.objects.filter(Q(object_repr__icontains=address) | Q(change_message__icontains=address))
+
+
+def _admin_log_export(address: str) -> registry.Records:
+    return {
+        "admin_history": [
+            {"at": _iso(e.action_time), "record_type": e.content_type.model if e.content_type else None,
+             "action": {1: "added", 2: "changed", 3: "deleted"}.get(e.action_flag, str(e.action_flag))}
+            for e in _log_entries(address).select_related("content_type").order_by("action_time")
+        ]
+    }
+
+
+def _admin_log_erase(address: str, created_before: datetime.datetime | None = None) -> dict[str, int]:
+    entries = _log_entries(address)
+    if created_before is not None:
+        entries = entries.filter(action_time__lt=created_before)
+    deleted, _detail = entries.delete()
+    return {"admin_history": deleted}
+
+
+registry.register(
+    registry.Source(
+        key="admin_history",
+        title=_("Staff history"),
+        explanation=_("Our staff's change history, where an entry names your address."),
+        models=("admin.LogEntry",),
+        kinds=(registry.Kind("admin_history", _("When our staff added, changed or deleted a record naming you.")),),
+        export=_admin_log_export,
+        erase=_admin_log_erase,
+        order=95,
+    )
+)
+
+
+# --- Cookie consent (privacy app): keyed by a random id, not an address ----------------
+
+
+def _consent_explanation() -> str:
+    text = gettext(
+        "Your cookie choices are recorded as proof of consent under a random consent id that only your browser "
+        "holds (in the consent cookie), never under your e-mail address. We therefore cannot find them from your "
+        "address and they are not part of this export. You can see and erase your own consent history on the "
+        "cookie settings page, from the browser you made the choices in."
+    )
+    for name in ("privacy:cookie_settings", "privacy:consent", "privacy:cookies"):
+        try:
+            return f"{text} {settings.SITE_URL}{reverse(name)}"
+        except NoReverseMatch:
+            continue
+    return text
+
+
+_consent_text = lazy(_consent_explanation, str)()
+_consent_models = tuple(
+    label for label in ("privacy.ConsentRecord",) if apps.all_models.get("privacy", {}).get("consentrecord")
+)
+
+registry.register(
+    registry.Source(
+        key="cookie_consent",
+        title=_("Cookie choices"),
+        explanation=_consent_text,
+        models=_consent_models,
+        kinds=(registry.Kind("cookie_consent", _consent_text, linkable=False),),
+        export=lambda address: {"cookie_consent": []},
+        erase=lambda address, created_before=None: {"cookie_consent": 0},
+        kept=(_consent_text,),
+        order=85,
+    )
+)
+
+# --- Apps whose registration this app provides -------------------------------------------
+
+registry.exempt("pages.CompanyProfile", "iLumen's own business contact details, not a data subject's.")
+
+if apps.is_installed("newsletter"):
+    import newsletter.personal_data  # noqa: F401  (registers the newsletter's source)

@@ -1,0 +1,55 @@
+"""Signed values for the my-data flow (django.core.signing, each with a salt of its own).
+
+A my-data link carries only the random id of its AccessLink row, signed and timestamped:
+a forged link fails the signature, an old one the timestamp, and a used one the row.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.core import signing
+
+LINK_SALT = "datarights.access-link"
+SESSION_SALT = "datarights.session"
+STAY_SALT = "datarights.stay"
+SESSION_COOKIE = "ilumen_mydata"
+
+
+class TokenInvalid(Exception):
+    """kind is "forged" or "expired"."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(kind)
+        self.kind = kind
+
+
+def link_token(link_id: uuid.UUID) -> str:
+    return signing.TimestampSigner(salt=LINK_SALT).sign(link_id.hex)
+
+
+def link_id_from_token(token: str) -> uuid.UUID:
+    max_age = settings.DATARIGHTS_LINK_MAX_AGE_HOURS * 3600
+    try:
+        value = signing.TimestampSigner(salt=LINK_SALT).unsign(token, max_age=max_age)
+    except signing.SignatureExpired:
+        raise TokenInvalid("expired") from None
+    except signing.BadSignature:
+        raise TokenInvalid("forged") from None
+    try:
+        return uuid.UUID(hex=value)
+    except ValueError:
+        raise TokenInvalid("forged") from None
+
+
+def stay_token(address_hash: str) -> str:
+    return signing.TimestampSigner(salt=STAY_SALT).sign(address_hash)
+
+
+def address_hash_from_stay_token(token: str) -> str:
+    max_age = (settings.INACTIVE_PROFILE_WARNING_DAYS + 60) * 86400
+    try:
+        return signing.TimestampSigner(salt=STAY_SALT).unsign(token, max_age=max_age)
+    except signing.SignatureExpired:
+        raise TokenInvalid("expired") from None
+    except signing.BadSignature:
+        raise TokenInvalid("forged") from None

@@ -1,0 +1,216 @@
+"""The self-service my-data pages and the retention page. Thin: parse, call, render.
+
+Flow: the visitor asks for a link (same answer for every address) → the e-mail's link
+shows a page with a button (scanners that follow links use nothing) → the POST uses the
+link once and sets a short, signed, HttpOnly session cookie naming the link → the
+overview, download, correction and erasure pages read the link from that cookie.
+"""
+
+import json
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+
+from datarights import retention, selectors, services, tokens
+from datarights.forms import CorrectionForm, LinkRequestForm
+from datarights.models import AccessLink
+from ilumen_site import ratelimit
+from ilumen_site.ipaddress import client_ip
+from ilumen_site.security import token_page
+
+HOUR = 3600
+
+
+def _language() -> str:
+    return get_language() or settings.LANGUAGE_CODE
+
+
+def _session_link(request: HttpRequest) -> AccessLink | None:
+    link_id = request.get_signed_cookie(
+        tokens.SESSION_COOKIE, default=None, salt=tokens.SESSION_SALT, max_age=settings.DATARIGHTS_SESSION_MINUTES * 60
+    )
+    return selectors.access_link_for_session(link_id)
+
+
+def _session_ended(request: HttpRequest) -> HttpResponse:
+    form = LinkRequestForm()
+    response = render(request, "datarights/my_data_start.html", {"form": form, "session_ended": True}, status=403)
+    response.delete_cookie(tokens.SESSION_COOKIE, path="/")
+    return response
+
+
+def _private(response: HttpResponse) -> HttpResponse:
+    response["Cache-Control"] = "no-store"
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+# --- Asking for a link -----------------------------------------------------------------
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def my_data_start(request: HttpRequest) -> HttpResponse:
+    form = LinkRequestForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_bot():
+            return redirect("datarights:my_data_sent")
+        if form.is_valid():
+            email = form.cleaned_data["email"]
+            within_ip = ratelimit.hit(
+                "mydata:ip", client_ip(request), limit=settings.DATARIGHTS_LINKS_PER_IP, window_seconds=HOUR
+            )
+            within_address = ratelimit.hit(
+                "mydata:address", email, limit=settings.DATARIGHTS_LINKS_PER_ADDRESS, window_seconds=HOUR
+            )
+            if within_ip and within_address:
+                services.access_link_request(email=email, language=_language())
+                return redirect("datarights:my_data_sent")
+            if within_ip:
+                # Too many links for this address: say the same as for success, so the
+                # answer never depends on the address (a link is already on its way).
+                return redirect("datarights:my_data_sent")
+            form.add_error(None, _("Too many requests from your network. Please try again in an hour."))
+            status = 429
+        else:
+            status = 400
+    return render(request, "datarights/my_data_start.html", {"form": form}, status=status)
+
+
+def my_data_sent(request: HttpRequest) -> HttpResponse:
+    context = {"valid_hours": settings.DATARIGHTS_LINK_MAX_AGE_HOURS}
+    return render(request, "datarights/my_data_sent.html", context)
+
+
+# --- Opening the link ------------------------------------------------------------------
+
+
+def _link_problem(request: HttpRequest, kind: str) -> HttpResponse:
+    status = 400 if kind == "forged" else 410
+    context = {"kind": kind, "form": LinkRequestForm(), "valid_hours": settings.DATARIGHTS_LINK_MAX_AGE_HOURS}
+    return render(request, "datarights/my_data_link_problem.html", context, status=status)
+
+
+@token_page
+@require_http_methods(["GET", "POST"])
+def my_data_open(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        if request.method == "GET":
+            link = services.access_link_check(token)
+            return render(request, "datarights/my_data_open.html", {"token": token, "link": link})
+        link = services.access_link_open(token)
+    except services.LinkProblem as problem:
+        return _link_problem(request, problem.kind)
+    response = redirect("datarights:my_data")
+    response.set_signed_cookie(
+        tokens.SESSION_COOKIE, link.pk.hex, salt=tokens.SESSION_SALT, max_age=settings.DATARIGHTS_SESSION_MINUTES * 60,
+        path="/", secure=settings.SESSION_COOKIE_SECURE, httponly=True, samesite="Strict",
+    )
+    return response
+
+
+# --- Behind the link -------------------------------------------------------------------
+
+
+@require_http_methods(["GET"])
+def my_data(request: HttpRequest) -> HttpResponse:
+    link = _session_link(request)
+    if link is None:
+        return _private(_session_ended(request))
+    export = selectors.personal_data_export(link.email)
+    context = {
+        "export": export, "link": link, "done": request.GET.get("done"),
+        "session_minutes_left": max(int((link.session_expires_at - timezone.now()).total_seconds() // 60), 0),
+        "correctable": bool(CorrectionForm(link.email).fields),
+    }
+    return _private(render(request, "datarights/my_data.html", context))
+
+
+@require_http_methods(["GET"])
+def my_data_download(request: HttpRequest) -> HttpResponse:
+    link = _session_link(request)
+    if link is None:
+        return _private(_session_ended(request))
+    export = selectors.personal_data_export(link.email)
+    services.my_data_downloaded(link, export)
+    response = HttpResponse(
+        json.dumps(export, ensure_ascii=False, indent=2), content_type="application/json; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="ilumen-my-data-{timezone.localdate():%Y-%m-%d}.json"'
+    return _private(response)
+
+
+@require_http_methods(["GET", "POST"])
+def my_data_correct(request: HttpRequest) -> HttpResponse:
+    link = _session_link(request)
+    if link is None:
+        return _private(_session_ended(request))
+    form = CorrectionForm(link.email, request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            changed = services.my_data_correct(link, form.cleaned_data)
+            done = "corrected" if changed else "unchanged"
+            return redirect(f"{reverse('datarights:my_data')}?done={done}")
+        status = 400
+    return _private(render(request, "datarights/my_data_correct.html", {"form": form}, status=status))
+
+
+@require_http_methods(["GET", "POST"])
+def my_data_erase(request: HttpRequest) -> HttpResponse:
+    link = _session_link(request)
+    if link is None:
+        return _private(_session_ended(request))
+    if request.method == "POST":
+        if request.POST.get("confirm") != "yes":
+            return redirect("datarights:my_data_erase")
+        counts = services.my_data_erase(link)
+        removed = sum(n for kinds in counts.values() for n in kinds.values())
+        response = render(request, "datarights/my_data_erased.html", {"removed": removed})
+        response.delete_cookie(tokens.SESSION_COOKIE, path="/")
+        return _private(response)
+    preview = selectors.erasure_preview(link.email)
+    return _private(render(request, "datarights/my_data_erase.html", {"preview": preview, "link": link}))
+
+
+@require_POST
+def my_data_end(request: HttpRequest) -> HttpResponse:
+    link = _session_link(request)
+    if link is not None:
+        services.access_session_end(link)
+    response = redirect("datarights:my_data_start")
+    response.delete_cookie(tokens.SESSION_COOKIE, path="/")
+    return response
+
+
+# --- Inactivity: "I want to stay" ----------------------------------------------------------
+
+
+@token_page
+@require_http_methods(["GET", "POST"])
+def stay(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        hashed = tokens.address_hash_from_stay_token(token)
+    except tokens.TokenInvalid as problem:
+        status = 400 if problem.kind == "forged" else 410
+        return render(request, "datarights/stay.html", {"problem": problem.kind}, status=status)
+    if request.method == "POST":
+        services.activity_record(hashed)
+        return render(request, "datarights/stay.html", {"stayed": True})
+    return render(request, "datarights/stay.html", {"token": token})
+
+
+# --- What we keep, and for how long --------------------------------------------------------
+
+
+def retention_page(request: HttpRequest) -> HttpResponse:
+    return render(request, "datarights/retention.html", {"rules": retention.rules()})
