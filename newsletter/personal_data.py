@@ -1,0 +1,199 @@
+"""What the newsletter holds for an e-mail address, for datarights.registry.
+
+Written by the data-rights work and registered from datarights/sources.py, so that the
+newsletter's own modules need no change. Erasure removes the subscriber with its
+subscriptions, consent proofs and deliveries, the address' plain-text suppression rows and
+its transactional e-mails; datarights keeps a keyed hash on its own suppression list
+instead (the newsletter's Suppression table stores plain addresses).
+"""
+
+import datetime
+
+from django import forms
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Max
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from datarights import registry
+from newsletter.models import ConsentProof, Delivery, OutboxMessage, Subscriber, Subscription, Suppression
+from newsletter.services.subscriptions import preferences_update
+
+
+def _iso(value: datetime.datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _subscriber(address: str) -> Subscriber | None:
+    return Subscriber.objects.filter(email=registry.normalize_address(address)).first()
+
+
+def export(address: str) -> registry.Records:
+    address = registry.normalize_address(address)
+    subscriber = _subscriber(address)
+    records: registry.Records = {
+        "subscriber": [], "subscriptions": [], "consent_proofs": [], "deliveries": [],
+        "suppressions": [
+            {"email": s.email, "reason": s.reason, "source": s.source, "detail": s.detail,
+             "since": _iso(s.created_at)}
+            for s in Suppression.objects.filter(email=address)
+        ],
+        "transactional_emails": [
+            {"kind": m.template.rsplit("/", 1)[-1], "to": m.to_email, "language": m.language, "status": m.status,
+             "created_at": _iso(m.created_at), "sent_at": _iso(m.sent_at)}
+            for m in OutboxMessage.objects.filter(to_email__iexact=address).order_by("created_at")
+        ],
+    }
+    if subscriber is None:
+        return records
+    language = get_language() or settings.LANGUAGE_CODE
+    records["subscriber"] = [
+        {"email": subscriber.email, "name": subscriber.name, "language": subscriber.language,
+         "created_at": _iso(subscriber.created_at)}
+    ]
+    records["subscriptions"] = [
+        {"topic": s.topic.name(language), "status": s.status, "created_at": _iso(s.created_at),
+         "confirmed_at": _iso(s.confirmed_at), "unsubscribed_at": _iso(s.unsubscribed_at)}
+        for s in subscriber.subscriptions.select_related("topic").order_by("topic__position")
+    ]
+    records["consent_proofs"] = [
+        {"given_at": _iso(p.given_at), "confirmed_at": _iso(p.confirmed_at), "name_given": p.requested_name,
+         "language": p.language, "topics": [t.name(language) for t in p.topics.all()],
+         "consent_text": p.consent_text, "consent_text_version": p.consent_version, "page": p.source,
+         "ip_address_truncated": p.ip_truncated}
+        for p in subscriber.proofs.prefetch_related("topics").order_by("given_at")
+    ]
+    records["deliveries"] = [
+        {"campaign": d.campaign.name, "status": d.status, "sent_at": _iso(d.sent_at)}
+        for d in subscriber.deliveries.select_related("campaign").order_by("pk")
+    ]
+    return records
+
+
+def erase(address: str, created_before: datetime.datetime | None = None) -> dict[str, int]:
+    address = registry.normalize_address(address)
+    counts = {"subscriber": 0, "subscriptions": 0, "consent_proofs": 0, "deliveries": 0, "suppressions": 0,
+              "transactional_emails": 0}
+    with transaction.atomic():
+        subscribers = Subscriber.objects.filter(email=address)
+        suppressions = Suppression.objects.filter(email=address)
+        outbox = OutboxMessage.objects.filter(to_email__iexact=address)
+        if created_before is not None:
+            subscribers = subscribers.filter(created_at__lt=created_before)
+            suppressions = suppressions.filter(created_at__lt=created_before)
+            outbox = outbox.filter(created_at__lt=created_before)
+        ids = list(subscribers.values_list("pk", flat=True))
+        if ids:
+            # Subscription.proof is PROTECT: subscriptions go before the proofs they rest on.
+            counts["deliveries"] = Delivery.objects.filter(subscriber_id__in=ids).delete()[0]
+            counts["subscriptions"] = Subscription.objects.filter(subscriber_id__in=ids).delete()[1].get(
+                Subscription._meta.label, 0
+            )
+            counts["consent_proofs"] = ConsentProof.objects.filter(subscriber_id__in=ids).delete()[1].get(
+                ConsentProof._meta.label, 0
+            )
+            counts["subscriber"] = Subscriber.objects.filter(pk__in=ids).delete()[1].get(Subscriber._meta.label, 0)
+        counts["suppressions"] = suppressions.delete()[0]
+        counts["transactional_emails"] = outbox.delete()[0]
+    return counts
+
+
+def addresses():
+    yield from Subscriber.objects.values_list("email", flat=True).iterator(chunk_size=2000)
+    yield from Suppression.objects.values_list("email", flat=True).iterator(chunk_size=2000)
+    yield from OutboxMessage.objects.values_list("to_email", flat=True).distinct().iterator(chunk_size=2000)
+
+
+def opted_in_at(address: str) -> datetime.datetime | None:
+    return ConsentProof.objects.filter(
+        subscriber__email=registry.normalize_address(address), confirmed_at__isnull=False
+    ).aggregate(latest=Max("confirmed_at"))["latest"]
+
+
+# --- Correction: name, language, and withdrawing topics ---------------------------------
+
+
+def correction_fields(address: str) -> dict[str, forms.Field]:
+    subscriber = _subscriber(address)
+    if subscriber is None:
+        return {}
+    language = get_language() or settings.LANGUAGE_CODE
+    confirmed = list(
+        subscriber.subscriptions.filter(status=Subscription.Status.CONFIRMED).select_related("topic")
+        .order_by("topic__position")
+    )
+    fields: dict[str, forms.Field] = {
+        "name": forms.CharField(label=_("Name"), max_length=150, required=False, initial=subscriber.name),
+        "language": forms.ChoiceField(
+            label=_("Language of our e-mails"), choices=settings.LANGUAGES, initial=subscriber.language
+        ),
+    }
+    if confirmed:
+        fields["topics"] = forms.MultipleChoiceField(
+            label=_("Topics you receive (untick to stop)"), required=False, widget=forms.CheckboxSelectMultiple,
+            choices=[(str(s.topic_id), s.topic.name(language)) for s in confirmed],
+            initial=[str(s.topic_id) for s in confirmed],
+        )
+    return fields
+
+
+def correction_apply(address: str, values: dict) -> list[str]:
+    subscriber = _subscriber(address)
+    if subscriber is None:
+        return []
+    confirmed = set(
+        subscriber.subscriptions.filter(status=Subscription.Status.CONFIRMED).values_list("topic_id", flat=True)
+    )
+    keep = {int(topic_id) for topic_id in values.get("topics", [])} & confirmed if "topics" in values else confirmed
+    name = values.get("name", subscriber.name) or ""
+    language = values.get("language") or subscriber.language
+    changed = [
+        field for field, before, after in (
+            ("name", subscriber.name, name.strip()), ("language", subscriber.language, language),
+            ("topics", confirmed, keep),
+        ) if before != after
+    ]
+    if changed:
+        preferences_update(subscriber=subscriber, keep_topic_ids=keep, language=language, name=name)
+    return changed
+
+
+registry.register(
+    registry.Source(
+        key="newsletter",
+        title=_("Newsletter and e-mails"),
+        explanation=_("Your newsletter profile, what you subscribed to with proof of your consent, and the e-mails "
+                      "we sent you."),
+        models=(
+            "newsletter.Subscriber", "newsletter.Subscription", "newsletter.ConsentProof", "newsletter.Delivery",
+            "newsletter.Suppression", "newsletter.OutboxMessage",
+        ),
+        kinds=(
+            registry.Kind("subscriber", _("Your profile: address, name and the language of our e-mails.")),
+            registry.Kind("subscriptions", _("Each topic you asked for, and whether it is confirmed or stopped.")),
+            registry.Kind(
+                "consent_proofs",
+                _("Proof of each consent: when and on which page you gave it, the exact text you agreed to, a "
+                  "shortened IP address, and when you confirmed it by e-mail."),
+            ),
+            registry.Kind("deliveries", _("Which of our campaigns were sent to you, and when.")),
+            registry.Kind(
+                "suppressions",
+                _("Your address on our list of addresses never to mail, after a bounce, a complaint or a manual "
+                  "block."),
+            ),
+            registry.Kind(
+                "transactional_emails",
+                _("E-mails you asked for, such as confirmation links and links to this page (without their "
+                  "contents)."),
+            ),
+        ),
+        export=export,
+        erase=erase,
+        addresses=addresses,
+        correction=registry.Correction(fields=correction_fields, apply=correction_apply),
+        opted_in_at=opted_in_at,
+        order=10,
+    )
+)
