@@ -1,0 +1,59 @@
+"""One record of every kind the site can hold for an address, made through the real services."""
+
+from dataclasses import dataclass
+
+from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.auth.models import User
+from django.contrib.contenttypes.models import ContentType
+from django.utils import timezone
+
+from accesslog.models import PageView
+from contact.services import message_submit
+from datarights import services
+from datarights.hashing import address_hash
+from datarights.models import DataRequest, ErasureRecord, ProfileActivity, RetentionNotice, SuppressedAddress
+from newsletter.models import Campaign, ConsentProof, Delivery, Subscriber, Suppression, Topic
+from newsletter.services.subscriptions import ConsentShown, subscription_confirm, subscription_request
+
+
+@dataclass
+class Holdings:
+    email: str
+    name: str
+    subscriber: Subscriber
+
+
+def hold_everything(email: str, name: str, *, staff: User | None = None, language: str = "en") -> Holdings:
+    topics = list(Topic.objects.filter(slug__in=["newsletter", "surveys"]))
+    subscription_request(
+        email=email, name=name, language=language, topics=topics,
+        consent=ConsentShown("I agree to receive e-mails (test text).", "1-test"), source=f"/{language}/newsletter/",
+        ip="198.51.100.23",
+    )
+    proof = ConsentProof.objects.get(subscriber__email=email.lower(), confirmed_at__isnull=True)
+    subscription_confirm(nonce=proof.nonce)
+    subscriber = Subscriber.objects.get(email=email.lower())
+    campaign = Campaign.objects.create(name="Spring news", topic=topics[0], status="sent")
+    Delivery.objects.create(campaign=campaign, subscriber=subscriber, status="sent", sent_at=timezone.now())
+    Suppression.objects.get_or_create(email=email.lower(), defaults={"reason": "bounce", "source": "csv",
+                                                                     "detail": "mailbox full"})
+
+    message_submit(name=name, email=email, subject=f"Question from {name}", message="How big a battery?",
+                   language=language)
+    services.request_register(kind=DataRequest.Kind.ACCESS, email=email, actor=staff)
+    services.access_link_request(email=email, language=language)
+    hashed = address_hash(email)
+    ErasureRecord.objects.get_or_create(address_hash=hashed, erased_at=timezone.now() - timezone.timedelta(days=400))
+    SuppressedAddress.objects.get_or_create(
+        address_hash=hashed, defaults={"reason": "erasure", "created_at": timezone.now() - timezone.timedelta(days=400)}
+    )
+    RetentionNotice.objects.get_or_create(address_hash=hashed)
+    ProfileActivity.objects.get_or_create(address_hash=hashed)
+    if staff is not None:
+        LogEntry.objects.create(
+            user=staff, content_type=ContentType.objects.get_for_model(Subscriber), object_id=str(subscriber.pk),
+            object_repr=str(subscriber), action_flag=CHANGE, change_message="[]",
+        )
+    PageView.objects.create(time=timezone.now(), path=f"/{language}/", status=200, language=language,
+                            ip="198.51.100.23")
+    return Holdings(email=email.lower(), name=name, subscriber=subscriber)
