@@ -225,14 +225,14 @@ class CampaignAdmin(admin.ModelAdmin):
         context = self._context(request, campaign, _("Preview"))
         context.update({
             "language": language, "content": content, "fallback": content is not None and content.language != language,
-            "text": message.body if message else "", "languages": settings.LANGUAGES,
+            "text": message.text if message else "", "languages": settings.LANGUAGES,
         })
         return render(request, "admin/newsletter/campaign/preview.html", context)
 
     def preview_html_view(self, request: HttpRequest, pk: int, language: str) -> HttpResponse:
         campaign = self._campaign(request, pk)
         _content, message = self._sample(campaign, language)
-        html = message.alternatives[0].content if message else ""
+        html = message.html if message else ""
         return _email_preview_response(html)
 
     def test_send_view(self, request: HttpRequest, pk: int) -> HttpResponse:

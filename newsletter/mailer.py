@@ -18,6 +18,8 @@ from django.conf import settings
 from django.core.mail import EmailMessage, mailers
 from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
 
+from newsletter.messages import RawMessage
+
 logger = logging.getLogger(__name__)
 
 # RFC 8058 section 4: the signature must cover both List-Unsubscribe headers.
@@ -88,19 +90,22 @@ class Transport:
         except (OSError, smtplib.SMTPException):
             logger.info("closing the SMTP connection failed", exc_info=True)
 
-    def send(self, message: EmailMessage) -> None:
+    def send(self, message: EmailMessage | RawMessage) -> None:
         if not self.is_smtp:
-            self.backend.send_messages([message])
+            self.backend.send_messages([message.as_django() if isinstance(message, RawMessage) else message])
             return
-        recipient = message.to[0]
+        if isinstance(message, RawMessage):
+            # Envelope addresses were made ASCII (IDNA) when the message was built.
+            sender, recipient, data = message.from_email, message.to_email, message.data
+        else:
+            sender = self.backend.prep_address(message.from_email)
+            recipient = self.backend.prep_address(message.to[0])
+            data = message.message(policy=email.policy.SMTP).as_bytes()
         try:
             self.backend.open()
-            data = message.message(policy=email.policy.SMTP).as_bytes()
             if self.dkim:
                 data = dkim_sign(data, self.dkim)
-            self.backend.connection.sendmail(
-                self.backend.prep_address(message.from_email), [self.backend.prep_address(recipient)], data
-            )
+            self.backend.connection.sendmail(sender, [recipient], data)
         except smtplib.SMTPServerDisconnected as error:
             self._drop()
             raise SendFailed(permanent=False, detail=f"disconnected: {error}") from error

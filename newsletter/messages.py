@@ -3,16 +3,18 @@
 No tracking: links are written as they are, there is no pixel, nothing is rewritten.
 """
 
+import quopri
 import uuid
 from dataclasses import dataclass
-from email.headerregistry import Address
-from email.utils import parseaddr
+from email.header import Header
+from email.utils import formataddr, formatdate, parseaddr
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
+from django.utils.html import escape
 
 from ilumen_site.richtext import html_to_text, render_markdown
 from newsletter.tokens import confirm_token_make, subscriber_token_make
@@ -55,50 +57,158 @@ def site_url(view_name: str, language: str, **kwargs: str) -> str:
         return settings.SITE_URL + reverse(view_name, kwargs=kwargs)
 
 
-def unsubscribe_url(recipient: Recipient, topic_id: int | None, language: str) -> str:
-    return site_url("newsletter:unsubscribe", language, token=subscriber_token_make(recipient.uuid, topic_id))
-
-
-def preferences_url(recipient: Recipient, language: str) -> str:
-    return site_url("newsletter:preferences", language, token=subscriber_token_make(recipient.uuid))
-
-
 def confirm_url(nonce: uuid.UUID, language: str) -> str:
     return site_url("newsletter:confirm", language, token=confirm_token_make(nonce))
+
+
+@dataclass(frozen=True)
+class RawMessage:
+    """A finished message: envelope addresses and the exact bytes (CRLF line ends) to send."""
+
+    from_email: str
+    to_email: str
+    message_id: str
+    subject: str
+    text: str
+    html: str
+    data: bytes
+    headers: dict
+
+    def as_django(self) -> EmailMultiAlternatives:
+        """For mail backends that are not SMTP (console, locmem, file)."""
+        message = EmailMultiAlternatives(
+            subject=self.subject, body=self.text, from_email=self.from_email, to=[self.headers["To"]],
+            headers={k: v for k, v in self.headers.items() if k not in ("To", "From", "Subject")},
+        )
+        message.attach_alternative(self.html, "text/html")
+        return message
+
+
+# Stand-ins rendered into the templates once per batch, replaced per recipient.
+_TOKEN = "TOKEN"  # noqa: S105 - a stand-in in link paths, replaced by each recipient's signed token
+_NAME, _UNSUBSCRIBE, _PREFERENCES = "\x00name\x00", "\x00unsubscribe\x00", "\x00preferences\x00"
+
+
+def _qp(text: str) -> bytes:
+    body = quopri.encodestring(text.replace("\r\n", "\n").encode("utf-8"))
+    return body.replace(b"\n", b"\r\n")
+
+
+def _header(value: str) -> str:
+    value = " ".join(value.split())  # never a line break from the admin into a header
+    if value.isascii():
+        return value
+    return Header(value, "utf-8").encode(linesep="\r\n")
+
+
+def _ascii_address(email_address: str) -> str:
+    local, _at, domain = email_address.rpartition("@")
+    if not domain.isascii():
+        domain = domain.encode("idna").decode("ascii")
+    return f"{local}@{domain}"
+
+
+def _mailbox(email_address: str, name: str = "") -> str:
+    return formataddr((name, _ascii_address(email_address)), charset="utf-8")
+
+
+class CampaignMessages:
+    """Builds the messages of one campaign for one batch.
+
+    The body templates are rendered once per language (with and without a name) around
+    stand-ins; each recipient then costs a few string replacements, two signatures and the
+    quoted-printable encoding. Building every message through Django's template engine
+    and the email package took four times as long as sending it.
+    """
+
+    def __init__(
+        self, *, contents: dict[str, RenderedContent], topic_id: int | None, topic_slug: str,
+        topic_names: dict[str, str], subject_prefix: str = "",
+    ) -> None:
+        self.topic_id = topic_id
+        self.subject_prefix = subject_prefix
+        self.from_email = settings.NEWSLETTER_FROM_EMAIL
+        self.from_header = _header(self.from_email)
+        self.envelope_from = _ascii_address(parseaddr(self.from_email)[1])
+        self.list_id = f"<{topic_slug}.{mail_domain()}>"
+        self._parts: dict[tuple[str, bool], tuple[str, str]] = {}
+        self._urls: dict[str, tuple[str, str]] = {}
+        self.contents = contents
+        for language, content in contents.items():
+            self._urls[language] = (
+                site_url("newsletter:unsubscribe", language, token=_TOKEN),
+                site_url("newsletter:preferences", language, token=_TOKEN),
+            )
+            for named in (True, False):
+                context = {
+                    "content": content,
+                    "recipient": {"name": _NAME if named else ""},
+                    "topic_name": topic_names.get(language, ""),
+                    "unsubscribe_url": _UNSUBSCRIBE,
+                    "preferences_url": _PREFERENCES,
+                    "site_url": settings.SITE_URL,
+                    "language": content.language,
+                }
+                with translation.override(content.language):
+                    self._parts[(language, named)] = (
+                        render_to_string("newsletter/email/campaign.txt", context),
+                        render_to_string("newsletter/email/campaign.html", context),
+                    )
+
+    def build(self, recipient: Recipient, message_id: str | None = None) -> RawMessage:
+        language = recipient.language if recipient.language in self.contents else next(iter(self.contents))
+        content = self.contents[language]
+        text, html = self._parts[(language, bool(recipient.name))]
+        unsubscribe_base, preferences_base = self._urls[language]
+        unsubscribe = unsubscribe_base.replace(_TOKEN, subscriber_token_make(recipient.uuid, self.topic_id))
+        preferences = preferences_base.replace(_TOKEN, subscriber_token_make(recipient.uuid))
+        text = text.replace(_UNSUBSCRIBE, unsubscribe).replace(_PREFERENCES, preferences)
+        html = html.replace(_UNSUBSCRIBE, unsubscribe).replace(_PREFERENCES, preferences)
+        if recipient.name:
+            text = text.replace(_NAME, recipient.name)
+            html = html.replace(_NAME, escape(recipient.name))
+        subject = self.subject_prefix + content.subject
+        message_id = message_id or message_id_make("c")
+        headers = {
+            "From": self.from_header,
+            "To": _mailbox(recipient.email, recipient.name),
+            "Subject": _header(subject),
+            "Date": formatdate(localtime=True),
+            "Message-ID": message_id,
+            "List-Id": self.list_id,
+            "List-Unsubscribe": f"<{unsubscribe}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            "MIME-Version": "1.0",
+        }
+        boundary = f"=_{uuid.uuid4().hex}"
+        head = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
+        data = b"".join([
+            head.encode("ascii"),
+            f'Content-Type: multipart/alternative; boundary="{boundary}"\r\n\r\n'.encode("ascii"),
+            f"--{boundary}\r\n".encode("ascii"),
+            b'Content-Type: text/plain; charset="utf-8"\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n',
+            _qp(text), b"\r\n",
+            f"--{boundary}\r\n".encode("ascii"),
+            b'Content-Type: text/html; charset="utf-8"\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n',
+            _qp(html), b"\r\n",
+            f"--{boundary}--\r\n".encode("ascii"),
+        ])
+        return RawMessage(
+            from_email=self.envelope_from, to_email=_ascii_address(recipient.email), message_id=message_id,
+            subject=subject, text=text, html=html, data=data, headers=headers,
+        )
 
 
 def campaign_message(
     *, content: RenderedContent, recipient: Recipient, topic_id: int | None, topic_slug: str, topic_name: str,
     message_id: str | None = None, subject_prefix: str = "",
-) -> EmailMultiAlternatives:
-    language = content.language
-    unsubscribe = unsubscribe_url(recipient, topic_id, language)
-    context = {
-        "content": content,
-        "recipient": recipient,
-        "topic_name": topic_name,
-        "unsubscribe_url": unsubscribe,
-        "preferences_url": preferences_url(recipient, language),
-        "site_url": settings.SITE_URL,
-        "language": language,
-    }
-    with translation.override(language):
-        text = render_to_string("newsletter/email/campaign.txt", context)
-        html = render_to_string("newsletter/email/campaign.html", context)
-    message = EmailMultiAlternatives(
-        subject=subject_prefix + content.subject,
-        body=text,
-        from_email=settings.NEWSLETTER_FROM_EMAIL,
-        to=[_address(recipient)],
-        headers={
-            "Message-ID": message_id or message_id_make("c"),
-            "List-Id": f"<{topic_slug}.{mail_domain()}>",
-            "List-Unsubscribe": f"<{unsubscribe}>",
-            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-        },
+) -> RawMessage:
+    """One message on its own (previews, test sends): the same builder a batch uses."""
+    builder = CampaignMessages(
+        contents={content.language: content}, topic_id=topic_id, topic_slug=topic_slug,
+        topic_names={content.language: topic_name}, subject_prefix=subject_prefix,
     )
-    message.attach_alternative(html, "text/html")
-    return message
+    return builder.build(recipient, message_id)
 
 
 def transactional_message(*, template: str, to_email: str, language: str, context: dict) -> EmailMultiAlternatives:
@@ -115,10 +225,3 @@ def transactional_message(*, template: str, to_email: str, language: str, contex
     )
     message.attach_alternative(html, "text/html")
     return message
-
-
-def _address(recipient: Recipient) -> str:
-    if recipient.name:
-        local, _at, domain = recipient.email.rpartition("@")
-        return str(Address(display_name=recipient.name, username=local, domain=domain))
-    return recipient.email

@@ -9,21 +9,30 @@
 - `leases_reap` (beat) gives a dead worker's rows back; retry times live on the rows.
 """
 
+import contextlib
 import logging
 import os
 import socket
 import time
 from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from newsletter.mailer import SendFailed, Transport
-from newsletter.messages import Recipient, RenderedContent, campaign_message, content_render, message_id_make
+from newsletter.messages import (
+    CampaignMessages,
+    RawMessage,
+    Recipient,
+    RenderedContent,
+    content_render,
+    message_id_make,
+)
 from newsletter.models import Campaign, CampaignContent, Delivery, Subscription, Suppression
 from newsletter.throttle import SendRate
 
@@ -213,8 +222,12 @@ def batch_send(*, campaign_id: int, worker: str, limit: int | None = None, rate:
         return result
     rate = rate or SendRate()
     topic = campaign.topic
+    builder = CampaignMessages(
+        contents=contents, topic_id=topic.pk, topic_slug=topic.slug,
+        topic_names={code: topic.name(content.language) for code, content in contents.items()},
+    )
     last_check, since_check = time.monotonic(), 0
-    with Transport() as transport:
+    with Transport() as transport, _asynchronous_commit():
         while rest:
             if since_check >= CHECK_EVERY_MESSAGES or time.monotonic() - last_check >= CHECK_EVERY_SECONDS:
                 if not _still_running(campaign_id, rest, worker, topic.pk, result):
@@ -225,17 +238,11 @@ def batch_send(*, campaign_id: int, worker: str, limit: int | None = None, rate:
             row = rest.popleft()
             since_check += 1
             rate.wait()
-            language = row["subscriber__language"]
-            content = contents.get(language) or next(iter(contents.values()))
             recipient = Recipient(
-                email=row["subscriber__email"], name=row["subscriber__name"], language=content.language,
+                email=row["subscriber__email"], name=row["subscriber__name"], language=row["subscriber__language"],
                 uuid=row["subscriber__uuid"],
             )
-            message_id = message_id_make(f"c{campaign_id}.d{row['id']}")
-            message = campaign_message(
-                content=content, recipient=recipient, topic_id=topic.pk, topic_slug=topic.slug,
-                topic_name=topic.name(content.language), message_id=message_id,
-            )
+            message = builder.build(recipient, message_id_make(f"c{campaign_id}.d{row['id']}"))
             _send_one(transport, message, row, worker, result)
     if result.failed:
         _pause_if_failing(campaign_id)
@@ -243,12 +250,39 @@ def batch_send(*, campaign_id: int, worker: str, limit: int | None = None, rate:
     return result
 
 
-def _send_one(transport: Transport, message, row: dict, worker: str, result: BatchResult) -> None:
-    mine = Delivery.objects.filter(pk=row["id"], status=Delivery.Status.SENDING, claimed_by=worker)
+@contextlib.contextmanager
+def _asynchronous_commit() -> Iterator[None]:
+    """While a batch is sent, its row updates do not wait for the WAL flush to disk.
+
+    This halves the time per message. A worker crash loses nothing by it (PostgreSQL has
+    the commit); only a crash of the database server itself can forget the last fraction of
+    a second of "sent" marks, and those messages are then sent again. The database stays
+    consistent either way.
+    """
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET synchronous_commit TO off")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET synchronous_commit")
+
+
+_MARK_SENT = (
+    "UPDATE newsletter_delivery SET status = 'sent', sent_at = %s, lease_expires_at = NULL, last_error = '', "
+    "message_id = %s WHERE id = %s AND status = 'sending' AND claimed_by = %s"
+)
+
+
+def _send_one(transport: Transport, message: RawMessage, row: dict, worker: str, result: BatchResult) -> None:
     tries = row["tries"]  # read after the claim, which counted this try
     try:
         transport.send(message)
     except SendFailed as failure:
+        mine = Delivery.objects.filter(pk=row["id"], status=Delivery.Status.SENDING, claimed_by=worker)
         if failure.permanent:
             mine.update(status=Delivery.Status.FAILED, lease_expires_at=None, last_error=failure.detail)
             suppression_add(row["subscriber__email"], reason=Suppression.Reason.BOUNCE, source="smtp",
@@ -264,10 +298,10 @@ def _send_one(transport: Transport, message, row: dict, worker: str, result: Bat
             )
             result.retried += 1
         return
-    updated = mine.update(
-        status=Delivery.Status.SENT, sent_at=timezone.now(), lease_expires_at=None, last_error="",
-        message_id=message.extra_headers["Message-ID"],
-    )
+    # The hot path, once per message: one plain statement, committed at once (autocommit).
+    with connection.cursor() as cursor:
+        cursor.execute(_MARK_SENT, [timezone.now(), message.message_id, row["id"], worker])
+        updated = cursor.rowcount
     if not updated:
         logger.warning("delivery %s was sent after its lease had been taken back", row["id"])
     result.sent += 1
