@@ -9,7 +9,7 @@ PIP := $(PY) -m pip --disable-pip-version-check -q
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/ilumen
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/1
 
-.PHONY: run test lint messages makemessages deps test-deps services clean bench-http faults
+.PHONY: run test lint messages makemessages deps test-deps services clean bench-http faults bench-newsletter
 
 $(PY):
 	@python=$$(scripts/find-python) || exit 1; \
@@ -51,6 +51,10 @@ test: test-deps messages services
 # Load benchmark (not part of make test): gunicorn under wrk on 127.0.0.1.
 bench-http: test-deps messages
 	bench/http_load.sh
+
+# Newsletter sending benchmark (not part of make test): real workers, local SMTP sink.
+bench-newsletter: test-deps messages services
+	$(PY) bench/newsletter_send.py $(BENCH_ARGS)
 
 # Fault suite (not part of make test): private PostgreSQL/Redis/SMTP on free ports.
 faults: test-deps messages
