@@ -1,0 +1,128 @@
+"""Staff register requests, see overdue ones stand out, and run export and erasure from the admin."""
+
+import datetime
+import json
+
+import pytest
+import time_machine
+from django.contrib.auth.models import User
+from django.utils import timezone
+
+from datarights.models import DataRequest, add_months
+from newsletter.models import Subscriber
+
+from .holdings import hold_everything
+
+pytestmark = pytest.mark.django_db
+
+ADDRESS = "carl.staff-3301@example.org"
+
+
+def test_due_date_is_one_month_later():
+    assert add_months(datetime.date(2026, 1, 31), 1) == datetime.date(2026, 2, 28)
+    assert add_months(datetime.date(2028, 1, 31), 1) == datetime.date(2028, 2, 29)
+    assert add_months(datetime.date(2026, 12, 15), 1) == datetime.date(2027, 1, 15)
+
+
+def test_register_a_request_received_by_post(client, staff):
+    client.force_login(staff)
+    response = client.post("/en/admin/datarights/datarequest/add/", {
+        "kind": "erasure", "channel": "post", "subject_email": "Carl@Example.org", "received_on": "2026-03-10",
+    })
+    assert response.status_code == 302
+    request = DataRequest.objects.get()
+    assert (request.due_on, request.status, request.subject_email) == (
+        datetime.date(2026, 4, 10), "open", "carl@example.org"
+    )
+    assert request.handled_by == staff
+    assert list(request.events.values_list("action", "actor_label")) == [("registered", "clerk")]
+
+
+def test_overdue_requests_stand_out(client, staff):
+    client.force_login(staff)
+    with time_machine.travel(timezone.now() - datetime.timedelta(days=40)):
+        client.post("/en/admin/datarights/datarequest/add/", {
+            "kind": "access", "channel": "email", "subject_email": "late@example.org",
+            "received_on": timezone.localdate().isoformat(),
+        })
+    client.post("/en/admin/datarights/datarequest/add/", {
+        "kind": "access", "channel": "email", "subject_email": "fresh@example.org",
+        "received_on": timezone.localdate().isoformat(),
+    })
+    page = client.get("/en/admin/datarights/datarequest/").content.decode()
+    assert page.count('class="datarights-overdue"') == 1 and "days overdue" in page
+    overdue = client.get("/en/admin/datarights/datarequest/?deadline=overdue").content.decode()
+    assert "Access (see or receive a copy) request #" in overdue
+    assert DataRequest.objects.overdue().count() == 1
+    late = DataRequest.objects.overdue().get()
+    change = client.get(f"/en/admin/datarights/datarequest/{late.pk}/change/").content.decode()
+    assert "This request is overdue" in change
+
+
+def test_staff_export_then_erase_with_an_audit_trail_free_of_personal_data(client, staff):
+    hold_everything(ADDRESS, "Carl Staff", staff=staff)
+    client.force_login(staff)
+    client.post("/en/admin/datarights/datarequest/add/", {
+        "kind": "erasure", "channel": "email", "subject_email": ADDRESS,
+        "received_on": timezone.localdate().isoformat(),
+    })
+    request = DataRequest.objects.filter(kind="erasure").get()
+    change = client.get(f"/en/admin/datarights/datarequest/{request.pk}/change/").content.decode()
+    assert "Download the export (JSON)" in change and "Erase everything for this address" in change
+
+    export = client.get(f"/en/admin/datarights/datarequest/{request.pk}/export/")
+    data = json.loads(export.content)
+    assert data["email"] == ADDRESS and "no-store" in export["Cache-Control"]
+
+    confirm = client.get(f"/en/admin/datarights/datarequest/{request.pk}/erase/").content.decode()
+    assert "Kept, and why" in confirm and "keyed hash" in confirm
+    assert Subscriber.objects.filter(email=ADDRESS).exists()
+    done = client.post(f"/en/admin/datarights/datarequest/{request.pk}/erase/")
+    assert done.status_code == 302
+    assert not Subscriber.objects.filter(email=ADDRESS).exists()
+    request.refresh_from_db()
+    assert (request.status, request.subject_email, request.handled_by) == ("done", "", staff)
+    actions = list(request.events.values_list("action", flat=True))
+    assert actions == ["registered", "exported", "erased", "status"]
+    trail = json.dumps(list(request.events.values("detail", "actor_label")))
+    assert "carl" not in trail.lower() and "example.org" not in trail
+    assert json.loads(trail)[2]["detail"]["newsletter"]["subscriber"] == 1
+    # Nothing left to export or erase: the buttons are gone and the views refuse.
+    change = client.get(f"/en/admin/datarights/datarequest/{request.pk}/change/").content.decode()
+    assert "Download the export (JSON)" not in change and "no longer holds an address" in change
+
+
+def test_closing_a_request_removes_its_address(client, staff):
+    client.force_login(staff)
+    client.post("/en/admin/datarights/datarequest/add/", {
+        "kind": "objection", "channel": "email", "subject_email": "obj@example.org",
+        "received_on": timezone.localdate().isoformat(),
+    })
+    request = DataRequest.objects.get()
+    response = client.post(f"/en/admin/datarights/datarequest/{request.pk}/change/", {
+        "status": "done", "handled_by": staff.pk,
+        "events-TOTAL_FORMS": "1", "events-INITIAL_FORMS": "1", "events-MIN_NUM_FORMS": "0",
+        "events-MAX_NUM_FORMS": "1000",
+        "events-0-id": str(request.events.get().pk), "events-0-request": str(request.pk),
+    })
+    assert response.status_code == 302, response.content.decode()[-2000:]
+    request.refresh_from_db()
+    assert request.status == "done" and request.subject_email == "" and request.closed_at is not None
+    assert request.events.last().detail == {"from": "open", "to": "done"}
+
+
+def test_export_and_erasure_need_their_permissions(client, staff):
+    viewer = User.objects.create_user("viewer", "v@ilumen.be", "a-long-test-password", is_staff=True)
+    from django.contrib.auth.models import Permission
+
+    viewer.user_permissions.add(Permission.objects.get(codename="view_datarequest"))
+    client.force_login(staff)
+    client.post("/en/admin/datarights/datarequest/add/", {
+        "kind": "access", "channel": "email", "subject_email": "p@example.org",
+        "received_on": timezone.localdate().isoformat(),
+    })
+    request = DataRequest.objects.get()
+    client.force_login(viewer)
+    assert client.get(f"/en/admin/datarights/datarequest/{request.pk}/export/").status_code == 403
+    assert client.post(f"/en/admin/datarights/datarequest/{request.pk}/erase/").status_code == 403
+    assert DataRequest.objects.get().subject_email == "p@example.org"
