@@ -6,6 +6,12 @@ from django.core.cache import cache
 
 
 @pytest.fixture(autouse=True)
+def _access_log_in_memory(settings):
+    """The access log's writer thread must not write behind a test's transaction: tests flush it."""
+    settings.ACCESS_LOG_WRITER = "manual"
+
+
+@pytest.fixture(autouse=True)
 def _clean_cache():
     cache.clear()
     yield
