@@ -1,0 +1,132 @@
+"""The contact form: stored, forwarded over real SMTP, protected against bots, handled in the admin."""
+
+import datetime
+
+import pytest
+import time_machine
+from aiosmtpd.controller import Controller
+from django.contrib.auth.models import Permission, User
+from django.utils import timezone
+
+from contact.models import ContactMessage
+from contact.services import messages_forward_pending
+from tests.newsletter.conftest import SmtpServer, free_port
+
+pytestmark = pytest.mark.django_db
+
+VALID = {"name": "Dirk Peeters", "email": "dirk@example.be", "subject": "Offerte batterij",
+         "message": "Graag een offerte voor een thuisbatterij."}
+
+
+@pytest.fixture
+def smtp(settings):
+    server = SmtpServer(port=free_port())
+    controller = Controller(server, hostname="127.0.0.1", port=server.port)
+    controller.start()
+    settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+                                    "OPTIONS": {"host": "127.0.0.1", "port": server.port, "timeout": 5}}}
+    settings.CONTACT_FORWARD_TO = ["info@ilumen.be"]
+    yield server
+    controller.stop()
+
+
+def _send(client, language="nl", ip="192.0.2.50", **overrides):
+    return client.post(f"/{language}/contact/", {**VALID, **overrides}, REMOTE_ADDR=ip)
+
+
+@pytest.mark.parametrize(("language", "heading"), [("nl", "Contacteer ons"), ("en", "Let's connect")])
+def test_form_in_both_languages(client, language, heading):
+    page = client.get(f"/{language}/contact/")
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert heading in body and 'name="website"' in body and "<div hidden>" in body
+
+
+def test_a_message_is_stored_and_forwarded_by_smtp(client, smtp, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _send(client)
+    assert response.status_code == 302 and response["Location"] == "/nl/contact/thanks/"
+    stored = ContactMessage.objects.get()
+    assert (stored.name, stored.email, stored.language, stored.handled) == ("Dirk Peeters", "dirk@example.be", "nl",
+                                                                            False)
+    assert stored.forwarded_at is not None
+    [received] = smtp.to("info@ilumen.be")
+    message = received.message
+    assert message["Reply-To"] == "dirk@example.be"
+    assert "Offerte batterij" in message["Subject"]
+    assert "Graag een offerte voor een thuisbatterij." in message.get_content()
+    assert client.get("/nl/contact/thanks/").status_code == 200
+
+
+def test_forwarding_survives_a_mail_server_outage(client, settings, django_capture_on_commit_callbacks):
+    port = free_port()  # nothing listens here yet
+    settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+                                    "OPTIONS": {"host": "127.0.0.1", "port": port, "timeout": 2}}}
+    with django_capture_on_commit_callbacks(execute=True):
+        assert _send(client).status_code == 302  # the visitor is not bothered
+    stored = ContactMessage.objects.get()
+    assert stored.forwarded_at is None and "Error" in stored.forward_error
+    server = SmtpServer(port=port)
+    controller = Controller(server, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        assert messages_forward_pending() == 0  # too fresh: the immediate task may still be at it
+        with time_machine.travel(timezone.now() + datetime.timedelta(minutes=6)):
+            assert messages_forward_pending() == 1
+            assert messages_forward_pending() == 0  # once only
+    finally:
+        controller.stop()
+    assert len(server.received) == 1
+    stored.refresh_from_db()
+    assert stored.forwarded_at is not None and stored.forward_error == ""
+
+
+def test_honeypot_stores_nothing(client):
+    response = _send(client, website="http://spam.example")
+    assert response.status_code == 302 and not ContactMessage.objects.exists()
+
+
+@pytest.mark.parametrize(("field", "value", "dutch"), [
+    ("email", "geen-adres", "geldig e-mailadres"),
+    ("subject", "Hallo\r\nBcc: victim@example.org", "één regel"),
+    ("message", "", "verplicht"),
+])
+def test_bad_input_is_a_clear_error_in_the_visitor_language(client, field, value, dutch):
+    response = _send(client, **{field: value})
+    assert response.status_code == 400
+    assert dutch in response.content.decode()
+    assert not ContactMessage.objects.exists()
+
+
+def test_rate_limited_per_address_and_per_ip(client, settings):
+    settings.CONTACT_RATE_LIMIT_PER_ADDRESS = 2
+    settings.CONTACT_RATE_LIMIT_PER_IP = 3
+    assert _send(client, ip="192.0.2.1").status_code == 302
+    assert _send(client, ip="192.0.2.2").status_code == 302
+    limited = _send(client, ip="192.0.2.3")
+    assert limited.status_code == 429 and "over een uur" in limited.content.decode()
+    assert _send(client, ip="192.0.2.9", email="a@example.be").status_code == 302
+    assert _send(client, ip="192.0.2.9", email="b@example.be").status_code == 302
+    assert _send(client, ip="192.0.2.9", email="c@example.be").status_code == 302
+    assert _send(client, ip="192.0.2.9", email="d@example.be", language="en").status_code == 429
+    assert ContactMessage.objects.count() == 5
+
+
+def test_staff_mark_messages_handled(client):
+    clerk = User.objects.create_user("clerk", "c@ilumen.be", "a-long-test-password", is_staff=True)
+    clerk.user_permissions.add(*Permission.objects.filter(content_type__app_label="contact"))
+    message = ContactMessage.objects.create(name="n", email="e@example.be", subject="s", message="m", language="nl")
+    client.force_login(clerk)
+    listing = client.get("/en/admin/contact/contactmessage/").content.decode()
+    assert "Contact message #" in listing
+    client.post("/en/admin/contact/contactmessage/", {"action": "mark_handled", "_selected_action": [message.pk]})
+    message.refresh_from_db()
+    assert message.handled and message.handled_at and message.handled_by == clerk
+    response = client.post(f"/en/admin/contact/contactmessage/{message.pk}/change/", {"handled": ""})
+    assert response.status_code == 302
+    message.refresh_from_db()
+    assert (message.handled, message.handled_at, message.handled_by) == (False, None, None)
+    # The admin's history never names the sender.
+    from django.contrib.admin.models import LogEntry
+
+    assert not LogEntry.objects.filter(object_repr__icontains="e@example.be").exists()
