@@ -52,6 +52,9 @@ INSTALLED_APPS = [
     "pages",
     "privacy",
     "newsletter",
+    "contact",
+    "accesslog",
+    "datarights",
 ]
 
 MIDDLEWARE = [
@@ -61,6 +64,8 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # Appends each page view to an in-memory buffer (written in batches by a thread; no query here).
+    "accesslog.middleware.AccessLogMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

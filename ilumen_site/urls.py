@@ -22,8 +22,11 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     path(settings.ADMIN_URL, admin.site.urls),
     path("", include("pages.urls")),
+    # Before privacy.urls, whose <slug>/ would otherwise take my-data/ and retention/.
+    path("privacy/", include("datarights.urls")),
     path("privacy/", include("privacy.urls")),
     path("newsletter/", include("newsletter.urls")),
+    path("contact/", include("contact.urls")),
 )
 
 handler404 = "pages.views.page_not_found"

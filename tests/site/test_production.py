@@ -21,6 +21,7 @@ PRODUCTION_ENV = {
     "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/ilumen",
     "REDIS_URL": "redis://127.0.0.1:6379/1",
     "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
+    "ERASURE_HMAC_KEY": secrets.token_urlsafe(40),
 }
 
 
