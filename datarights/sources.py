@@ -199,7 +199,7 @@ def _consent_explanation() -> str:
         "address and they are not part of this export. You can see and erase your own consent history on the "
         "cookie settings page, from the browser you made the choices in."
     )
-    for name in ("privacy:cookie_settings", "privacy:consent", "privacy:cookies"):
+    for name in ("cookies:settings", "privacy:consent"):
         try:
             return f"{text} {settings.SITE_URL}{reverse(name)}"
         except NoReverseMatch:
