@@ -11,6 +11,7 @@ import contextlib
 import email.policy
 import logging
 import smtplib
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import dkim
@@ -90,7 +91,9 @@ class Transport:
         except (OSError, smtplib.SMTPException):
             logger.info("closing the SMTP connection failed", exc_info=True)
 
-    def send(self, message: EmailMessage | RawMessage) -> None:
+    def send(self, message: EmailMessage | RawMessage, before_accept: Callable[[], None] | None = None) -> None:
+        """Send one message; `before_accept` runs after RCPT TO, right before DATA (where the
+        server accepts the message)."""
         if not self.is_smtp:
             self.backend.send_messages([message.as_django() if isinstance(message, RawMessage) else message])
             return
@@ -105,7 +108,7 @@ class Transport:
             self.backend.open()
             if self.dkim:
                 data = dkim_sign(data, self.dkim)
-            self.backend.connection.sendmail(sender, [recipient], data)
+            self._transaction(self.backend.connection, sender, recipient, data, before_accept)
         except smtplib.SMTPServerDisconnected as error:
             self._drop()
             raise SendFailed(permanent=False, detail=f"disconnected: {error}") from error
@@ -115,6 +118,41 @@ class Transport:
         except OSError as error:
             self._drop()
             raise SendFailed(permanent=False, detail=f"connection: {error}") from error
+
+    @staticmethod
+    def _transaction(
+        smtp: smtplib.SMTP, sender: str, recipient: str, data: bytes, before_accept: Callable[[], None] | None
+    ) -> None:
+        """smtplib's sendmail for one recipient, with a hook before DATA."""
+        smtp.ehlo_or_helo_if_needed()
+        options = [f"size={len(data)}"] if smtp.does_esmtp and smtp.has_extn("size") else []
+        code, answer = smtp.mail(sender, options)
+        if code != 250:
+            if code == 421:
+                smtp.close()
+            else:
+                smtp._rset()
+            raise smtplib.SMTPSenderRefused(code, answer, sender)
+        code, answer = smtp.rcpt(recipient)
+        if code not in (250, 251):
+            if code == 421:
+                smtp.close()
+            else:
+                smtp._rset()
+            raise smtplib.SMTPRecipientsRefused({recipient: (code, answer)})
+        if before_accept is not None:
+            before_accept()
+        try:
+            code, answer = smtp.data(data)
+        except smtplib.SMTPDataError:  # DATA itself refused: end the transaction before the next one
+            smtp._rset()
+            raise
+        if code != 250:
+            if code == 421:
+                smtp.close()
+            else:
+                smtp._rset()
+            raise smtplib.SMTPDataError(code, answer)
 
     def _drop(self) -> None:
         """Forget a broken connection so that the next send opens a new one."""

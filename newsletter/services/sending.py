@@ -16,6 +16,7 @@ import socket
 import time
 from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -227,9 +228,10 @@ def batch_send(*, campaign_id: int, worker: str, limit: int | None = None, rate:
         topic_names={code: topic.name(content.language) for code, content in contents.items()},
     )
     last_check, since_check = time.monotonic(), 0
-    with Transport() as transport, _asynchronous_commit():
+    with Transport() as transport, _asynchronous_commit(), contextlib.closing(_SentMarks(worker)) as marks:
         while rest:
             if since_check >= CHECK_EVERY_MESSAGES or time.monotonic() - last_check >= CHECK_EVERY_SECONDS:
+                marks.wait()
                 if not _still_running(campaign_id, rest, worker, topic.pk, result):
                     break
                 last_check, since_check = time.monotonic(), 0
@@ -243,7 +245,7 @@ def batch_send(*, campaign_id: int, worker: str, limit: int | None = None, rate:
                 uuid=row["subscriber__uuid"],
             )
             message = builder.build(recipient, message_id_make(f"c{campaign_id}.d{row['id']}"))
-            _send_one(transport, message, row, worker, result)
+            _send_one(transport, message, row, worker, result, marks)
     if result.failed:
         _pause_if_failing(campaign_id)
     campaign_finish_if_done(campaign_id)
@@ -277,10 +279,65 @@ _MARK_SENT = (
 )
 
 
-def _send_one(transport: Transport, message: RawMessage, row: dict, worker: str, result: BatchResult) -> None:
+class _SentMarks:
+    """Records "sent" for each message the server accepted.
+
+    In a worker (no transaction open) the update runs on a second connection in a helper
+    thread, while the next message's MAIL FROM and RCPT TO go out. The next message's DATA,
+    the only moment a server can accept it, waits until the previous mark is committed: so,
+    exactly as without the thread, at most one accepted message is ever unmarked. Inside a
+    transaction (tests) the marks run inline on the same connection.
+    """
+
+    def __init__(self, worker: str) -> None:
+        self.worker = worker
+        self.inline = connection.in_atomic_block or connection.vendor != "postgresql"
+        self._pending: tuple[int, Future] | None = None
+        if not self.inline:
+            self._conn = connection.get_new_connection(connection.get_connection_params())
+            self._conn.autocommit = True
+            self._conn.execute("SET synchronous_commit TO off")
+            self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsletter-marks")
+
+    def mark(self, delivery_id: int, message_id: str) -> None:
+        args = [timezone.now(), message_id, delivery_id, self.worker]
+        if self.inline:
+            with connection.cursor() as cursor:
+                cursor.execute(_MARK_SENT, args)
+                self._check(cursor.rowcount, delivery_id)
+            return
+        self.wait()
+        self._pending = (delivery_id, self._thread.submit(self._run, args))
+
+    def _run(self, args: list) -> int:
+        return self._conn.execute(_MARK_SENT, args).rowcount
+
+    def wait(self) -> None:
+        if self._pending is not None:
+            delivery_id, future = self._pending
+            self._pending = None
+            self._check(future.result(), delivery_id)
+
+    @staticmethod
+    def _check(updated: int, delivery_id: int) -> None:
+        if not updated:
+            logger.warning("delivery %s was sent after its lease had been taken back", delivery_id)
+
+    def close(self) -> None:
+        try:
+            self.wait()
+        finally:
+            if not self.inline:
+                self._thread.shutdown()
+                self._conn.close()
+
+
+def _send_one(
+    transport: Transport, message: RawMessage, row: dict, worker: str, result: BatchResult, marks: _SentMarks
+) -> None:
     tries = row["tries"]  # read after the claim, which counted this try
     try:
-        transport.send(message)
+        transport.send(message, before_accept=marks.wait)
     except SendFailed as failure:
         mine = Delivery.objects.filter(pk=row["id"], status=Delivery.Status.SENDING, claimed_by=worker)
         if failure.permanent:
@@ -298,12 +355,7 @@ def _send_one(transport: Transport, message: RawMessage, row: dict, worker: str,
             )
             result.retried += 1
         return
-    # The hot path, once per message: one plain statement, committed at once (autocommit).
-    with connection.cursor() as cursor:
-        cursor.execute(_MARK_SENT, [timezone.now(), message.message_id, row["id"], worker])
-        updated = cursor.rowcount
-    if not updated:
-        logger.warning("delivery %s was sent after its lease had been taken back", row["id"])
+    marks.mark(row["id"], message.message_id)
     result.sent += 1
 
 
