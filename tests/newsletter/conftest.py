@@ -207,7 +207,9 @@ def start_worker(celery_broker: str, smtp_server: SmtpServer, tmp_path: Path) ->
             "-l", "info",
         ]
         if beat:
-            command += ["-B", "-s", str(tmp_path / f"beat{n}")]
+            # In-memory schedule: beat's default shelve file (dbm.sqlite3 on Python 3.13) sometimes
+            # fails with "locking protocol" and takes the embedded beat down.
+            command += ["-B", "-S", "celery.beat:Scheduler"]
         with open(log, "wb") as out:
             process = subprocess.Popen(
                 command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True

@@ -26,13 +26,13 @@ def _http(method: str, url: str, body: bytes | None = None, headers: dict | None
     return response.status, dict(response.getheaders()), response.read().decode()
 
 
-def _wait(predicate, timeout: float = 45, what: str = "") -> None:
+def _wait(predicate, timeout: float = 45, what="") -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():
             return
         time.sleep(0.1)
-    raise AssertionError(f"timed out: {what}")
+    raise AssertionError(f"timed out: {what() if callable(what) else what}")
 
 
 def test_opt_in_campaign_and_one_click_unsubscribe_through_real_workers(
@@ -71,7 +71,11 @@ def test_opt_in_campaign_and_one_click_unsubscribe_through_real_workers(
     campaign = campaign_with_content(topic)
     campaigns.campaign_schedule(campaign=campaign)  # "send now": on commit, a task goes to the broker
 
-    _wait(lambda: Campaign.objects.get(pk=campaign.pk).status == "sent", what="campaign sent")
+    _wait(
+        lambda: Campaign.objects.get(pk=campaign.pk).status == "sent",
+        what=lambda: f"campaign sent: {Campaign.objects.get(pk=campaign.pk).status}, "
+        f"{list(Delivery.objects.values_list('subscriber__email', 'status', 'tries', 'last_error'))}",
+    )
     statuses = dict(Delivery.objects.values_list("subscriber__email", "status"))
     assert statuses == {"ann@example.com": "sent", "bob@example.com": "sent", "later@example.com": "sent",
                         "gone@example.com": "failed"}
