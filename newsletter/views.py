@@ -13,11 +13,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ilumen_site.ipaddress import client_ip
+from ilumen_site.security import token_page
 from newsletter import selectors
 from newsletter.forms import PreferencesForm, SubscribeForm, consent_label, consent_shown
 from newsletter.models import Topic
@@ -70,7 +70,7 @@ def subscribe_done(request: HttpRequest) -> HttpResponse:
     return render(request, "newsletter/subscribe_done.html", {"days": settings.NEWSLETTER_CONFIRM_MAX_AGE_DAYS})
 
 
-@never_cache
+@token_page
 @require_http_methods(["GET", "POST"])
 def confirm(request: HttpRequest, token: str) -> HttpResponse:
     try:
@@ -94,7 +94,7 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, "newsletter/confirm.html", {"topics": list(proof.topics.all())})
 
 
-@never_cache
+@token_page
 @require_POST
 def confirm_resend(request: HttpRequest, token: str) -> HttpResponse:
     try:
@@ -109,7 +109,7 @@ def confirm_resend(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @csrf_exempt  # RFC 8058: the one-click POST carries no cookie and no CSRF token; the URL is the secret
-@never_cache
+@token_page
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     if request.method not in ("GET", "HEAD", "POST"):
         return HttpResponseNotAllowed(["GET", "POST"])
@@ -133,7 +133,7 @@ def _preferences_url(subscriber_uuid) -> str:
     return reverse("newsletter:preferences", args=[subscriber_token_make(subscriber_uuid)])
 
 
-@never_cache
+@token_page
 @require_http_methods(["GET", "POST"])
 def preferences(request: HttpRequest, token: str) -> HttpResponse:
     try:

@@ -105,3 +105,22 @@ def test_healthz_fails_when_the_broker_is_unreachable(client):
         app.conf.broker_url = original
     assert response.status_code == 503
     assert response.json()["checks"]["broker"].startswith("error")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/en/newsletter/confirm/forged-token/",
+        "/nl/newsletter/unsubscribe/forged-token/",
+        "/en/newsletter/preferences/forged-token/",
+        "/nl/privacy/my-data/open/forged-token/",
+        "/en/privacy/my-data/stay/forged-token/",
+    ],
+)
+def test_pages_behind_personal_links_leak_no_referrer_and_are_not_indexed(client, url):
+    response = client.get(url)
+    assert response.status_code < 500
+    assert response["Referrer-Policy"] == "no-referrer"
+    assert "noindex" in response["X-Robots-Tag"]
+    assert "no-store" in response["Cache-Control"]
