@@ -142,5 +142,5 @@ def _flush_at_exit() -> None:
             buffer.stop()
         else:
             buffer.flush()
-    except Exception:  # the interpreter is going away; never turn an exit into a crash
+    except Exception:  # noqa: S110  the interpreter is going away (logging may be, too); never crash the exit
         pass
