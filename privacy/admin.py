@@ -120,3 +120,7 @@ class VersionAdmin(admin.ModelAdmin):
     def render_change_form(self, request: HttpRequest, context: dict, *args, **kwargs) -> HttpResponse:
         context["can_publish"] = request.user.has_perm(PUBLISH_PERMISSION)
         return super().render_change_form(request, context, *args, **kwargs)
+
+
+# Cookie consent: the registry, its revisions and the consent records.
+from privacy import consent_admin  # noqa: E402, F401

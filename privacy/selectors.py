@@ -11,10 +11,11 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.cache import cache
+from django.utils import timezone
 
 from ilumen_site.richtext import TocEntry, render_markdown
 from privacy.diffing import DiffBlock, diff_texts
-from privacy.models import Document, Version
+from privacy.models import Category, ConsentRecord, Document, RegistryRevision, Version
 
 _CACHE_PREFIX = "privacy:statement:v1"
 
@@ -158,3 +159,223 @@ def documents_for_sitemap() -> list[tuple[str, list[str]]]:
     for slug, lang in pairs:
         result.setdefault(slug, []).append(lang)
     return sorted(result.items())
+
+
+# --- Cookie consent ------------------------------------------------------------------
+#
+# Every page view needs the registry (the banner, the gating, the server-side expiry),
+# so the whole of it is cached as one small object: reading it is one cache hit and no
+# query. It is cleared whenever an admin changes the registry (privacy.services.consent).
+
+_REGISTRY_CACHE_KEY = "privacy:consent:registry:v1"
+
+
+@dataclass(frozen=True)
+class CookieInfo:
+    name: str
+    provider: str
+    domain: str  # '' = set on the site's own domain, so the site can delete it
+    purpose: dict[str, str]
+    lifetime: dict[str, str]
+
+    @property
+    def is_pattern(self) -> bool:
+        return "*" in self.name
+
+    @property
+    def first_party(self) -> bool:
+        return not self.domain
+
+
+@dataclass(frozen=True)
+class CategoryInfo:
+    key: str
+    necessary: bool
+    name: dict[str, str]
+    description: dict[str, str]
+    cookies: tuple[CookieInfo, ...]
+
+
+@dataclass(frozen=True)
+class LocalizedCookie:
+    name: str
+    provider: str
+    domain: str
+    purpose: str
+    lifetime: str
+
+
+@dataclass(frozen=True)
+class LocalizedCategory:
+    key: str
+    necessary: bool
+    name: str
+    description: str
+    cookies: list[LocalizedCookie]
+
+
+@dataclass(frozen=True)
+class RegistryState:
+    """The cookie registry in force: the latest revision's number and date, the live contents."""
+
+    revision: int
+    revision_id: int
+    revised_at: datetime.datetime
+    categories: tuple[CategoryInfo, ...]
+
+    @property
+    def optional_keys(self) -> frozenset[str]:
+        return frozenset(c.key for c in self.categories if not c.necessary)
+
+    @property
+    def necessary_keys(self) -> frozenset[str]:
+        return frozenset(c.key for c in self.categories if c.necessary)
+
+    def first_party_names(self, categories: frozenset[str] | set[str]) -> list[str]:
+        """The names and patterns of the site's own cookies in these categories."""
+        return [
+            cookie.name for c in self.categories if c.key in categories for cookie in c.cookies if cookie.first_party
+        ]
+
+    def localized(self, language: str) -> list[LocalizedCategory]:
+        def pick(texts: dict[str, str]) -> str:
+            return texts.get(language) or texts.get(settings.LANGUAGE_CODE) or next(iter(texts.values()), "")
+
+        return [
+            LocalizedCategory(
+                key=c.key, necessary=c.necessary, name=pick(c.name), description=pick(c.description),
+                cookies=[
+                    LocalizedCookie(k.name, k.provider, k.domain, pick(k.purpose), pick(k.lifetime)) for k in c.cookies
+                ],
+            )
+            for c in self.categories
+        ]
+
+
+def _registry_from_snapshot(snapshot: dict, revision: int, revision_id: int, revised_at) -> RegistryState:
+    return RegistryState(
+        revision=revision,
+        revision_id=revision_id,
+        revised_at=revised_at,
+        categories=tuple(
+            CategoryInfo(
+                key=c["key"], necessary=c["necessary"], name=c["name"], description=c["description"],
+                cookies=tuple(
+                    CookieInfo(k["name"], k["provider"], k["domain"], k["purpose"], k["lifetime"]) for k in c["cookies"]
+                ),
+            )
+            for c in snapshot["categories"]
+        ),
+    )
+
+
+def registry_live_snapshot() -> dict:
+    """The registry as it is now, in the form a revision keeps it (both languages, plain JSON)."""
+    categories = []
+    for category in Category.objects.prefetch_related("cookies"):
+        cookies = sorted(category.cookies.all(), key=lambda k: (k.position, k.name))
+        categories.append({
+            "key": category.key, "necessary": category.necessary, "position": category.position,
+            "name": {"nl": category.name_nl, "en": category.name_en},
+            "description": {"nl": category.description_nl, "en": category.description_en},
+            "cookies": [
+                {
+                    "name": k.name, "provider": k.provider, "domain": k.domain, "position": k.position,
+                    "purpose": {"nl": k.purpose_nl, "en": k.purpose_en},
+                    "lifetime": {"nl": k.lifetime_nl, "en": k.lifetime_en},
+                }
+                for k in cookies
+            ],
+        })
+    return {"categories": categories}
+
+
+def registry_state() -> RegistryState | None:
+    """The registry in force, from the cache; None when no revision exists (consent cannot be recorded)."""
+    state = cache.get(_REGISTRY_CACHE_KEY)
+    if state is None:
+        latest = RegistryRevision.objects.order_by("-number").values("id", "number", "created_at").first()
+        if latest is None:
+            return None
+        state = _registry_from_snapshot(
+            registry_live_snapshot(), latest["number"], latest["id"], latest["created_at"]
+        )
+        cache.set(_REGISTRY_CACHE_KEY, state, settings.CONSENT_REGISTRY_CACHE_SECONDS)
+    return state
+
+
+def registry_cache_clear() -> None:
+    cache.delete(_REGISTRY_CACHE_KEY)
+
+
+def registry_revision_state(number: int) -> RegistryState | None:
+    """An earlier (or the current) cookie policy exactly as it was when that revision came into force."""
+    revision = RegistryRevision.objects.filter(number=number).first()
+    if revision is None:
+        return None
+    return _registry_from_snapshot(revision.snapshot, revision.number, revision.id, revision.created_at)
+
+
+def registry_revisions() -> list[tuple[int, datetime.datetime]]:
+    return list(RegistryRevision.objects.order_by("-number").values_list("number", "created_at"))
+
+
+def consent_history(consent_id) -> list:
+    """Every decision recorded under one consent id, newest first."""
+    if consent_id is None:
+        return []
+    return list(
+        ConsentRecord.objects.filter(consent_id=consent_id)
+        .select_related("registry_revision", "statement_version")
+        .order_by("-created_at", "-id")
+    )
+
+
+def statement_version_in_force(language: str) -> Version | None:
+    """The published primary statement a visitor reading in `language` is shown right now."""
+    view = statement_current(settings.PRIVACY_PRIMARY_DOCUMENT, language)
+    if view is None:
+        return None
+    return (
+        Version.objects.published()
+        .filter(document__slug=view.document_slug, language=view.language, number=view.number)
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class WeeklyRate:
+    week: datetime.date  # the Monday the week starts on
+    accepted: int
+    refused: int
+
+    @property
+    def total(self) -> int:
+        return self.accepted + self.refused
+
+    @property
+    def accepted_share(self) -> float:
+        return self.accepted / self.total if self.total else 0.0
+
+
+def consent_weekly_rates(weeks: int = 12, *, today: datetime.date | None = None) -> dict[str, list[WeeklyRate]]:
+    """Per optional category, per week (oldest first): how many decisions accepted or refused it.
+
+    Each record counts once per category it names, whatever the method (a GPC signal
+    and a withdrawal are refusals as much as a click on "Reject all" is).
+    """
+    today = today or timezone.localdate()
+    first_monday = today - datetime.timedelta(days=today.weekday(), weeks=weeks - 1)
+    start = timezone.make_aware(datetime.datetime.combine(first_monday, datetime.time.min))
+    counts: dict[str, dict[datetime.date, list[int]]] = {}
+    rows = ConsentRecord.objects.filter(created_at__gte=start).values_list("created_at", "granted", "refused")
+    for created_at, granted, refused in rows.iterator(chunk_size=2000):
+        day = timezone.localtime(created_at).date()
+        monday = day - datetime.timedelta(days=day.weekday())
+        for keys, index in ((granted, 0), (refused, 1)):
+            for key in keys:
+                counts.setdefault(key, {}).setdefault(monday, [0, 0])[index] += 1
+    mondays = [first_monday + datetime.timedelta(weeks=n) for n in range(weeks)]
+    state = registry_state()
+    keys = sorted(state.optional_keys) if state else sorted(counts)
+    return {key: [WeeklyRate(m, *counts.get(key, {}).get(m, [0, 0])) for m in mondays] for key in keys}

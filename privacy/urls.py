@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from privacy import views
+from privacy import consent_views, views
 
 
 class VersionNumberConverter:
@@ -26,6 +26,8 @@ urlpatterns = [
     path("history/", views.statement_history, name="history"),
     path("diff/", views.statement_diff, name="diff"),
     path("v<version:number>/", views.statement_version, name="version"),
+    # A cookie choice (privacy/consent_views.py); "consent" is a reserved document slug.
+    path("consent/", consent_views.consent, name="consent"),
     path("<slug:slug>/", views.statement, name="document"),
     path("<slug:slug>/history/", views.statement_history, name="document_history"),
     path("<slug:slug>/diff/", views.statement_diff, name="document_diff"),

@@ -1,0 +1,227 @@
+"""Admin for cookie consent: the registry (every material change makes a policy revision),
+the revisions themselves, and the consent records, read-only, with a CSV export and a
+weekly accept/refuse chart for audits.
+"""
+
+import csv
+import datetime
+from collections.abc import Iterator
+
+from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.shortcuts import render
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
+
+from privacy import charts, selectors
+from privacy.models import Category, ConsentRecord, Cookie, RegistryRevision
+from privacy.services.consent import registry_revise
+
+
+def _revise(request: HttpRequest) -> None:
+    revision = registry_revise(user=request.user)
+    if revision is not None:
+        messages.info(request, _("The cookie policy is now at revision %(number)s; visitors will be asked again.")
+                      % {"number": revision.number})
+
+
+class CookieInline(admin.TabularInline):
+    model = Cookie
+    extra = 0
+    fields = ["name", "provider", "domain", "purpose_nl", "purpose_en", "lifetime_nl", "lifetime_en", "position"]
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ["key", "name_nl", "name_en", "necessary", "position", "cookie_count"]
+    inlines = [CookieInline]
+
+    @admin.display(description=gettext_lazy("cookies"))
+    def cookie_count(self, obj: Category) -> int:
+        return obj.cookies.count()
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Category | None = None) -> list[str]:
+        # Records and cookies name categories by key: it never changes once in use.
+        return ["key"] if obj is not None else []
+
+    def has_delete_permission(self, request: HttpRequest, obj: Category | None = None) -> bool:
+        if obj is not None and obj.necessary:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        _revise(request)
+
+    def delete_model(self, request: HttpRequest, obj: Category) -> None:
+        super().delete_model(request, obj)
+        _revise(request)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        super().delete_queryset(request, queryset.filter(necessary=False))
+        _revise(request)
+
+
+@admin.register(Cookie)
+class CookieAdmin(admin.ModelAdmin):
+    list_display = ["name", "category", "provider", "domain", "lifetime_en"]
+    list_filter = ["category"]
+    search_fields = ["name", "provider", "domain"]
+
+    def save_model(self, request: HttpRequest, obj: Cookie, form, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        _revise(request)
+
+    def delete_model(self, request: HttpRequest, obj: Cookie) -> None:
+        super().delete_model(request, obj)
+        _revise(request)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        super().delete_queryset(request, queryset)
+        _revise(request)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Evidence: staff may look, nobody may add, change or delete here."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(RegistryRevision)
+class RegistryRevisionAdmin(ReadOnlyAdmin):
+    list_display = ["number", "created_at", "created_by", "public_page"]
+    fields = ["number", "created_at", "created_by", "public_page", "contents"]
+    readonly_fields = fields
+
+    @admin.display(description=gettext_lazy("public page"))
+    def public_page(self, obj: RegistryRevision) -> str:
+        url = reverse("cookies:revision", args=[obj.number])
+        return format_html('<a href="{}">{}</a>', url, url)
+
+    @admin.display(description=gettext_lazy("registry as it was"))
+    def contents(self, obj: RegistryRevision) -> str:
+        state = selectors.registry_revision_state(obj.number)
+        language = get_language() or "en"
+        rows = [
+            (category.name, cookie.name, cookie.provider, cookie.domain or "—", cookie.purpose, cookie.lifetime)
+            for category in state.localized(language)
+            for cookie in category.cookies
+        ]
+        body = format_html_join("", "<tr>{}</tr>", (
+            (format_html_join("", "<td>{}</td>", ((value,) for value in row)),) for row in rows
+        ))
+        head = format_html_join("", "<th>{}</th>", ((label,) for label in (
+            _("category"), _("cookie"), _("provider"), _("set on domain"), _("purpose"), _("lifetime"),
+        )))
+        return format_html("<table><thead><tr>{}</tr></thead><tbody>{}</tbody></table>", head, body)
+
+
+CSV_COLUMNS = [
+    "consent_id", "time_utc", "method", "granted", "refused", "cookie_policy_revision",
+    "statement_document", "statement_language", "statement_version", "language", "gpc",
+    "ip_network", "user_agent_hash",
+]
+
+
+def _cell(value: object) -> str:
+    text = "" if value is None else str(value)
+    # Spreadsheets run cells starting with these as formulas.
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+@admin.register(ConsentRecord)
+class ConsentRecordAdmin(ReadOnlyAdmin):
+    list_display = [
+        "created_at", "consent_id", "method", "granted_list", "refused_list", "registry_revision",
+        "statement_version", "language", "gpc", "ip_prefix",
+    ]
+    list_filter = ["method", "language", "gpc", "registry_revision", "created_at"]
+    search_fields = ["=consent_id"]
+    date_hierarchy = "created_at"
+    list_select_related = ["registry_revision", "statement_version__document"]
+    change_list_template = "admin/privacy/consentrecord/change_list.html"
+    show_full_result_count = False
+
+    @admin.display(description=gettext_lazy("categories granted"))
+    def granted_list(self, obj: ConsentRecord) -> str:
+        return ", ".join(obj.granted)
+
+    @admin.display(description=gettext_lazy("categories refused"))
+    def refused_list(self, obj: ConsentRecord) -> str:
+        return ", ".join(obj.refused) or "—"
+
+    def get_urls(self) -> list:
+        wrap = self.admin_site.admin_view
+        return [
+            path("export.csv", wrap(self.export_view), name="privacy_consentrecord_export"),
+            path("chart/", wrap(self.chart_view), name="privacy_consentrecord_chart"),
+            *super().get_urls(),
+        ]
+
+    def _rows(self, queryset: QuerySet) -> Iterator[list[str]]:
+        yield CSV_COLUMNS
+        records = queryset.select_related("registry_revision", "statement_version__document").order_by("created_at")
+        for r in records.iterator(chunk_size=2000):
+            version = r.statement_version
+            yield [_cell(value) for value in (
+                r.consent_id, r.created_at.astimezone(datetime.UTC).isoformat(), r.method, " ".join(r.granted),
+                " ".join(r.refused), r.registry_revision.number, version.document.slug if version else "",
+                version.language if version else "", version.number if version else "", r.language,
+                int(r.gpc), r.ip_prefix, r.user_agent_hash,
+            )]
+
+    def export_view(self, request: HttpRequest) -> HttpResponse:
+        """The records the change list shows (its filters and search apply), as CSV."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        try:
+            queryset = self.get_changelist_instance(request).get_queryset(request)
+        except IncorrectLookupParameters:
+            return HttpResponseRedirect(reverse("admin:privacy_consentrecord_changelist"))
+        writer = csv.writer(_Echo())
+        response = StreamingHttpResponse(
+            (writer.writerow(row) for row in self._rows(queryset)), content_type="text/csv; charset=utf-8"
+        )
+        stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
+        response["Content-Disposition"] = f'attachment; filename="consent-records-{stamp}.csv"'
+        response["Cache-Control"] = "no-store"
+        return response
+
+    def chart_view(self, request: HttpRequest) -> HttpResponse:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        weeks = 12
+        state = selectors.registry_state()
+        language = get_language() or "en"
+        names = {c.key: c.name for c in state.localized(language)} if state else {}
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Accepted and refused per category, per week"),
+            "panels": charts.panels(selectors.consent_weekly_rates(weeks), names),
+            "gridlines": charts.gridlines(),
+            "width": charts.WIDTH,
+            "height": charts.HEIGHT,
+            "left": charts.LEFT,
+            "baseline": charts.HEIGHT - charts.BOTTOM,
+            "weeks": weeks,
+        }
+        return render(request, "admin/privacy/consentrecord/chart.html", context)

@@ -1,0 +1,130 @@
+"""Every request learns the visitor's cookie choices from the signed consent cookie.
+
+No database query: the cookie is checked with the SECRET_KEY, the registry comes from
+the cache. The middleware also keeps two promises on every page: a `Sec-GPC: 1` header
+refuses every optional category until the visitor opts in (recorded once per visitor),
+and an optional cookie of the site's own that reaches the server without consent is
+expired at once, so one that a script set again after a withdrawal does not survive.
+"""
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import DisallowedHost, MiddlewareNotUsed
+from django.http import HttpRequest, HttpResponse
+from django.utils.cache import patch_vary_headers
+
+from ilumen_site.ipaddress import client_ip
+from privacy import consent_cookie, selectors
+from privacy.consent_cookie import ConsentCookie
+from privacy.selectors import RegistryState
+
+
+@dataclass(frozen=True)
+class ConsentState:
+    registry: RegistryState | None
+    cookie: ConsentCookie | None  # an authentic cookie, possibly too old or for an older cookie policy
+    current: bool  # the cookie's choice still holds
+    gpc: bool  # this request carries Sec-GPC: 1
+    gpc_refusal: bool  # the GPC signal overrides what the cookie says (or stands in for a missing choice)
+
+    @property
+    def consent_id(self) -> uuid.UUID | None:
+        return self.cookie.consent_id if self.cookie else None
+
+    @property
+    def decided(self) -> bool:
+        return self.current or self.gpc_refusal
+
+    @property
+    def granted(self) -> frozenset[str]:
+        """Optional categories granted for this request."""
+        if self.registry is None or self.gpc_refusal or not self.current:
+            return frozenset()
+        return self.cookie.granted & self.registry.optional_keys
+
+    @property
+    def previously_granted(self) -> frozenset[str]:
+        """What the visitor's last authentic choice granted, however old (to recognise a withdrawal)."""
+        return self.cookie.granted if self.cookie else frozenset()
+
+    @property
+    def show_banner(self) -> bool:
+        return self.registry is not None and not self.current
+
+    def allows(self, category: str) -> bool:
+        if self.registry is None:
+            return False
+        return category in self.registry.necessary_keys or category in self.granted
+
+
+def consent_state(request: HttpRequest) -> ConsentState:
+    registry = selectors.registry_state()
+    cookie = consent_cookie.decode(request.COOKIES.get(settings.CONSENT_COOKIE_NAME))
+    current = cookie is not None and registry is not None and consent_cookie.is_current(cookie, registry.revision)
+    gpc = request.headers.get("Sec-GPC", "").strip() == "1"
+    # A GPC signal refuses everything unless the visitor opted in while sending it.
+    gpc_refusal = gpc and registry is not None and (not current or (bool(cookie.granted) and not cookie.gpc))
+    return ConsentState(registry, cookie, current, gpc, gpc_refusal)
+
+
+def _is_page_view(request: HttpRequest, response: HttpResponse) -> bool:
+    return (
+        request.method == "GET"
+        and response.status_code == 200
+        and not response.streaming
+        and response.get("Content-Type", "").startswith("text/html")
+    )
+
+
+class ConsentMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        if not settings.CONSENT_ENABLED:
+            raise MiddlewareNotUsed
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        state = consent_state(request)
+        request.consent = state
+        response = self.get_response(request)
+        if state.registry is None:
+            return response
+        decided_now = settings.CONSENT_COOKIE_NAME in response.cookies  # the consent view answered
+        if state.gpc_refusal and not decided_now and _is_page_view(request, response):
+            self._record_gpc(request, response, state)
+        if not decided_now:
+            self._expire_unconsented(request, response, state)
+        if response.get("Content-Type", "").startswith("text/html"):
+            patch_vary_headers(response, ("Cookie", "Sec-GPC"))
+        return response
+
+    def _record_gpc(self, request: HttpRequest, response: HttpResponse, state: ConsentState) -> None:
+        from privacy.services.consent import consent_record_gpc
+
+        language = getattr(request, "LANGUAGE_CODE", settings.LANGUAGE_CODE)
+        if language not in dict(settings.LANGUAGES):
+            language = settings.LANGUAGE_CODE
+        cookie = consent_record_gpc(
+            registry=state.registry,
+            consent_id=state.consent_id,
+            language=language,
+            client_ip=client_ip(request),
+            user_agent=request.headers.get("User-Agent", ""),
+        )
+        if cookie is not None:
+            consent_cookie.write(response, cookie)
+
+    def _expire_unconsented(self, request: HttpRequest, response: HttpResponse, state: ConsentState) -> None:
+        refused = state.registry.optional_keys - state.granted
+        if not refused or not request.COOKIES:
+            return
+        present = consent_cookie.matching(request.COOKIES, state.registry.first_party_names(refused))
+        if not present:
+            return
+        try:
+            host = request.get_host()
+        except DisallowedHost:
+            return
+        consent_cookie.expire(response, present, host)
