@@ -14,6 +14,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
+from ilumen_site import csp
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -66,6 +68,8 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     # Appends each page view to an in-memory buffer (written in batches by a thread; no query here).
     "accesslog.middleware.AccessLogMiddleware",
+    # After LocaleMiddleware (a GPC refusal is recorded in the page language); no database query.
+    "privacy.middleware.ConsentMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -251,6 +255,36 @@ HEALTH_BEAT_MAX_AGE = env.int("HEALTH_BEAT_MAX_AGE", default=300)
 # The statement shown at /<lang>/privacy/.
 PRIVACY_PRIMARY_DOCUMENT = env.str("PRIVACY_PRIMARY_DOCUMENT", default="ilumen")
 STATEMENT_CACHE_SECONDS = env.int("STATEMENT_CACHE_SECONDS", default=24 * 3600)
+
+# --- Cookie consent (privacy/middleware.py, privacy/services/consent.py) ------------
+
+# Off only for the benchmark's baseline (bench/consent_overhead.py): no banner, no gating.
+CONSENT_ENABLED = env.bool("CONSENT_ENABLED", default=True)
+CONSENT_COOKIE_NAME = "ilumen_consent"
+CONSENT_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=not DEBUG)
+# A choice is asked again after this many days (and whenever the cookie policy changes).
+CONSENT_MAX_AGE_DAYS = env.int("CONSENT_MAX_AGE_DAYS", default=182)
+# Parent domains the site's cookies may be set on (e.g. ilumen.be for www.ilumen.be): a
+# withdrawal expires refused cookies there as well as on the host itself.
+CONSENT_COOKIE_DOMAINS = env.list("CONSENT_COOKIE_DOMAINS", default=[])
+CONSENT_REGISTRY_CACHE_SECONDS = env.int("CONSENT_REGISTRY_CACHE_SECONDS", default=3600)
+# Consent decisions per client IP per hour (each one is a stored record).
+CONSENT_DECISIONS_PER_HOUR = env.int("CONSENT_DECISIONS_PER_HOUR", default=60)
+# Google Analytics 4, only after consent. No measurement id: no analytics code at all.
+GA_MEASUREMENT_ID = env.str("GA_MEASUREMENT_ID", default="")
+GA_SCRIPT_URL = env.str("GA_SCRIPT_URL", default="https://www.googletagmanager.com/gtag/js")
+GA_CONNECT_ORIGINS = env.list("GA_CONNECT_ORIGINS", default=[
+    "https://*.google-analytics.com", "https://*.analytics.google.com", "https://*.googletagmanager.com",
+])
+# Social-media embeds ({% social_embed %}): provider=script URL, e.g.
+# "twitter=https://platform.twitter.com/widgets.js". None: embeds stay plain links.
+SOCIAL_EMBED_SCRIPTS = env.dict("SOCIAL_EMBED_SCRIPTS", default={})
+SOCIAL_FRAME_ORIGINS = env.list("SOCIAL_FRAME_ORIGINS", default=[])
+# Third-party hosts enter the CSP only when their code is configured (ilumen_site/csp.py).
+SECURE_CSP = csp.with_sources(SECURE_CSP, csp.third_party_sources(
+    ga_measurement_id=GA_MEASUREMENT_ID, ga_script_url=GA_SCRIPT_URL, ga_connect_origins=GA_CONNECT_ORIGINS,
+    social_scripts=SOCIAL_EMBED_SCRIPTS, social_frame_origins=SOCIAL_FRAME_ORIGINS,
+))
 # Whole public pages (ilumen_site/pagecache.py); 0 turns the page cache off.
 PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=300)
 PAGE_CACHE_VARIANTS = ["ilumen_site.pagecache.consent_state_variant"]

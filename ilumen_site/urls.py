@@ -25,6 +25,7 @@ urlpatterns += i18n_patterns(
     # Before privacy.urls, whose <slug>/ would otherwise take my-data/ and retention/.
     path("privacy/", include("datarights.urls")),
     path("privacy/", include("privacy.urls")),
+    path("cookies/", include("privacy.consent_urls")),
     path("newsletter/", include("newsletter.urls")),
     path("contact/", include("contact.urls")),
 )
