@@ -7,6 +7,8 @@ overview, download, correction and erasure pages read the link from that cookie.
 """
 
 import json
+from collections.abc import Callable
+from functools import wraps
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -26,6 +28,9 @@ from ilumen_site.ipaddress import client_ip
 from ilumen_site.security import token_page
 
 HOUR = 3600
+# Not "no-referrer": with it, browsers send `Origin: null` on the page's own form POSTs and
+# Django's CSRF check refuses them. "same-origin" still never tells another site the address.
+SAME_ORIGIN = "same-origin"
 
 
 def _language() -> str:
@@ -46,10 +51,24 @@ def _session_ended(request: HttpRequest) -> HttpResponse:
     return response
 
 
+def _token_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """ilumen_site.security.token_page, with a referrer policy that lets the page's form POST
+    carry its Origin (see SAME_ORIGIN)."""
+    inner = token_page(view)
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        response = inner(request, *args, **kwargs)
+        response["Referrer-Policy"] = SAME_ORIGIN
+        return response
+
+    return wrapped
+
+
 def _private(response: HttpResponse) -> HttpResponse:
     response["Cache-Control"] = "no-store"
     response["X-Robots-Tag"] = "noindex, nofollow"
-    response["Referrer-Policy"] = "no-referrer"
+    response["Referrer-Policy"] = SAME_ORIGIN
     return response
 
 
@@ -100,7 +119,7 @@ def _link_problem(request: HttpRequest, kind: str) -> HttpResponse:
     return render(request, "datarights/my_data_link_problem.html", context, status=status)
 
 
-@token_page
+@_token_page
 @require_http_methods(["GET", "POST"])
 def my_data_open(request: HttpRequest, token: str) -> HttpResponse:
     try:
@@ -195,7 +214,7 @@ def my_data_end(request: HttpRequest) -> HttpResponse:
 # --- Inactivity: "I want to stay" ----------------------------------------------------------
 
 
-@token_page
+@_token_page
 @require_http_methods(["GET", "POST"])
 def stay(request: HttpRequest, token: str) -> HttpResponse:
     try:
