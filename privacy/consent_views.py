@@ -68,7 +68,7 @@ def _settings_context(request: HttpRequest, state: ConsentState, next_url: str) 
     registry = state.registry
     return {
         "categories": registry.localized(_language()) if registry else [],
-        "granted": state.granted,
+        "granted": sorted(state.granted),
         "decided": state.decided,
         "consent_id": state.consent_id,
         "revision": registry.revision if registry else "",

@@ -121,7 +121,7 @@ def cookie_banner(context: template.Context) -> dict:
         "enabled": True,
         "show": state.show_banner,
         "gpc_notice": state.gpc_refusal,
-        "granted": state.granted,
+        "granted": sorted(state.granted),
         "decided": state.decided,
         "consent_id": state.consent_id,
         "categories": state.registry.localized(language),

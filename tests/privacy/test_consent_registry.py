@@ -1,0 +1,246 @@
+"""The cookie registry: revisions on material change, the cookie policy pages, the admin,
+the read-only records with their CSV export, and the weekly chart."""
+
+import csv
+import datetime
+import io
+import re
+
+import pytest
+import time_machine
+from django.contrib.auth.models import User
+from django.db import IntegrityError, InternalError, transaction
+from django.utils import timezone
+
+from privacy import selectors
+from privacy.models import Category, ConsentRecord, Cookie, RegistryRevision
+from privacy.services.consent import consent_decide, registry_material, registry_revise
+
+pytestmark = pytest.mark.django_db
+
+
+def _cookie(**fields) -> Cookie:
+    values = {
+        "category": Category.objects.get(key="social"), "name": "_fbp", "provider": "Meta (Facebook)",
+        "purpose_nl": "Herkent bezoekers voor advertenties.", "purpose_en": "Recognises visitors for advertising.",
+        "lifetime_nl": "3 maanden", "lifetime_en": "3 months",
+    }
+    return Cookie.objects.create(**{**values, **fields})
+
+
+@pytest.fixture
+def revise(django_capture_on_commit_callbacks):
+    def _revise(**kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return registry_revise(**kwargs)
+
+    return _revise
+
+
+@pytest.fixture
+def superuser(db) -> User:
+    return User.objects.create_superuser("root", "root@example.com", "a-long-test-password")
+
+
+def test_the_seed_matches_the_privacy_statement():
+    keys = dict(Category.objects.values_list("key", "necessary"))
+    assert keys == {"necessary": True, "analytics": False, "social": False}
+    names = set(Cookie.objects.values_list("name", flat=True))
+    assert {"sessionid", "csrftoken", "django_language", "ilumen_consent"} <= names
+    assert {"_ga", "_ga_*", "_gid", "_gat*"} <= names  # the statement's "four cookies" of Google Analytics
+    providers = " ".join(Cookie.objects.filter(category__key="social").values_list("provider", flat=True))
+    assert all(name in providers for name in ("Facebook", "Twitter", "LinkedIn"))
+    assert RegistryRevision.objects.get().number == 1
+
+
+def test_the_seeded_snapshot_is_what_the_service_would_take(revise):
+    """Migration 0004 builds its snapshot itself; the service must see no change in it."""
+    assert revise() is None
+    revision = RegistryRevision.objects.get()
+    assert registry_material(revision.snapshot) == registry_material(selectors.registry_live_snapshot())
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda: _cookie(),
+        lambda: Cookie.objects.filter(name="_gid").delete(),
+        lambda: Cookie.objects.filter(name="_ga").update(purpose_en="Something else entirely."),
+        lambda: Cookie.objects.filter(name="_ga").update(purpose_nl="Iets anders."),
+        lambda: Cookie.objects.filter(name="_ga").update(provider="Someone else"),
+        lambda: Cookie.objects.filter(name="_ga").update(lifetime_en="13 months"),
+        lambda: Cookie.objects.filter(name="_ga").update(category=Category.objects.get(key="social")),
+        lambda: Category.objects.filter(key="social").update(description_en="Other purpose."),
+        lambda: Category.objects.create(key="marketing", name_nl="M", name_en="M", description_nl="d",
+                                        description_en="d"),
+        lambda: Category.objects.filter(key="social").delete(),
+    ],
+    ids=["cookie added", "cookie removed", "purpose en", "purpose nl", "provider", "lifetime", "moved",
+         "category purpose", "category added", "category removed"],
+)
+def test_a_material_change_makes_a_revision_with_a_snapshot(revise, change, superuser):
+    before = RegistryRevision.objects.get().snapshot
+    change()
+    revision = revise(user=superuser)
+    assert revision is not None and revision.number == 2 and revision.created_by == superuser
+    assert revision.snapshot == selectors.registry_live_snapshot()
+    assert RegistryRevision.objects.get(number=1).snapshot == before, "the earlier policy is kept as it was"
+    assert selectors.registry_state().revision == 2
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda: Category.objects.filter(key="social").update(name_en="Social networks", position=9),
+        lambda: Cookie.objects.filter(name="_ga").update(position=7),
+    ],
+    ids=["category renamed and moved", "cookie reordered"],
+)
+def test_a_change_that_is_not_material_keeps_the_revision_but_shows(revise, change):
+    change()
+    assert revise() is None
+    assert RegistryRevision.objects.count() == 1
+    names = [c.name["en"] for c in selectors.registry_state().categories]
+    assert "Social networks" in names or names == ["Strictly necessary", "Statistics (Google Analytics)",
+                                                   "Social media"]
+
+
+def test_revisions_cannot_be_changed():
+    with pytest.raises((IntegrityError, InternalError)), transaction.atomic():
+        RegistryRevision.objects.update(snapshot={"categories": []})
+
+
+# --- the cookie policy ---------------------------------------------------------------------------
+
+
+def test_the_cookie_policy_in_both_languages(client, seeded):
+    english = client.get("/en/cookies/").content.decode()
+    assert "<h1>Cookie policy</h1>" in english and "Revision 1" in english
+    assert "Distinguishes visitors by a random identifier." in english and "<code>_ga_*</code>" in english
+    assert "linkedin.com" in english and 'href="/en/cookies/settings/"' in english
+    dutch = client.get("/nl/cookies/").content.decode()
+    assert "Onderscheidt bezoekers met een willekeurige code." in dutch and "Cookiebeleid" in dutch
+    assert "Strikt noodzakelijk" in dutch
+
+
+def test_earlier_revisions_stay_readable(client, revise):
+    _cookie()
+    revise()
+    current = client.get("/en/cookies/").content.decode()
+    assert "<code>_fbp</code>" in current and "Revision 2" in current
+    assert 'href="/en/cookies/r1/"' in current
+    old = client.get("/en/cookies/r1/")
+    html = old.content.decode().split('<article class="cookie-policy')[1]  # the banner shows the current list
+    assert old.status_code == 200 and "<code>_fbp</code>" not in html and "<code>_gid</code>" in html
+    assert "superseded" in html and 'name="robots" content="noindex"' in old.content.decode()
+    assert client.get("/en/cookies/r3/").status_code == 404
+    assert client.get("/en/cookies/r0/").status_code == 404
+
+
+def test_the_statement_links_to_the_cookie_policy(client, seeded):
+    assert 'href="/en/cookies/"' in client.get("/en/privacy/").content.decode()
+    assert 'href="/nl/cookies/"' in client.get("/nl/").content.decode()
+
+
+# --- admin -------------------------------------------------------------------------------------
+
+
+def test_adding_a_cookie_in_the_admin_raises_the_revision(client, superuser, django_capture_on_commit_callbacks):
+    client.force_login(superuser)
+    client.get("/en/cookies/")  # the registry is cached
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/en/admin/privacy/cookie/add/", {
+            "category": Category.objects.get(key="analytics").pk, "name": "_ga_srv", "provider": "Google",
+            "domain": "", "purpose_nl": "Serverzijdige meting.", "purpose_en": "Server-side measurement.",
+            "lifetime_nl": "2 jaar", "lifetime_en": "2 years", "position": 5,
+        }, follow=True)
+    assert response.status_code == 200
+    assert RegistryRevision.objects.latest("number").number == 2
+    assert "revision 2" in response.content.decode()
+    assert "_ga_srv" in client.get("/en/cookies/").content.decode()
+
+
+def test_the_necessary_category_cannot_be_deleted_and_keys_cannot_change(client, superuser):
+    client.force_login(superuser)
+    necessary = Category.objects.get(key="necessary")
+    assert client.post(f"/en/admin/privacy/category/{necessary.pk}/delete/", {"post": "yes"}).status_code == 403
+    page = client.get(f"/en/admin/privacy/category/{necessary.pk}/change/").content.decode()
+    assert 'name="key"' not in page
+
+
+def test_records_are_read_only_even_for_a_superuser(client, superuser, registry_state):
+    record = _decide(registry_state, "accept")
+    client.force_login(superuser)
+    assert client.get("/en/admin/privacy/consentrecord/add/").status_code == 403
+    page = client.get(f"/en/admin/privacy/consentrecord/{record.pk}/change/")
+    assert page.status_code == 200 and 'type="submit" value="Save"' not in page.content.decode()
+    assert client.post(f"/en/admin/privacy/consentrecord/{record.pk}/delete/", {"post": "yes"}).status_code == 403
+    listing = client.get("/en/admin/privacy/consentrecord/").content.decode()
+    assert str(record.consent_id) in listing and "Export as CSV" in listing
+    assert client.get("/en/admin/privacy/registryrevision/1/change/").status_code == 200
+
+
+@pytest.fixture
+def registry_state(db):
+    return selectors.registry_state()
+
+
+def _decide(state, action, **kwargs) -> ConsentRecord:
+    values = {
+        "registry": state, "action": action, "source": "banner", "revision": state.revision, "consent_id": None,
+        "language": "en", "client_ip": "203.0.113.77", "user_agent": "UA", "gpc": False,
+    }
+    return consent_decide(**{**values, **kwargs}).record
+
+
+def test_csv_export_follows_the_filters(client, superuser, registry_state, seeded):
+    accepted = _decide(registry_state, "accept")
+    _decide(registry_state, "reject", client_ip="2001:db8:abcd:12::1", language="nl")
+    client.force_login(superuser)
+    response = client.get("/en/admin/privacy/consentrecord/export.csv")
+    assert response["Content-Type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert len(rows) == 2
+    first = rows[0]
+    assert first["consent_id"] == str(accepted.consent_id)
+    assert (first["method"], first["granted"], first["refused"]) == ("banner", "analytics necessary social", "")
+    assert (first["cookie_policy_revision"], first["statement_document"], first["statement_version"]) == (
+        "1", "ilumen", "1")
+    assert first["ip_network"] == "203.0.113.0" and len(first["user_agent_hash"]) == 64
+    assert rows[1]["ip_network"] == "2001:db8:abcd::" and rows[1]["language"] == "nl"
+    filtered = client.get("/en/admin/privacy/consentrecord/export.csv?language__exact=nl")
+    rows = list(csv.DictReader(io.StringIO(b"".join(filtered.streaming_content).decode())))
+    assert [r["refused"] for r in rows] == ["analytics social"]
+
+
+def test_csv_export_needs_view_permission(client, registry_state):
+    staff = User.objects.create_user("clerk", "c@example.com", "a-long-test-password", is_staff=True)
+    client.force_login(staff)
+    assert client.get("/en/admin/privacy/consentrecord/export.csv").status_code == 403
+    assert client.get("/en/admin/privacy/consentrecord/chart/").status_code == 403
+
+
+def test_weekly_rates_and_chart(client, superuser, registry_state):
+    today = timezone.localdate()
+    monday = today - datetime.timedelta(days=today.weekday())
+    three_weeks_ago = timezone.make_aware(datetime.datetime.combine(monday - datetime.timedelta(weeks=3),
+                                                                    datetime.time(12)))
+    with time_machine.travel(three_weeks_ago, tick=False):
+        _decide(registry_state, "accept")
+        _decide(registry_state, "reject")
+        _decide(registry_state, "reject")
+    _decide(registry_state, "save", categories=["analytics"])
+    rates = selectors.consent_weekly_rates(12)
+    assert set(rates) == {"analytics", "social"}
+    analytics = {r.week: (r.accepted, r.refused) for r in rates["analytics"]}
+    assert analytics[monday - datetime.timedelta(weeks=3)] == (1, 2)
+    assert analytics[monday] == (1, 0)
+    assert rates["social"][-1].refused == 1 and len(rates["social"]) == 12
+    client.force_login(superuser)
+    html = client.get("/en/admin/privacy/consentrecord/chart/").content.decode()
+    week = (monday - datetime.timedelta(weeks=3)).isoformat()
+    assert f'data-week="{week}" data-accepted="1" data-refused="2"' in html
+    assert html.count("<svg viewBox") == 2 and 'role="img"' in html
+    # a third of the plot height accepted: the bar's geometry is computed on the server
+    heights = re.findall(r'class="accepted" [^>]*height="([\d.]+)"', html)
+    assert heights and "<script" not in html.split("<svg viewBox")[1].split("</svg>")[0]
