@@ -146,7 +146,8 @@
     event.preventDefault();
     var submitter = event.submitter || form.querySelector('button[type="submit"]');
     var data = new FormData(form, submitter);
-    fetch(form.action, {
+    /* form.action would be the buttons named "action": read the attribute */
+    fetch(form.getAttribute('action'), {
       method: 'POST', body: data, credentials: 'same-origin', headers: {'Accept': 'application/json'}
     }).then(function (response) {
       return response.json().then(function (body) { return {status: response.status, body: body}; });
