@@ -1,0 +1,60 @@
+"""A visitor subscribes, confirms and unsubscribes in a real browser.
+
+The confirmation and preference pages are reached through a secret link and send
+`Referrer-Policy: no-referrer`; with it, Chromium sends `Origin: null` on their form
+posts, which these tests prove the site still accepts.
+"""
+
+import re
+from urllib.parse import urlsplit
+
+import pytest
+from django.core import mail
+
+from newsletter.models import Topic
+from newsletter.services.outbox import outbox_deliver
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def _link(message, kind: str) -> str:
+    url = re.search(rf"https?://\S+/newsletter/{kind}/\S+/", message.body).group(0)
+    return urlsplit(url).path
+
+
+def test_subscribe_confirm_and_unsubscribe_in_the_browser(page, live_server, seeded, settings):
+    settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+    assert Topic.objects.exists()
+    page.goto(live_server.url + "/en/newsletter/")
+    page.fill("main input[name=email]", "visitor@example.com")
+    page.locator("main input[name=topics]").first.check()
+    page.locator("main input[name=consent]").check()
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_load_state()
+    assert page.url.endswith("/en/newsletter/thanks/")
+
+    outbox_deliver()
+    confirm_path = _link(mail.outbox[-1], "confirm")
+    page.goto(live_server.url + confirm_path)
+    assert page.evaluate("() => document.referrer") == ""
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_load_state()
+    assert "403" not in page.title()
+    assert page.locator("main").inner_text().lower().count("confirm") >= 1
+    from newsletter.models import Subscriber
+
+    subscriber = Subscriber.objects.get(email="visitor@example.com")
+    assert subscriber.subscriptions.filter(confirmed_at__isnull=False).exists()
+
+    # The unsubscribe link of a newsletter: a GET shows a button, the button unsubscribes.
+    from django.urls import reverse
+
+    from newsletter.tokens import subscriber_token_make
+
+    token = subscriber_token_make(subscriber.uuid)
+    page.goto(live_server.url + reverse("newsletter:unsubscribe", kwargs={"token": token}))
+    assert subscriber.subscriptions.filter(status="confirmed").exists(), "a GET must not unsubscribe"
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_load_state()
+    assert "403" not in page.title()
+    assert not subscriber.subscriptions.filter(status="confirmed").exists()
