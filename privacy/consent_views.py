@@ -19,6 +19,7 @@ from ilumen_site.ipaddress import client_ip
 from privacy import consent_cookie, selectors
 from privacy.middleware import ConsentState, consent_state
 from privacy.services.consent import ACTIONS, SOURCES, StaleRegistry, consent_decide
+from privacy.templatetags.consent import settings_fields
 
 
 def _language() -> str:
@@ -68,6 +69,8 @@ def _settings_context(request: HttpRequest, state: ConsentState, next_url: str) 
     registry = state.registry
     return {
         "categories": registry.localized(_language()) if registry else [],
+        "settings_fields": settings_fields(registry, _language(), "cookie-settings-form", state.granted)
+        if registry else "",
         "granted": sorted(state.granted),
         "decided": state.decided,
         "consent_id": state.consent_id,

@@ -70,6 +70,18 @@ def consent_state(request: HttpRequest) -> ConsentState:
     return ConsentState(registry, cookie, current, gpc, gpc_refusal)
 
 
+def page_cache_variant(request: HttpRequest) -> str:
+    """What a page's consent parts (banner, gated scripts) depend on, for the page cache.
+
+    Not the cookie itself: two visitors with the same choice get the same page, and a
+    choice that has just grown too old or was made on an older policy stops matching.
+    """
+    state = getattr(request, "consent", None)
+    if state is None or state.registry is None:
+        return "-"
+    return f"{int(state.current)}|{int(state.gpc_refusal)}|{','.join(sorted(state.granted))}|{state.registry.stamp}"
+
+
 def _is_page_view(request: HttpRequest, response: HttpResponse) -> bool:
     return (
         request.method == "GET"

@@ -7,6 +7,8 @@ token can leak from one visitor to another.
 """
 
 import datetime
+import hashlib
+import json
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -167,7 +169,7 @@ def documents_for_sitemap() -> list[tuple[str, list[str]]]:
 # so the whole of it is cached as one small object: reading it is one cache hit and no
 # query. It is cleared whenever an admin changes the registry (privacy.services.consent).
 
-_REGISTRY_CACHE_KEY = "privacy:consent:registry:v1"
+_REGISTRY_CACHE_KEY = "privacy:consent:registry:v2"
 
 
 @dataclass(frozen=True)
@@ -222,6 +224,7 @@ class RegistryState:
     revision_id: int
     revised_at: datetime.datetime
     categories: tuple[CategoryInfo, ...]
+    stamp: str = ""  # a hash of the whole contents: what rendered fragments of it are keyed by
 
     @property
     def optional_keys(self) -> frozenset[str]:
@@ -253,7 +256,9 @@ class RegistryState:
 
 
 def _registry_from_snapshot(snapshot: dict, revision: int, revision_id: int, revised_at) -> RegistryState:
+    contents = json.dumps([revision, snapshot], sort_keys=True, default=str).encode()
     return RegistryState(
+        stamp=hashlib.sha256(contents).hexdigest()[:32],
         revision=revision,
         revision_id=revision_id,
         revised_at=revised_at,

@@ -19,6 +19,7 @@ from django.utils.crypto import salted_hmac
 
 from ilumen_site import ratelimit
 from ilumen_site.ipaddress import truncate_ip
+from ilumen_site.pagecache import page_cache_clear
 from privacy import selectors
 from privacy.consent_cookie import ConsentCookie
 from privacy.models import ConsentRecord, RegistryRevision
@@ -78,8 +79,9 @@ def registry_revise(*, user: AbstractBaseUser | None = None) -> RegistryRevision
                 snapshot=snapshot,
                 created_by=user if user is not None and user.is_authenticated else None,
             )
-        # Non-material changes (a renamed category) must reach the banner too.
+        # Non-material changes (a renamed category) must reach the banner and cached pages too.
         transaction.on_commit(selectors.registry_cache_clear)
+        transaction.on_commit(page_cache_clear)
     return revision
 
 

@@ -17,6 +17,7 @@ from urllib.parse import quote
 from django import template
 from django.conf import settings
 from django.middleware.csrf import get_token
+from django.template.loader import render_to_string
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
@@ -104,6 +105,27 @@ def _base_context(context: template.Context) -> dict:
     }
 
 
+_FRAGMENTS: dict[tuple, SafeString] = {}
+
+
+def settings_fields(registry, language: str, form_id: str, granted) -> SafeString:
+    """The per-category switches and cookie tables, rendered once per registry, language and choice.
+
+    They are the bulk of the banner and would otherwise be rendered on every page. The key
+    holds a hash of the registry's whole contents, so a stored fragment can never be stale.
+    """
+    key = (registry.stamp, language, form_id, tuple(sorted(granted)))
+    html = _FRAGMENTS.get(key)
+    if html is None:
+        if len(_FRAGMENTS) > 512:
+            _FRAGMENTS.clear()
+        html = mark_safe(render_to_string("includes/cookie_settings_fields.html", {  # noqa: S308 - our template
+            "categories": registry.localized(language), "granted": set(granted), "form_id": form_id,
+        }))
+        _FRAGMENTS[key] = html
+    return html
+
+
 def _next(request) -> str:
     return request.get_full_path() if request is not None else "/"
 
@@ -124,7 +146,7 @@ def cookie_banner(context: template.Context) -> dict:
         "granted": sorted(state.granted),
         "decided": state.decided,
         "consent_id": state.consent_id,
-        "categories": state.registry.localized(language),
+        "settings_fields": settings_fields(state.registry, language, "consent-settings", state.granted),
         "revision": state.registry.revision,
         "next": _next(base["request"]),
     }

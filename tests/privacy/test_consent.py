@@ -367,3 +367,24 @@ def test_a_page_view_with_a_valid_consent_cookie_costs_no_query(
     with CaptureQueriesContext(connection) as queries:
         baseline.get(url)
     assert len(queries) == 0
+
+
+def test_cached_pages_follow_the_consent_state(client, registry, seeded, django_capture_on_commit_callbacks):
+    decide(client, "accept")
+    assert client.get("/en/privacy/")["X-Page-Cache"] == "miss"
+    assert client.get("/en/privacy/")["X-Page-Cache"] == "hit"
+    same_choice = Client()
+    decide(same_choice, "accept")
+    shared = same_choice.get("/en/privacy/")
+    assert shared["X-Page-Cache"] == "hit", "one cached page for everyone with the same choice"
+    assert 'data-consent-granted="analytics social"' in shared.content.decode()
+    assert str(ConsentRecord.objects.first().consent_id) not in shared.content.decode()
+    other_choice = Client()
+    decide(other_choice, "reject")
+    assert 'data-consent-granted=""' in other_choice.get("/en/privacy/").content.decode()
+    assert banner_shown(Client().get("/en/privacy/").content.decode())
+    # a change that is not material (no new revision) still reaches cached pages
+    with django_capture_on_commit_callbacks(execute=True):
+        Category.objects.filter(key="social").update(name_en="Social networks")
+        assert registry_revise() is None
+    assert "Social networks" in client.get("/en/privacy/").content.decode()
