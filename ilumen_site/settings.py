@@ -287,7 +287,7 @@ SECURE_CSP = csp.with_sources(SECURE_CSP, csp.third_party_sources(
 ))
 # Whole public pages (ilumen_site/pagecache.py); 0 turns the page cache off.
 PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=300)
-PAGE_CACHE_VARIANTS = ["ilumen_site.pagecache.consent_state_variant"]
+PAGE_CACHE_VARIANTS = ["privacy.middleware.page_cache_variant"]
 
 # --- Newsletter --------------------------------------------------------------------
 
