@@ -1,7 +1,7 @@
 """An in-memory buffer of page views, written to the database in batches.
 
-A request only appends a row to a list (under a lock, no I/O). A daemon thread per process
-writes the list with one `bulk_create` when it reaches ACCESS_LOG_BATCH_SIZE rows or every
+A request only appends a tuple to a list (under a lock, no I/O). A daemon thread per process
+writes the list with one COPY (PostgreSQL; bulk_create elsewhere) when it reaches ACCESS_LOG_BATCH_SIZE rows or every
 ACCESS_LOG_FLUSH_SECONDS, and once more at process exit. If the database is unreachable the
 rows are kept, up to ACCESS_LOG_MAX_BUFFER; beyond that new rows are dropped and counted,
 so a database outage can never grow a worker's memory without bound.
@@ -15,14 +15,63 @@ gunicorn copy the parent's memory but not its threads).
 """
 
 import atexit
+import datetime
 import logging
 import os
 import threading
+from types import SimpleNamespace
+from typing import NamedTuple
 
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
+
+from ilumen_site.ipaddress import client_ip
 
 logger = logging.getLogger(__name__)
+
+
+class Row(NamedTuple):
+    """One page view as the middleware saw it; the client address is resolved when written."""
+
+    time: datetime.datetime
+    path: str
+    status: int
+    language: str
+    remote_addr: str
+    forwarded_for: str
+
+
+_IP_MEMO: dict[tuple[str, str], str | None] = {}
+
+
+def _ip(row: Row) -> str | None:
+    """client_ip() for the row's headers, memoised: the same visitors come back page after page."""
+    key = (row.remote_addr, row.forwarded_for)
+    if key not in _IP_MEMO:
+        if len(_IP_MEMO) > 10_000:
+            _IP_MEMO.clear()
+        meta = {"REMOTE_ADDR": row.remote_addr, "HTTP_X_FORWARDED_FOR": row.forwarded_for}
+        _IP_MEMO[key] = client_ip(SimpleNamespace(META=meta))
+    return _IP_MEMO[key]
+
+
+COLUMNS = ("time", "path", "status", "language", "ip", "ip_truncated")
+
+
+def write_rows(rows: list[Row]) -> None:
+    """COPY on PostgreSQL (a fraction of bulk_create's cost per row), bulk_create elsewhere."""
+    from accesslog.models import PageView
+
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(PageView._meta.db_table)
+        with connection.cursor() as cursor, cursor.copy(f"COPY {table} ({', '.join(COLUMNS)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row((row.time, row.path, row.status, row.language, _ip(row), False))
+        return
+    PageView.objects.bulk_create(
+        [PageView(time=r.time, path=r.path, status=r.status, language=r.language, ip=_ip(r)) for r in rows],
+        batch_size=500,
+    )
 
 
 class PageViewBuffer:
@@ -68,13 +117,11 @@ class PageViewBuffer:
 
     def flush(self) -> int:
         """Write everything buffered now, in this thread. Returns the number of rows written."""
-        from accesslog.models import PageView
-
         rows = self._take()
         if not rows:
             return 0
         try:
-            PageView.objects.bulk_create(rows, batch_size=1000)
+            write_rows(rows)
         except Exception:
             logger.warning("Access log: could not write %d rows; keeping them for the next try", len(rows),
                            exc_info=True)
