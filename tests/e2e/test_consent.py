@@ -469,3 +469,56 @@ def test_an_embedded_post_loads_only_after_a_click(site, visitor):
     record = ConsentRecord.objects.latest("created_at")
     assert (record.method, record.granted) == ("embed", ["necessary", "social"])
     assert csp_violations(v.page) == []
+
+
+CONTRAST = """(el) => {
+  const rgb = (c) => c.match(/[\\d.]+/g).slice(0, 3).map(Number);
+  const lum = (c) => { const [r, g, b] = rgb(c).map((v) => { v /= 255;
+    return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+  let bg = el, color = getComputedStyle(el).color;
+  while (bg && getComputedStyle(bg).backgroundColor.match(/rgba\\(.*, 0\\)|transparent/)) { bg = bg.parentElement; }
+  const [a, b] = [lum(color), lum(getComputedStyle(bg || document.body).backgroundColor)];
+  return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+}"""
+
+
+def test_the_banner_text_and_buttons_have_readable_contrast(site, visitor):
+    v = visitor(language="en-GB")
+    v.page.goto(site + "/en/")
+    banner = v.page.locator("#consent-banner")
+    for element in (banner.locator("p").first, banner.locator("h2"), banner.get_by_role("link").first,
+                    banner.get_by_role("button", name="Accept all").first,
+                    banner.get_by_role("button", name="Reject all").first,
+                    banner.get_by_role("link", name="Settings", exact=True)):
+        assert element.evaluate(CONTRAST) >= 4.5, element
+
+
+def test_admin_screens_for_consent_render_under_the_strict_csp(site, visitor):
+    from django.contrib.auth.models import User
+
+    from privacy.selectors import registry_state
+    from privacy.services.consent import consent_decide
+
+    User.objects.create_superuser("root", "root@example.com", "a-long-test-password")
+    state = registry_state()
+    consent_decide(registry=state, action="accept", source="banner", revision=state.revision, consent_id=None,
+                   language="en", client_ip="203.0.113.9", user_agent="UA", gpc=False)
+    v = visitor(language="en-GB")
+    v.page.goto(site + "/en/admin/login/")
+    v.page.fill("#id_username", "root")
+    v.page.fill("#id_password", "a-long-test-password")
+    v.page.click("input[type=submit]")
+    v.page.wait_for_url("**/en/admin/")
+    from privacy.models import Category
+
+    category = Category.objects.get(key="analytics").pk
+    for url in ("/en/admin/privacy/category/", f"/en/admin/privacy/category/{category}/change/",
+                "/en/admin/privacy/cookie/", f"/en/admin/privacy/registryrevision/{state.revision_id}/change/",
+                "/en/admin/privacy/consentrecord/", "/en/admin/privacy/consentrecord/chart/"):
+        response = v.page.goto(site + url)
+        assert response.status == 200 and v.page.url == site + url, url
+        assert csp_violations(v.page) == [], url
+    chart = v.page.locator("svg[data-chart='analytics']")
+    assert chart.is_visible() and chart.locator("rect.accepted").count() == 1
+    assert _StandIn.log == []
