@@ -40,8 +40,11 @@ def page_cache_clear() -> None:
 
 
 def consent_state_variant(request: HttpRequest) -> str:
-    """What the consent banner and the gated scripts depend on: the consent cookie and GPC."""
-    return f"{request.COOKIES.get(settings.CONSENT_COOKIE_NAME, '')}|{request.META.get('HTTP_SEC_GPC', '')}"
+    """What the consent banner and the gated scripts depend on: the consent cookie (the banner
+    shows its consent id), the GPC signal and the cookie-policy revision."""
+    state = getattr(request, "consent", None)
+    revision = state.registry.revision if state is not None and state.registry is not None else ""
+    return f"{request.COOKIES.get(settings.CONSENT_COOKIE_NAME, '')}|{request.META.get('HTTP_SEC_GPC', '')}|{revision}"
 
 
 def _variant(request: HttpRequest) -> str:

@@ -5,6 +5,8 @@ from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from ilumen_site.pagecache import page_cache_clear
+
 COMPANY_CACHE_KEY = "pages:company:v1"
 
 
@@ -36,6 +38,7 @@ class CompanyProfile(models.Model):
     def save(self, *args, **kwargs) -> None:
         super().save(*args, **kwargs)
         cache.delete(COMPANY_CACHE_KEY)
+        page_cache_clear()
 
 
 class KeyFigure(models.Model):
@@ -53,6 +56,10 @@ class KeyFigure(models.Model):
 
     def __str__(self) -> str:
         return self.label_en
+
+    def save(self, *args, **kwargs) -> None:
+        super().save(*args, **kwargs)
+        page_cache_clear()
 
     @property
     def label(self) -> str:

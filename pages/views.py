@@ -7,14 +7,17 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from ilumen_site.pagecache import cached_public_page
 from pages.models import KeyFigure
 
 
+@cached_public_page
 def home(request: HttpRequest) -> HttpResponse:
     figures = [figure for figure in KeyFigure.objects.all() if figure.value]
     return render(request, "pages/home.html", {"key_figures": figures})
 
 
+@cached_public_page
 def legal_notice(request: HttpRequest) -> HttpResponse:
     return render(request, "pages/legal_notice.html")
 

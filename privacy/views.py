@@ -5,6 +5,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import get_language
 
+from ilumen_site.pagecache import cached_public_page
 from privacy import selectors
 
 
@@ -12,6 +13,7 @@ def _language() -> str:
     return get_language() or settings.LANGUAGE_CODE
 
 
+@cached_public_page
 def statement(request: HttpRequest, slug: str | None = None) -> HttpResponse:
     slug = slug or settings.PRIVACY_PRIMARY_DOCUMENT
     view = selectors.statement_current(slug, _language())
@@ -20,6 +22,7 @@ def statement(request: HttpRequest, slug: str | None = None) -> HttpResponse:
     return render(request, "privacy/statement.html", {"statement": view})
 
 
+@cached_public_page
 def statement_version(request: HttpRequest, number: int, slug: str | None = None) -> HttpResponse:
     slug = slug or settings.PRIVACY_PRIMARY_DOCUMENT
     view = selectors.statement_version(slug, _language(), number)
@@ -28,6 +31,7 @@ def statement_version(request: HttpRequest, number: int, slug: str | None = None
     return render(request, "privacy/statement.html", {"statement": view})
 
 
+@cached_public_page
 def statement_history(request: HttpRequest, slug: str | None = None) -> HttpResponse:
     slug = slug or settings.PRIVACY_PRIMARY_DOCUMENT
     history = selectors.statement_history(slug, _language())
@@ -44,6 +48,7 @@ def _version_number(raw: str | None) -> int:
     return int(raw)
 
 
+@cached_public_page
 def statement_diff(request: HttpRequest, slug: str | None = None) -> HttpResponse:
     slug = slug or settings.PRIVACY_PRIMARY_DOCUMENT
     old, new = _version_number(request.GET.get("from")), _version_number(request.GET.get("to"))

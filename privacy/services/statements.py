@@ -7,6 +7,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ilumen_site.pagecache import page_cache_clear
 from privacy.models import Document, Version
 from privacy.selectors import statement_cache_clear
 
@@ -36,7 +37,7 @@ def version_publish(*, version: Version, user: AbstractBaseUser | AnonymousUser 
         draft.published_by = user if user is not None and user.is_authenticated else None
         draft.save()
         slug = draft.document.slug
-        transaction.on_commit(lambda: statement_cache_clear(slug))
+        transaction.on_commit(lambda: (statement_cache_clear(slug), page_cache_clear()))
     return draft
 
 

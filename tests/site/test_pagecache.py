@@ -1,0 +1,67 @@
+"""Whole-page cache: hits are fast, and never share a nonce, a CSRF token or a consent state."""
+
+import datetime
+import re
+
+import pytest
+from django.conf import settings
+from django.test import Client
+
+from privacy.models import Document, Version
+from privacy.services.statements import version_publish
+
+pytestmark = pytest.mark.django_db
+
+TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+NONCE = re.compile(r'nonce="([^"]+)"')
+
+
+def test_second_view_is_a_hit_without_queries(client, seeded, django_assert_max_num_queries):
+    assert client.get("/en/privacy/")["X-Page-Cache"] == "miss"
+    with django_assert_max_num_queries(0):
+        response = client.get("/en/privacy/")
+    assert response["X-Page-Cache"] == "hit"
+
+
+def test_hits_carry_their_own_nonce_and_a_working_csrf_token(seeded):
+    first, second = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
+    miss = first.get("/en/privacy/")
+    hit = second.get("/en/privacy/")
+    assert hit["X-Page-Cache"] == "hit"
+    miss_nonce, hit_nonce = NONCE.search(miss.content.decode()).group(1), NONCE.search(hit.content.decode()).group(1)
+    assert miss_nonce != hit_nonce
+    assert f"'nonce-{hit_nonce}'" in hit["Content-Security-Policy"]
+    assert "__ilumen_" not in hit.content.decode()
+    tokens = set(TOKEN.findall(hit.content.decode()))
+    assert len(tokens) == 1 and tokens.isdisjoint(TOKEN.findall(miss.content.decode()))
+    # The token served from the cache is valid for the second visitor's own CSRF cookie.
+    posted = second.post("/i18n/setlang/", {"language": "nl", "next": "/en/privacy/", "csrfmiddlewaretoken": tokens.pop()})
+    assert posted.status_code == 302
+
+
+def test_each_consent_state_has_its_own_page(seeded):
+    visitor = Client()
+    visitor.get("/en/")
+    visitor.post("/en/privacy/consent/", {"action": "reject", "next": "/en/", "source": "banner"})
+    assert settings.CONSENT_COOKIE_NAME in visitor.cookies
+    decided = visitor.get("/en/").content.decode()
+    fresh = Client().get("/en/").content.decode()
+    assert re.search(r'id="consent-banner"[^>]*hidden', decided)
+    assert not re.search(r'id="consent-banner"[^>]*hidden', fresh)
+
+
+def test_publishing_refreshes_cached_pages(client, seeded, django_capture_on_commit_callbacks):
+    client.get("/en/privacy/")
+    draft = Version.objects.create(
+        document=Document.objects.get(slug="ilumen"), language="en", title="New", body="Fresh words.",
+        last_amended=datetime.date(2026, 11, 20),
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        version_publish(version=draft, user=None)
+    assert "Fresh words." in client.get("/en/privacy/").content.decode()
+
+
+def test_staff_sessions_are_never_served_from_the_cache(client, seeded, admin_user):
+    client.get("/en/privacy/")
+    client.force_login(admin_user)
+    assert "X-Page-Cache" not in client.get("/en/privacy/")
