@@ -35,7 +35,8 @@ def test_hits_carry_their_own_nonce_and_a_working_csrf_token(seeded):
     tokens = set(TOKEN.findall(hit.content.decode()))
     assert len(tokens) == 1 and tokens.isdisjoint(TOKEN.findall(miss.content.decode()))
     # The token served from the cache is valid for the second visitor's own CSRF cookie.
-    posted = second.post("/i18n/setlang/", {"language": "nl", "next": "/en/privacy/", "csrfmiddlewaretoken": tokens.pop()})
+    form = {"language": "nl", "next": "/en/privacy/", "csrfmiddlewaretoken": tokens.pop()}
+    posted = second.post("/i18n/setlang/", form)
     assert posted.status_code == 302
 
 
