@@ -213,3 +213,31 @@ def test_the_retention_page_is_generated_from_the_settings(client, settings, lan
     assert ("2 months" if language == "en" else "2 maanden") in page
     assert ("3 years" if language == "en" else "3 jaar") in page
     assert len(re.findall(r'<tr id="', page)) == len(retention.rules()) + 1
+
+
+def test_consent_records_go_five_years_after_they_were_replaced_withdrawn_or_lapsed(settings):
+    import uuid
+
+    from privacy.models import ConsentRecord, RegistryRevision
+
+    settings.CONSENT_PROOF_KEEP_DAYS = 5 * 365
+    settings.CONSENT_MAX_AGE_DAYS = 182
+    revision = RegistryRevision.objects.order_by("number").first()
+    now = timezone.now()
+
+    def record(consent_id, years_ago: float, method: str = "banner") -> ConsentRecord:
+        return ConsentRecord.objects.create(
+            consent_id=consent_id, created_at=now - datetime.timedelta(days=365 * years_ago), method=method,
+            granted=["necessary"], refused=[], registry_revision=revision, language="nl",
+        )
+
+    a, b, c, d = (uuid.uuid4() for _ in range(4))
+    replaced_long_ago = record(a, 7)
+    record(a, 6)  # replaced it 6 years ago; itself lapsed 5.5 years ago: both due
+    recent_choice = record(b, 4)  # the last choice; lapsed 3.5 years ago: kept
+    record(c, 5.2, "withdrawal")  # withdrawn more than five years ago: due
+    kept_old = record(d, 6)  # replaced only 4.9 years ago: kept
+    replacement = record(d, 4.9)
+    assert _run("consent_records") == {"consent records": 3}
+    assert set(ConsentRecord.objects.values_list("pk", flat=True)) == {recent_choice.pk, kept_old.pk, replacement.pk}
+    assert not ConsentRecord.objects.filter(pk=replaced_long_ago.pk).exists()
