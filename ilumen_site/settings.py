@@ -133,6 +133,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "Europe/Brussels"
+# Beat keeps its schedule in memory: every periodic task is an interval and idempotent, so
+# nothing is lost on a restart, and Python 3.13's dbm-backed schedule file failed under load.
+CELERY_BEAT_SCHEDULER = "celery.beat:Scheduler"
 # Each app adds its periodic tasks and routes below (.update), so blocks don't collide.
 CELERY_BEAT_SCHEDULE: dict = {
     "beat-heartbeat": {"task": "ilumen_site.beat_heartbeat", "schedule": 60.0},

@@ -26,9 +26,13 @@ def legal_notice(request: HttpRequest) -> HttpResponse:
 def robots_txt(request: HttpRequest) -> HttpResponse:
     lines = [
         "User-agent: *",
-        # Pages behind personal links and the admin are never for crawlers.
-        "Disallow: /nl/newsletter/confirm/",
-        "Disallow: /en/newsletter/confirm/",
+        # Pages behind personal links are never for crawlers (they also say noindex).
+        *(
+            f"Disallow: /{code}/{path}"
+            for code, _name in settings.LANGUAGES
+            for path in ("newsletter/confirm/", "newsletter/unsubscribe/", "newsletter/preferences/",
+                         "privacy/my-data/")
+        ),
         f"Sitemap: {request.build_absolute_uri(reverse('sitemap'))}",
     ]
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
