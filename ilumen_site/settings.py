@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "pages",
     "privacy",
     "newsletter",
+    "staff",
     "contact",
     "accesslog",
     "datarights",

@@ -77,6 +77,14 @@ class ConsentProofInline(admin.StackedInline):
     def has_add_permission(self, request, obj=None) -> bool:
         return False
 
+    def get_fields(self, request: HttpRequest, obj=None) -> list[str]:
+        if request.user.has_perm("newsletter.view_proof_ip"):
+            return self.fields
+        return [name for name in self.fields if name != "ip_truncated"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None) -> list[str]:
+        return self.get_fields(request, obj)
+
 
 @admin.register(Subscriber)
 class SubscriberAdmin(ReadOnlyAdmin):

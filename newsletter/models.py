@@ -90,6 +90,8 @@ class ConsentProof(models.Model):
         verbose_name = _("consent proof")
         verbose_name_plural = _("consent proofs")
         ordering = ["-given_at"]
+        # Marketing sees the proofs, but not where from: the (truncated) IP is for Legal.
+        permissions = [("view_proof_ip", _("Can see the IP address of consent proofs"))]
         indexes = [models.Index(fields=["confirmed_at", "given_at"])]
 
     def __str__(self) -> str:

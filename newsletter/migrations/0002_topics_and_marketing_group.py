@@ -1,4 +1,4 @@
-"""The topics the issue names, and a "Marketing" group that may write and send campaigns."""
+"""The topics the issue names. (The staff groups are defined in staff/migrations.)"""
 
 from django.db import migrations
 
@@ -14,16 +14,8 @@ TOPICS = [
      True, 40),
 ]
 
-MARKETING_PERMISSIONS = [
-    "view_topic", "add_campaign", "change_campaign", "view_campaign", "delete_campaign", "send_campaign",
-    "add_campaigncontent", "change_campaigncontent", "view_campaigncontent", "delete_campaigncontent",
-    "view_delivery", "view_subscriber", "view_subscription", "view_suppression",
-]
-
 
 def forward(apps, schema_editor):
-    from django.contrib.auth.management import create_permissions
-
     Topic = apps.get_model("newsletter", "Topic")
     for slug, name_nl, name_en, desc_nl, desc_en, public, position in TOPICS:
         Topic.objects.get_or_create(
@@ -33,17 +25,6 @@ def forward(apps, schema_editor):
                 "is_public": public, "position": position,
             },
         )
-    # Permissions are normally created after all migrations; the group needs them now.
-    config = apps.get_app_config("newsletter")
-    config.models_module = True
-    create_permissions(config, apps=apps, verbosity=0)
-    config.models_module = None
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    group, _created = Group.objects.get_or_create(name="Marketing")
-    group.permissions.add(
-        *Permission.objects.filter(content_type__app_label="newsletter", codename__in=MARKETING_PERMISSIONS)
-    )
 
 
 class Migration(migrations.Migration):

@@ -1,0 +1,43 @@
+"""The staff roles and what each may do in the admin: least privilege, one place.
+
+The groups are created (and kept exactly to these lists) by staff/migrations. A
+superuser account is for the administrators who manage users and groups.
+"""
+
+LEGAL = {
+    "privacy": [
+        "view_document", "add_document", "change_document",
+        "view_version", "add_version", "change_version", "publish_version",
+        "view_category", "add_category", "change_category", "delete_category",
+        "view_cookie", "add_cookie", "change_cookie", "delete_cookie",
+        "view_registryrevision",
+        "view_consentrecord",
+    ],
+    "datarights": [
+        "view_datarequest", "add_datarequest", "change_datarequest",
+        "export_personal_data", "erase_personal_data",
+        "view_erasurerecord",
+    ],
+    "newsletter": ["view_subscriber", "view_subscription", "view_consentproof", "view_proof_ip"],
+}
+
+MARKETING = {
+    "newsletter": [
+        "view_topic", "add_topic", "change_topic",
+        "view_campaign", "add_campaign", "change_campaign", "delete_campaign", "send_campaign",
+        "view_campaigncontent", "add_campaigncontent", "change_campaigncontent", "delete_campaigncontent",
+        "view_subscriber", "view_subscription", "view_consentproof",
+        "view_delivery", "view_suppression",
+    ],
+    "accesslog": ["view_pageview"],
+}
+
+SUPPORT = {
+    "datarights": [
+        "view_datarequest", "add_datarequest", "change_datarequest",
+        "export_personal_data", "erase_personal_data",
+    ],
+    "contact": ["view_contactmessage", "change_contactmessage"],
+}
+
+ROLES: dict[str, dict[str, list[str]]] = {"Legal": LEGAL, "Marketing": MARKETING, "Support": SUPPORT}

@@ -1,0 +1,150 @@
+"""The staff access matrix: every admin page for Legal, Marketing, Support and anonymous visitors.
+
+The expectations are written out here, independently of staff/roles.py, so that a
+change to a role shows up as a failing line in this table.
+"""
+
+import pytest
+from django.contrib import admin
+from django.contrib.auth.models import Group, User
+from django.test import Client
+from django.urls import reverse
+
+from newsletter.models import ConsentProof, Subscriber
+
+pytestmark = pytest.mark.django_db
+
+LIST, ADD, CHANGE = "list", "add", "change"
+
+# (app_label.model) -> pages each role may open. Everything not listed is refused.
+MATRIX: dict[str, dict[str, set[str]]] = {
+    "Legal": {
+        "privacy.document": {LIST, ADD, CHANGE},
+        "privacy.version": {LIST, ADD, CHANGE},
+        "privacy.category": {LIST, ADD, CHANGE},
+        "privacy.cookie": {LIST, ADD, CHANGE},
+        "privacy.registryrevision": {LIST, CHANGE},
+        "privacy.consentrecord": {LIST, CHANGE},
+        "datarights.datarequest": {LIST, ADD, CHANGE},
+        "datarights.erasurerecord": {LIST, CHANGE},
+        "newsletter.subscriber": {LIST, CHANGE},
+    },
+    "Marketing": {
+        "newsletter.topic": {LIST, ADD, CHANGE},
+        "newsletter.campaign": {LIST, ADD, CHANGE},
+        "newsletter.subscriber": {LIST, CHANGE},
+        "newsletter.delivery": {LIST, CHANGE},
+        "newsletter.suppression": {LIST, CHANGE},
+        "accesslog.pageview": {LIST},
+    },
+    "Support": {
+        "datarights.datarequest": {LIST, ADD, CHANGE},
+        "contact.contactmessage": {LIST, CHANGE},
+    },
+}
+
+
+def _member(group: str) -> User:
+    user = User.objects.create_user(group.lower(), f"{group.lower()}@ilumen.be", "a-long-test-password", is_staff=True)
+    user.groups.add(Group.objects.get(name=group))
+    return user
+
+
+def _any_object_pk(model) -> int | None:
+    first = model._default_manager.order_by("pk").first()
+    return first.pk if first else None
+
+
+def _pages() -> list[tuple[str, str, str]]:
+    """(model label, page, url) for every registered model's list, add and change page."""
+    pages = []
+    for model in admin.site._registry:
+        label = f"{model._meta.app_label}.{model._meta.model_name}"
+        prefix = f"admin:{model._meta.app_label}_{model._meta.model_name}"
+        pages.append((label, LIST, reverse(f"{prefix}_changelist")))
+        pages.append((label, ADD, reverse(f"{prefix}_add")))
+        pk = _any_object_pk(model)
+        if pk is not None:
+            pages.append((label, CHANGE, reverse(f"{prefix}_change", args=[pk])))
+    return pages
+
+
+@pytest.fixture
+def objects(seeded):
+    """At least one object of the models staff handle, so change pages are walked too."""
+    from contact.models import ContactMessage
+    from datarights import services
+    from datarights.models import DataRequest
+    from newsletter.models import Campaign, Topic
+
+    subscriber = Subscriber.objects.create(email="ann@example.com", name="Ann", language="en")
+    ConsentProof.objects.create(
+        subscriber=subscriber, language="en", consent_text="Yes, send me news.", consent_version="1",
+        source="/en/newsletter/", ip_truncated="203.0.113.0",
+    )
+    Campaign.objects.create(name="Autumn", topic=Topic.objects.first())
+    ContactMessage.objects.create(name="Bob", email="bob@example.com", subject="Hi", message="Hello", language="en")
+    services.request_register(kind=DataRequest.Kind.ACCESS, email="carol@example.com", actor=None)
+    return subscriber
+
+
+@pytest.mark.parametrize("role", ["Legal", "Marketing", "Support"])
+def test_each_role_opens_exactly_its_pages(role, objects):
+    client = Client()
+    client.force_login(_member(role))
+    assert client.get(reverse("admin:index")).status_code == 200
+    allowed = MATRIX[role]
+    wrong = []
+    for label, page, url in _pages():
+        status = client.get(url).status_code
+        expected_open = page in allowed.get(label, set())
+        if expected_open != (status == 200):
+            wrong.append(f"{label} {page}: {status}")
+    assert wrong == []
+
+
+def test_anonymous_visitors_are_sent_to_the_login_page(objects):
+    client = Client()
+    for _label, _page, url in _pages():
+        response = client.get(url)
+        assert response.status_code == 302 and "/login/" in response["Location"], url
+
+
+@pytest.mark.parametrize(
+    ("url_name", "args", "allowed_roles"),
+    [
+        ("admin:privacy_version_publish", "version", {"Legal"}),
+        ("admin:privacy_consentrecord_export", None, {"Legal"}),
+        ("admin:privacy_consentrecord_chart", None, {"Legal"}),
+        ("admin:newsletter_campaign_test_send", "campaign", {"Marketing"}),
+        ("admin:newsletter_campaign_progress", "campaign", {"Marketing"}),
+        ("admin:datarights_datarequest_export", "datarequest", {"Legal", "Support"}),
+    ],
+)
+def test_admin_actions_follow_the_roles(objects, url_name, args, allowed_roles):
+    from datarights.models import DataRequest
+    from newsletter.models import Campaign
+    from privacy.models import Version
+
+    pk = {
+        "version": lambda: Version.objects.first().pk,
+        "campaign": lambda: Campaign.objects.get().pk,
+        "datarequest": lambda: DataRequest.objects.get().pk,
+    }
+    url = reverse(url_name, args=[pk[args]()] if args else [])
+    for role in ("Legal", "Marketing", "Support"):
+        client = Client()
+        client.force_login(_member(role))
+        status = client.get(url).status_code
+        assert (status == 200) == (role in allowed_roles), f"{role} {url_name}: {status}"
+
+
+def test_marketing_sees_consent_proofs_without_ip_addresses(objects):
+    url = reverse("admin:newsletter_subscriber_change", args=[objects.pk])
+    marketing, legal = Client(), Client()
+    marketing.force_login(_member("Marketing"))
+    legal.force_login(_member("Legal"))
+    marketing_page = marketing.get(url).content.decode()
+    assert "Yes, send me news." in marketing_page
+    assert "203.0.113.0" not in marketing_page
+    assert "203.0.113.0" in legal.get(url).content.decode()
