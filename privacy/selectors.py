@@ -9,6 +9,7 @@ token can leak from one visitor to another.
 import datetime
 import hashlib
 import json
+import time
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -295,8 +296,18 @@ def registry_live_snapshot() -> dict:
     return {"categories": categories}
 
 
+# A per-process copy for a moment saves even the cache round trip on busy pages. It can be
+# at most CONSENT_REGISTRY_LOCAL_SECONDS behind another process's admin change; decisions
+# are checked against the database when written, so a stale copy never records anything.
+_LOCAL: list = [None, 0.0]
+
+
 def registry_state() -> RegistryState | None:
     """The registry in force, from the cache; None when no revision exists (consent cannot be recorded)."""
+    local_seconds = settings.CONSENT_REGISTRY_LOCAL_SECONDS
+    state, fresh_until = _LOCAL
+    if local_seconds > 0 and state is not None and time.monotonic() < fresh_until:
+        return state
     state = cache.get(_REGISTRY_CACHE_KEY)
     if state is None:
         latest = RegistryRevision.objects.order_by("-number").values("id", "number", "created_at").first()
@@ -306,11 +317,19 @@ def registry_state() -> RegistryState | None:
             registry_live_snapshot(), latest["number"], latest["id"], latest["created_at"]
         )
         cache.set(_REGISTRY_CACHE_KEY, state, settings.CONSENT_REGISTRY_CACHE_SECONDS)
+    if local_seconds > 0:
+        _LOCAL[:] = [state, time.monotonic() + local_seconds]
     return state
 
 
 def registry_cache_clear() -> None:
+    _LOCAL[:] = [None, 0.0]
     cache.delete(_REGISTRY_CACHE_KEY)
+
+
+def registry_latest() -> tuple[int, int] | None:
+    """(id, number) of the latest revision, from the database itself."""
+    return RegistryRevision.objects.order_by("-number").values_list("id", "number").first()
 
 
 def registry_revision_state(number: int) -> RegistryState | None:

@@ -112,6 +112,10 @@ def _record(
     *, registry: RegistryState, consent_id: uuid.UUID, granted: frozenset[str], method: str, language: str,
     client_ip: str | None, user_agent: str, gpc: bool,
 ) -> ConsentRecord:
+    if selectors.registry_latest() != (registry.revision_id, registry.revision):
+        # The registry this request saw is no longer the one in force (another process changed it).
+        selectors.registry_cache_clear()
+        raise StaleRegistry
     refused = registry.optional_keys - granted
     return ConsentRecord.objects.create(
         consent_id=consent_id,
@@ -191,9 +195,12 @@ def consent_record_gpc(
     ):
         return None
     consent_id = consent_id or uuid.uuid4()
-    record = _record(
-        registry=registry, consent_id=consent_id, granted=frozenset(), method=Method.GPC, language=language,
-        client_ip=client_ip, user_agent=user_agent, gpc=True,
-    )
+    try:
+        record = _record(
+            registry=registry, consent_id=consent_id, granted=frozenset(), method=Method.GPC, language=language,
+            client_ip=client_ip, user_agent=user_agent, gpc=True,
+        )
+    except StaleRegistry:
+        return None  # the next page view, on the registry in force, records it
     return ConsentCookie(consent_id, registry.revision, frozenset(), Method.GPC, True, record.created_at)
 

@@ -133,7 +133,12 @@ handler404 = "pages.views.page_not_found"
 @pytest.fixture
 def registry(transactional_db):
     """The cookie registry as migration 0004 seeds it (transactional tests empty the tables after each test)."""
+    from privacy.selectors import registry_cache_clear
+
     importlib.import_module("privacy.migrations.0004_seed_cookie_registry").seed(apps, None)
+    registry_cache_clear()  # ids are new after the flush: no process may keep the old ones
+    yield
+    registry_cache_clear()
 
 
 @pytest.fixture

@@ -24,6 +24,16 @@ CONSENT = "ilumen_consent"
 UA = "Mozilla/5.0 (X11; Linux x86_64) TestBrowser/1.0"
 
 
+@pytest.fixture(autouse=True)
+def _fresh_registry_copy():
+    """This process's short-lived registry copy must not outlive a test that changed the registry."""
+    from privacy.selectors import registry_cache_clear
+
+    registry_cache_clear()
+    yield
+    registry_cache_clear()
+
+
 def decide(client, action: str, *, language: str = "en", categories=(), source: str = "banner", **extra):
     data = {"action": action, "next": extra.pop("next", f"/{language}/privacy/"), "source": source,
             "category": list(categories)}
@@ -388,3 +398,25 @@ def test_cached_pages_follow_the_consent_state(client, registry, seeded, django_
         Category.objects.filter(key="social").update(name_en="Social networks")
         assert registry_revise() is None
     assert "Social networks" in client.get("/en/privacy/").content.decode()
+
+
+def test_a_registry_changed_by_another_process_never_records_a_stale_revision(client, registry):
+    from privacy.models import RegistryRevision
+    from privacy.selectors import registry_live_snapshot
+
+    page = client.get("/en/").content.decode()  # this process now holds revision 1
+    assert 'name="revision" value="1"' in page
+    RegistryRevision.objects.create(number=2, snapshot=registry_live_snapshot())  # another process's admin save
+    response = decide(client, "accept", revision=1)
+    assert response.status_code == 409 and not ConsentRecord.objects.exists()
+    html = client.get("/en/").content.decode()
+    assert 'name="revision" value="2"' in html
+    assert decide(client, "accept", revision=2).status_code == 303
+    assert ConsentRecord.objects.get().registry_revision.number == 2
+    # the GPC path skips its record rather than write a stale one
+    RegistryRevision.objects.create(number=3, snapshot=registry_live_snapshot())
+    gpc = Client()
+    gpc.get("/en/", HTTP_SEC_GPC="1")
+    assert not ConsentRecord.objects.filter(method="gpc").exists()
+    gpc.get("/nl/", HTTP_SEC_GPC="1")
+    assert ConsentRecord.objects.get(method="gpc").registry_revision.number == 3

@@ -17,6 +17,16 @@ pytestmark = pytest.mark.django_db
 GA_ID = "G-TEST123"
 
 
+@pytest.fixture(autouse=True)
+def _fresh_registry_copy():
+    """This process's short-lived registry copy must not outlive a test that changed the registry."""
+    from privacy.selectors import registry_cache_clear
+
+    registry_cache_clear()
+    yield
+    registry_cache_clear()
+
+
 def decide(client, action: str, headers: dict | None = None, **data):
     return client.post("/en/privacy/consent/", {"action": action, "next": "/en/", **data}, headers=headers)
 

@@ -19,6 +19,16 @@ from privacy.services.consent import consent_decide, registry_material, registry
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _fresh_registry_copy():
+    """This process's short-lived registry copy must not outlive a test that changed the registry."""
+    from privacy.selectors import registry_cache_clear
+
+    registry_cache_clear()
+    yield
+    registry_cache_clear()
+
+
 def _cookie(**fields) -> Cookie:
     values = {
         "category": Category.objects.get(key="social"), "name": "_fbp", "provider": "Meta (Facebook)",

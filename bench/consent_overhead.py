@@ -1,0 +1,183 @@
+"""What the cookie-consent system costs: the privacy page with it on, as a ratio to the page with it off.
+
+Two gunicorn servers on 127.0.0.1 run the same code, settings and database, differing only
+in CONSENT_ENABLED. They are measured one at a time with wrk (never both under load at
+once, so they do not share the CPU), in many short rounds whose order rotates, and each
+round's "on" figure is divided by the same round's "off" figure: the ratio printed is the
+median of those paired ratios, so load from elsewhere on the machine, which drifts over
+seconds, cancels out as far as it can. Scenarios:
+
+  off                 CONSENT_ENABLED=False: no middleware, no banner, no gating (baseline)
+  on, valid consent   a returning visitor: signed consent cookie, banner hidden (the common case)
+  on, first visit     no consent cookie: the banner with its settings layer is rendered
+
+Bounded in time: ROUNDS x 3 x DURATION seconds of load (default 12 x 3 x 2 s) plus start-up.
+
+    .venv/bin/python bench/consent_overhead.py
+    DURATION=3 ROUNDS=20 CONNECTIONS=32 .venv/bin/python bench/consent_overhead.py
+"""
+
+import os
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+DURATION = int(os.environ.get("DURATION", "2"))
+ROUNDS = int(os.environ.get("ROUNDS", "12"))
+CONNECTIONS = int(os.environ.get("CONNECTIONS", "16"))
+WORKERS = int(os.environ.get("WORKERS", "2"))
+PAGE = "/en/privacy/"
+
+ENV = {
+    "DEBUG": "False",
+    "SECRET_KEY": "bench-only-secret-key-" + "x" * 40,
+    "ALLOWED_HOSTS": "127.0.0.1,localhost",
+    "SECURE_SSL_REDIRECT": "False",
+    "SECURE_COOKIES": "False",
+    "SECURE_HSTS_SECONDS": "0",
+    "DATABASE_URL": os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/ilumen_consent_bench"),
+    "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/4"),
+    "CACHE_KEY_PREFIX": "consent-bench",
+    "CONN_MAX_AGE": "60",
+    "EMAIL_URL": "dummymail://",
+    "LOG_LEVEL": "WARNING",
+    "RATE_LIMIT_MULTIPLIER": "100000",
+}
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _prepare(env: dict[str, str]) -> None:
+    url = urllib.parse.urlsplit(env["DATABASE_URL"])
+    if url.scheme.startswith("postgres"):
+        name, host, user = url.path.lstrip("/"), url.hostname or "127.0.0.1", url.username or "postgres"
+        subprocess.run(["dropdb", "-h", host, "-U", user, "--if-exists", name], check=True)
+        subprocess.run(["createdb", "-h", host, "-U", user, name], check=True)
+    for args in (["migrate", "--noinput", "-v0"], ["load_statements"], ["collectstatic", "--noinput", "-v0"]):
+        subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL,
+                       timeout=300)
+
+
+def _start(env: dict[str, str]) -> tuple[subprocess.Popen, str]:
+    port = _free_port()
+    server = subprocess.Popen(
+        [PYTHON, "-m", "gunicorn", "ilumen_site.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", str(WORKERS),
+         "--worker-class", "gthread", "--threads", "4", "--log-level", "warning"],
+        cwd=ROOT, env=env, start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(150):
+        try:
+            urllib.request.urlopen(base + PAGE, timeout=2)  # noqa: S310 - loopback only
+            return server, base
+        except OSError:
+            time.sleep(0.2)
+    _stop(server)
+    raise RuntimeError(f"the server on {base} did not start")
+
+
+def _stop(server: subprocess.Popen) -> None:
+    os.killpg(server.pid, signal.SIGTERM)
+    server.wait(timeout=30)
+
+
+def _consent_cookie(base: str) -> str:
+    """Accept all on the banner, as a visitor would, and return the Cookie header that results."""
+    with urllib.request.urlopen(base + PAGE) as response:  # noqa: S310 - loopback only
+        csrf = re.search(r"csrftoken=([^;]+)", response.headers.get("Set-Cookie", "")).group(1)
+        html = response.read().decode()
+    assert 'id="consent-banner"' in html, "the consent system is on"
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+    revision = re.search(r'name="revision" value="(\d+)"', html).group(1)
+    body = urllib.parse.urlencode({
+        "csrfmiddlewaretoken": token, "action": "accept", "source": "banner", "revision": revision, "next": PAGE,
+    }).encode()
+    request = urllib.request.Request(  # noqa: S310 - loopback only
+        base + "/en/privacy/consent/", data=body,
+        headers={"Cookie": f"csrftoken={csrf}", "Referer": base + PAGE, "Accept": "application/json"},
+    )
+    with urllib.request.urlopen(request) as response:  # noqa: S310 - loopback only
+        consent = re.search(r"ilumen_consent=([^;]+)", response.headers.get("Set-Cookie", "")).group(1)
+    cookie = f"csrftoken={csrf}; ilumen_consent={consent}"
+    check = urllib.request.Request(base + PAGE, headers={"Cookie": cookie})  # noqa: S310 - loopback only
+    with urllib.request.urlopen(check) as response:  # noqa: S310 - loopback only
+        page = response.read().decode()
+    assert re.search(r'<section id="consent-banner"[^>]*\shidden', page), "the cookie is valid: banner hidden"
+    return cookie
+
+
+def _wrk(url: str, cookie: str | None, seconds: int = DURATION) -> tuple[float, int]:
+    cmd = ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{seconds}s", "--timeout", "5s"]
+    if cookie:
+        cmd += ["-H", f"Cookie: {cookie}"]
+    out = subprocess.run([*cmd, url], capture_output=True, text=True, timeout=seconds + 60).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return rps, errors + (int(non_2xx.group(1)) if non_2xx else 0)
+
+
+def main() -> int:
+    if not shutil.which("wrk"):
+        print("wrk is not installed (apt-get install wrk)", file=sys.stderr)
+        return 1
+    env = {**os.environ, **ENV}
+    _prepare(env)
+    off_server, off_base = _start({**env, "CONSENT_ENABLED": "False"})
+    try:
+        on_server, on_base = _start({**env, "CONSENT_ENABLED": "True"})
+    except RuntimeError:
+        _stop(off_server)
+        raise
+    try:
+        cookie = _consent_cookie(on_base)
+        scenarios = {
+            "off (baseline)": (off_base, cookie),
+            "on, valid consent": (on_base, cookie),
+            "on, first visit": (on_base, None),
+        }
+        results: dict[str, list[float]] = {name: [] for name in scenarios}
+        errors = 0
+        for base, header in scenarios.values():  # warm-up: caches, database connections, every worker
+            _wrk(base + PAGE, header, seconds=2)
+        names = list(scenarios)
+        for round_number in range(ROUNDS):
+            shift = round_number % len(names)
+            for name in names[shift:] + names[:shift]:
+                base, header = scenarios[name]
+                rps, failed = _wrk(base + PAGE, header)
+                results[name].append(rps)
+                errors += failed
+    finally:
+        _stop(off_server)
+        _stop(on_server)
+    off = results["off (baseline)"]
+    print(f"\nprivacy page {PAGE}: gunicorn {WORKERS} workers (gthread x4) per server, wrk {CONNECTIONS} connections,"
+          f" {ROUNDS} rotating rounds of {DURATION}s per scenario")
+    print(f"{'scenario':22} {'median req/s':>13} {'paired ratio':>13} {'ratio quartiles':>17}")
+    for name, values in results.items():
+        ratios = sorted(on / base for on, base in zip(values, off, strict=True))
+        q1, _median, q3 = statistics.quantiles(ratios, n=4) if len(ratios) > 1 else (ratios[0],) * 3
+        print(f"{name:22} {statistics.median(values):13.0f} {statistics.median(ratios):13.2f}"
+              f" {q1:8.2f} - {q3:5.2f}")
+    ratio = statistics.median(on / base for on, base in zip(results["on, valid consent"], off, strict=True))
+    print(f"\nconsent on (valid consent cookie) / off = {ratio:.2f}; errors: {errors}")
+    return 0 if errors == 0 else 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
