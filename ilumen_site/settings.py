@@ -272,6 +272,8 @@ CONSENT_MAX_AGE_DAYS = env.int("CONSENT_MAX_AGE_DAYS", default=182)
 # withdrawal expires refused cookies there as well as on the host itself.
 CONSENT_COOKIE_DOMAINS = env.list("CONSENT_COOKIE_DOMAINS", default=[])
 CONSENT_REGISTRY_CACHE_SECONDS = env.int("CONSENT_REGISTRY_CACHE_SECONDS", default=3600)
+# Each process also keeps the registry this long, saving a cache round trip per page.
+CONSENT_REGISTRY_LOCAL_SECONDS = env.float("CONSENT_REGISTRY_LOCAL_SECONDS", default=2.0)
 # Consent decisions per client IP per hour (each one is a stored record).
 CONSENT_DECISIONS_PER_HOUR = env.int("CONSENT_DECISIONS_PER_HOUR", default=60)
 # Google Analytics 4, only after consent. No measurement id: no analytics code at all.
