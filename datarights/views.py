@@ -7,8 +7,6 @@ overview, download, correction and erasure pages read the link from that cookie.
 """
 
 import json
-from collections.abc import Callable
-from functools import wraps
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -18,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from datarights import retention, selectors, services, tokens
@@ -28,8 +27,9 @@ from ilumen_site.ipaddress import client_ip
 from ilumen_site.security import token_page
 
 HOUR = 3600
-# Not "no-referrer": with it, browsers send `Origin: null` on the page's own form POSTs and
-# Django's CSRF check refuses them. "same-origin" still never tells another site the address.
+# Pages behind the session cookie: not "no-referrer", with which browsers send `Origin: null`
+# on the page's own form POSTs and Django's CSRF check refuses them (erase and correct need
+# that check). "same-origin" still never tells another site the address.
 SAME_ORIGIN = "same-origin"
 
 
@@ -49,20 +49,6 @@ def _session_ended(request: HttpRequest) -> HttpResponse:
     response = render(request, "datarights/my_data_start.html", {"form": form, "session_ended": True}, status=403)
     response.delete_cookie(tokens.SESSION_COOKIE, path="/")
     return response
-
-
-def _token_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """ilumen_site.security.token_page, with a referrer policy that lets the page's form POST
-    carry its Origin (see SAME_ORIGIN)."""
-    inner = token_page(view)
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        response = inner(request, *args, **kwargs)
-        response["Referrer-Policy"] = SAME_ORIGIN
-        return response
-
-    return wrapped
 
 
 def _private(response: HttpResponse) -> HttpResponse:
@@ -119,7 +105,11 @@ def _link_problem(request: HttpRequest, kind: str) -> HttpResponse:
     return render(request, "datarights/my_data_link_problem.html", context, status=status)
 
 
-@_token_page
+# The token is the credential, and with no-referrer the browser posts `Origin: null`: no CSRF
+# check here (as on the newsletter's token pages). A forged POST could at most open the
+# forger's own data in someone else's browser.
+@csrf_exempt
+@token_page
 @require_http_methods(["GET", "POST"])
 def my_data_open(request: HttpRequest, token: str) -> HttpResponse:
     try:
@@ -214,7 +204,8 @@ def my_data_end(request: HttpRequest) -> HttpResponse:
 # --- Inactivity: "I want to stay" ----------------------------------------------------------
 
 
-@_token_page
+@csrf_exempt  # as my_data_open: the signed token is the credential
+@token_page
 @require_http_methods(["GET", "POST"])
 def stay(request: HttpRequest, token: str) -> HttpResponse:
     try:
