@@ -25,8 +25,9 @@ def test_visitor_pages_render_without_csp_violations(page, live_server, seeded):
     assert page.locator("#id_email").is_visible()
 
 
-def test_my_data_flow_in_the_browser(page, live_server, seeded, settings):
+def test_my_data_flow_in_the_browser(page, live_server, seeded, settings, tmp_path):
     settings.SITE_URL = live_server.url
+    settings.ERASURE_LOG_FILE = tmp_path / "erasures.jsonl"
     link = services.access_link_request(email="browser@example.org", language="en")
     page.goto(f"{live_server.url}/en/privacy/my-data/open/{tokens.link_token(link.pk)}/")
     page.get_by_role("button", name="Show my data").click()
@@ -39,6 +40,7 @@ def test_my_data_flow_in_the_browser(page, live_server, seeded, settings):
     page.wait_for_selector("text=Your data has been erased")
     assert csp_violations(page) == []
     assert not AccessLink.objects.filter(email="browser@example.org").exists()
+    assert settings.ERASURE_LOG_FILE.read_text().count("\n") == 1
 
 
 def test_statistics_chart_is_drawn_without_scripts_or_inline_styles(page, live_server):
