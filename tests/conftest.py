@@ -6,9 +6,11 @@ from django.core.cache import cache
 
 
 @pytest.fixture(autouse=True)
-def _access_log_in_memory(settings):
-    """The access log's writer thread must not write behind a test's transaction: tests flush it."""
+def _access_log_in_memory(settings, tmp_path_factory):
+    """The access log's writer thread must not write behind a test's transaction: tests flush it.
+    And erasures made by tests are logged in a temporary file, never in the checkout's var/."""
     settings.ACCESS_LOG_WRITER = "manual"
+    settings.ERASURE_LOG_FILE = tmp_path_factory.getbasetemp() / "erasures.jsonl"
 
 
 @pytest.fixture(autouse=True)
