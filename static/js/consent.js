@@ -154,7 +154,8 @@
     }).then(function (answer) {
       if (answer.status === 200) { apply(answer.body); return; }
       if (answer.status === 409 && answer.body.reload) { window.location.reload(); return; }
-      announce(answer.body.error || '');
+      /* Refused (bad input, too many choices): let the server show its page, in the visitor's language. */
+      submitWithoutScript(form, submitter);
     }).catch(function () { submitWithoutScript(form, submitter); });
   });
 
