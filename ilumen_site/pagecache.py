@@ -39,14 +39,6 @@ def page_cache_clear() -> None:
         return
 
 
-def consent_state_variant(request: HttpRequest) -> str:
-    """What the consent banner and the gated scripts depend on: the consent cookie (the banner
-    shows its consent id), the GPC signal and the cookie-policy revision."""
-    state = getattr(request, "consent", None)
-    revision = state.registry.revision if state is not None and state.registry is not None else ""
-    return f"{request.COOKIES.get(settings.CONSENT_COOKIE_NAME, '')}|{request.META.get('HTTP_SEC_GPC', '')}|{revision}"
-
-
 def _variant(request: HttpRequest) -> str:
     parts = [import_string(path)(request) for path in settings.PAGE_CACHE_VARIANTS]
     return hashlib.blake2b("\x1f".join(parts).encode(), digest_size=12).hexdigest()

@@ -145,7 +145,6 @@ def cookie_banner(context: template.Context) -> dict:
         "gpc_notice": state.gpc_refusal,
         "granted": sorted(state.granted),
         "decided": state.decided,
-        "consent_id": state.consent_id,
         "settings_fields": settings_fields(state.registry, language, "consent-settings", state.granted),
         "revision": state.registry.revision,
         "next": _next(base["request"]),

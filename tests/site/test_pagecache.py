@@ -66,3 +66,19 @@ def test_staff_sessions_are_never_served_from_the_cache(client, seeded, admin_us
     client.get("/en/privacy/")
     client.force_login(admin_user)
     assert "X-Page-Cache" not in client.get("/en/privacy/")
+
+
+def test_visitors_with_the_same_choice_share_a_page_but_never_a_consent_id(seeded):
+    from privacy.consent_cookie import decode
+
+    pages, ids = [], []
+    for _ in range(2):
+        visitor = Client()
+        visitor.post("/en/privacy/consent/", {"action": "reject", "next": "/en/", "source": "banner"})
+        ids.append(decode(visitor.cookies[settings.CONSENT_COOKIE_NAME].value).consent_id)
+        pages.append(visitor.get("/en/privacy/"))
+    assert [p["X-Page-Cache"] for p in pages] == ["miss", "hit"]
+    assert ids[0] != ids[1]
+    for consent_id in ids:
+        assert str(consent_id) not in pages[1].content.decode()
+        assert consent_id.hex not in pages[1].content.decode()
