@@ -48,3 +48,28 @@ def legal_publisher(db) -> User:
         "publisher",
         "privacy.view_version", "privacy.add_version", "privacy.change_version", "privacy.publish_version",
     )
+
+
+@pytest.fixture(autouse=True)
+def _force_login_passes_the_second_factor(request, monkeypatch):
+    """`force_login` skips the password; for staff it also skips the TOTP step (as a verified
+    device in the session), so admin tests reach the admin. tests/site/test_second_factor.py
+    proves the real sign-in; tests marked `real_second_factor` get the plain force_login."""
+    if request.node.get_closest_marker("real_second_factor"):
+        return
+    from django.test import Client
+
+    original = Client.force_login
+
+    def force_login(self, user, backend=None):
+        original(self, user, backend)
+        if user.is_staff:
+            from django_otp import DEVICE_ID_SESSION_KEY
+            from django_otp.plugins.otp_static.models import StaticDevice
+
+            device, _ = StaticDevice.objects.get_or_create(user=user, name="tests")
+            session = self.session
+            session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+            session.save()
+
+    monkeypatch.setattr(Client, "force_login", force_login)

@@ -60,3 +60,19 @@ def page(context):
 
 def csp_violations(page) -> list[dict]:
     return page.evaluate("window.__cspViolations")
+
+
+def admin_sign_in(page, base_url: str, username: str, password: str) -> None:
+    """Sign in to the admin through its real form: password and a current TOTP code."""
+    from django.contrib.auth.models import User
+    from django_otp.oath import totp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    user = User.objects.get(username=username)
+    device = TOTPDevice.objects.filter(user=user).first() or TOTPDevice.objects.create(user=user, name="app")
+    page.goto(base_url + "/en/admin/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.fill("#id_otp_token", f"{totp(device.bin_key):06d}")
+    page.click("input[type=submit]")
+    page.wait_for_url("**/en/admin/")

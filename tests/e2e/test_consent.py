@@ -27,7 +27,7 @@ from ilumen_site import csp
 from ilumen_site.urls import urlpatterns as site_urlpatterns
 from privacy.models import ConsentRecord
 
-from .conftest import CHROMIUM, CHROMIUM_ARGS, CSP_RECORDER, csp_violations
+from .conftest import CHROMIUM, CHROMIUM_ARGS, CSP_RECORDER, admin_sign_in, csp_violations
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -510,11 +510,7 @@ def test_admin_screens_for_consent_render_under_the_strict_csp(site, visitor):
     consent_decide(registry=state, action="accept", source="banner", revision=state.revision, consent_id=None,
                    language="en", client_ip="203.0.113.9", user_agent="UA", gpc=False)
     v = visitor(language="en-GB")
-    v.page.goto(site + "/en/admin/login/")
-    v.page.fill("#id_username", "root")
-    v.page.fill("#id_password", "a-long-test-password")
-    v.page.click("input[type=submit]")
-    v.page.wait_for_url("**/en/admin/")
+    admin_sign_in(v.page, site, "root", "a-long-test-password")
     from privacy.models import Category
 
     category = Category.objects.get(key="analytics").pk

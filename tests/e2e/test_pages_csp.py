@@ -7,7 +7,7 @@ from django.contrib.auth.models import User
 
 from privacy.models import Document, Version
 
-from .conftest import csp_violations
+from .conftest import admin_sign_in, csp_violations
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -39,10 +39,7 @@ def test_admin_pages_have_no_csp_violations(page, live_server, seeded):
     )
     page.goto(live_server.url + "/en/admin/login/")
     _assert_clean(page, "login")
-    page.fill("#id_username", "root")
-    page.fill("#id_password", "a-long-test-password")
-    page.click("input[type=submit]")
-    page.wait_for_url("**/en/admin/")
+    admin_sign_in(page, live_server.url, "root", "a-long-test-password")
     for url in (
         "/en/admin/",
         "/en/admin/privacy/version/",

@@ -8,7 +8,7 @@ from accesslog.models import PageView
 from datarights import services, tokens
 from datarights.models import AccessLink
 
-from .conftest import csp_violations
+from .conftest import admin_sign_in, csp_violations
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -50,11 +50,7 @@ def test_statistics_chart_is_drawn_without_scripts_or_inline_styles(page, live_s
         [PageView(time=now - timezone.timedelta(days=i % 5), path="/nl/", status=200, language="nl" if i % 3 else "en",
                   ip="192.0.2.1") for i in range(40)]
     )
-    page.goto(live_server.url + "/en/admin/login/")
-    page.fill("#id_username", "root")
-    page.fill("#id_password", "a-long-test-password")
-    page.click("input[type=submit]")
-    page.wait_for_url("**/en/admin/")
+    admin_sign_in(page, live_server.url, "root", "a-long-test-password")
     for url in ("/en/admin/accesslog/pageview/", "/en/admin/datarights/datarequest/",
                 "/en/admin/datarights/datarequest/add/", "/en/admin/contact/contactmessage/"):
         response = page.goto(live_server.url + url)
