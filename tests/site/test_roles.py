@@ -148,3 +148,21 @@ def test_marketing_sees_consent_proofs_without_ip_addresses(objects):
     assert "Yes, send me news." in marketing_page
     assert "203.0.113.0" not in marketing_page
     assert "203.0.113.0" in legal.get(url).content.decode()
+
+
+def test_admin_index_warns_about_stuck_campaigns_and_overdue_requests(objects):
+    import datetime
+
+    from datarights.models import DataRequest
+    from newsletter.models import Campaign
+
+    marketing, support = Client(), Client()
+    marketing.force_login(_member("Marketing"))
+    support.force_login(_member("Support"))
+    assert "stuck" not in marketing.get(reverse("admin:index")).content.decode()
+    assert "overdue" not in support.get(reverse("admin:index")).content.decode()
+    Campaign.objects.update(status=Campaign.Status.ON_HOLD)
+    DataRequest.objects.update(received_on=datetime.date(2020, 1, 1), due_on=datetime.date(2020, 2, 1))
+    assert "1 campaign is stuck or waits for a person." in marketing.get(reverse("admin:index")).content.decode()
+    support_page = support.get(reverse("admin:index")).content.decode()
+    assert "1 data request is overdue" in support_page and "campaign" not in support_page.split("messagelist")[1][:200]

@@ -1,0 +1,40 @@
+"""What needs a person's attention, shown at the top of the admin index."""
+
+import datetime
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import ngettext
+
+from datarights.models import DataRequest
+from newsletter.models import Campaign
+
+# A lease this far past its expiry means no reaper (Celery beat) has run.
+STUCK_AFTER = datetime.timedelta(minutes=10)
+
+
+def admin_warnings(user: AbstractBaseUser) -> list[str]:
+    warnings = []
+    if user.has_perm("newsletter.view_campaign"):
+        stuck = Campaign.objects.filter(
+            Q(status=Campaign.Status.ON_HOLD)
+            | Q(
+                status=Campaign.Status.SENDING,
+                deliveries__status="sending",
+                deliveries__lease_expires_at__lt=timezone.now() - STUCK_AFTER,
+            )
+        ).distinct().count()
+        if stuck:
+            warnings.append(ngettext(
+                "%(count)d campaign is stuck or waits for a person.",
+                "%(count)d campaigns are stuck or wait for a person.", stuck,
+            ) % {"count": stuck})
+    if user.has_perm("datarights.view_datarequest"):
+        overdue = DataRequest.objects.overdue().count()
+        if overdue:
+            warnings.append(ngettext(
+                "%(count)d data request is overdue (answer within one month).",
+                "%(count)d data requests are overdue (answer within one month).", overdue,
+            ) % {"count": overdue})
+    return warnings

@@ -1,0 +1,10 @@
+from django import template
+
+from staff.selectors import admin_warnings
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def staff_warnings(context: template.Context) -> list[str]:
+    return admin_warnings(context["request"].user)
