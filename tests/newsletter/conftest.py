@@ -36,6 +36,7 @@ class Received:
     mail_from: str
     rcpt: str
     raw: bytes
+    at: float  # time.monotonic() when the server accepted it (send-rate tests)
 
     @property
     def message(self) -> email.message.EmailMessage:
@@ -62,7 +63,7 @@ class SmtpServer:
             if self.temporary.get(rcpt, 0) > 0:
                 self.temporary[rcpt] -= 1
                 return "451 4.3.0 Try again later"
-            self.received.append(Received(envelope.mail_from, rcpt, envelope.original_content))
+            self.received.append(Received(envelope.mail_from, rcpt, envelope.original_content, time.monotonic()))
         return "250 2.0.0 OK"
 
     def to(self, address: str) -> list[Received]:

@@ -1,9 +1,12 @@
 """Real Celery workers (subprocesses, Redis broker) sending to an aiosmtpd server on 127.0.0.1,
 with the links in what it received followed over HTTP against the live server."""
 
+import bisect
 import http.client
 import re
+import socket
 import time
+from collections import Counter
 from urllib.parse import urlsplit
 
 import pytest
@@ -147,3 +150,40 @@ def test_sigkill_in_the_middle_of_a_campaign_loses_no_one(smtp_server, start_wor
     print(f"killed after {received_at_kill} messages; {duplicates} duplicate(s)")
     assert duplicates <= 1, f"{duplicates} duplicates"
     assert set(Delivery.objects.filter(campaign=campaign).values_list("status", flat=True)) == {"sent"}
+
+
+def test_send_rate_holds_for_two_workers_together(smtp_server, start_worker, topic):
+    """NEWSLETTER_SEND_RATE is one budget shared by every worker (GCRA in Redis), not one each.
+
+    GCRA lets n messages out no faster than n - 1 intervals minus its burst tolerance
+    (0.1 s, one message at 10/s): 50 messages take at least 4.8 s. Within one second the
+    most it allows is rate + 1 + that burst: the bucket's two-at-once, and a second that
+    starts and ends with a message. Two workers each limited on their own would send
+    twice as fast.
+    """
+    rate, subscribers, tolerance = 10, 50, 0.1
+    burst = round(rate * tolerance)
+    # The server sees a message one SMTP exchange after the throttle let it go, and that
+    # exchange takes a little more or less time from one message to the next.
+    jitter = 0.1
+    confirmed_subscribers(subscribers, topic)
+    # Small batches, so that both workers claim some while the campaign is under way.
+    knobs = {"NEWSLETTER_SEND_RATE": str(rate), "NEWSLETTER_BATCH_SIZE": "4"}
+    workers = [start_worker(beat=False, **knobs), start_worker(beat=False, **knobs)]
+    campaign = campaign_with_content(topic)
+    campaigns.campaign_schedule(campaign=campaign)
+    _wait(
+        lambda: Campaign.objects.get(pk=campaign.pk).status == "sent", timeout=30,
+        what=lambda: f"campaign sent: {len(smtp_server.received)} received",
+    )
+
+    assert sorted(r.rcpt for r in smtp_server.received) == sorted(f"reader{i}@example.com" for i in range(subscribers))
+    senders = Counter(Delivery.objects.filter(campaign=campaign, status="sent").values_list("claimed_by", flat=True))
+    assert set(senders) == {f"{socket.gethostname()}:{worker.process.pid}" for worker in workers}, senders
+    arrivals = sorted(r.at for r in smtp_server.received)
+    span = arrivals[-1] - arrivals[0]
+    busiest = max(bisect.bisect_left(arrivals, at + 1.0) - i for i, at in enumerate(arrivals))
+    print(f"{subscribers} messages in {span:.2f} s ({(subscribers - 1) / span:.1f}/s), "
+          f"at most {busiest} in one second; per worker {dict(senders)}")
+    assert span >= (subscribers - 1) / rate - tolerance - jitter, f"{(subscribers - 1) / span:.1f} messages/s"
+    assert busiest <= rate + 1 + burst
