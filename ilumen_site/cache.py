@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -27,6 +27,24 @@ class CacheUnavailable(Exception):
     """The cache could not answer; the caller decides what that means."""
 
 
+class ReusedClientCacheClient(RedisCacheClient):
+    """Django's client builds a new `redis.Redis` for every operation, and building one
+    (its table of response callbacks) cost more CPU than the Redis round trip itself:
+    about 0.2 ms per cache read. One client per connection pool serves every operation;
+    it is thread-safe, as the pool is."""
+
+    def __init__(self, servers: list[str], **options: Any) -> None:
+        super().__init__(servers, **options)
+        self._clients: dict[int, Any] = {}
+
+    def get_client(self, key: str | None = None, *, write: bool = False) -> Any:
+        pool = self._get_connection_pool(write)  # pools live as long as this client: their ids are stable
+        client = self._clients.get(id(pool))
+        if client is None:
+            client = self._clients.setdefault(id(pool), self._client(connection_pool=pool))
+        return client
+
+
 class ResilientRedisCache(RedisCache):
     retry_after_seconds = 5.0
 
@@ -35,6 +53,7 @@ class ResilientRedisCache(RedisCache):
         options.setdefault("socket_connect_timeout", 0.5)
         options.setdefault("socket_timeout", 0.5)
         super().__init__(server, params)
+        self._class = ReusedClientCacheClient
         self._down_until = 0.0
 
     def _guarded(self, operation: Callable[[], Any], fallback: Any) -> Any:
