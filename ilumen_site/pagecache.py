@@ -8,10 +8,16 @@ placeholders, and every hit fills in the current request's own values.
 The key holds everything a public page varies on: path and query, language, and the
 visitor's cookie-consent state (the banner and the gated scripts depend on it), plus a
 generation number that `page_cache_clear()` raises whenever content changes.
+
+Each process also keeps the generation and the pages it served for PAGE_CACHE_LOCAL_SECONDS,
+so that a hit costs no Redis round trip at all; another process's change reaches it at most
+that much later (a change made in this process takes effect here at once).
 """
 
 import hashlib
 import re
+import threading
+import time
 from collections.abc import Callable
 from functools import wraps
 
@@ -27,10 +33,44 @@ GENERATION_KEY = "pagecache:generation"
 NONCE_PLACEHOLDER = "__ilumen_csp_nonce__"
 CSRF_PLACEHOLDER = "__ilumen_csrf_token__"
 _TOKEN_CANDIDATE = re.compile(rf"\b[a-zA-Z0-9]{{{CSRF_TOKEN_LENGTH}}}\b")
+LOCAL_PAGES_MAX = 512
+
+
+class _LocalCopies:
+    """This process's short-lived copies: the generation number and recently served pages."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.generation: tuple[float, int] | None = None  # (fresh until, number)
+        self.pages: dict[str, tuple[float, tuple[str, str]]] = {}  # key: (fresh until, stored page)
+
+    def forget(self) -> None:
+        with self.lock:
+            self.generation = None
+            self.pages = {}
+
+    def page(self, key: str) -> tuple[str, str] | None:
+        entry = self.pages.get(key)
+        return entry[1] if entry is not None and time.monotonic() < entry[0] else None
+
+    def keep_page(self, key: str, stored: tuple[str, str]) -> None:
+        if settings.PAGE_CACHE_LOCAL_SECONDS <= 0:
+            return
+        now = time.monotonic()
+        with self.lock:
+            if len(self.pages) >= LOCAL_PAGES_MAX:
+                self.pages = {k: entry for k, entry in self.pages.items() if entry[0] > now}
+                if len(self.pages) >= LOCAL_PAGES_MAX:
+                    self.pages.pop(next(iter(self.pages)))
+            self.pages[key] = (now + settings.PAGE_CACHE_LOCAL_SECONDS, stored)
+
+
+_local = _LocalCopies()
 
 
 def page_cache_clear() -> None:
     """Invalidate every cached page (new content: a publication, a registry change, …)."""
+    _local.forget()
     try:
         cache.incr(GENERATION_KEY)
     except ValueError:
@@ -39,13 +79,24 @@ def page_cache_clear() -> None:
         return
 
 
+def _generation() -> int:
+    kept = _local.generation
+    now = time.monotonic()
+    if kept is not None and now < kept[0]:
+        return kept[1]
+    number = cache.get(GENERATION_KEY, 0)
+    if settings.PAGE_CACHE_LOCAL_SECONDS > 0:
+        _local.generation = (now + settings.PAGE_CACHE_LOCAL_SECONDS, number)
+    return number
+
+
 def _variant(request: HttpRequest) -> str:
     parts = [import_string(path)(request) for path in settings.PAGE_CACHE_VARIANTS]
     return hashlib.blake2b("\x1f".join(parts).encode(), digest_size=12).hexdigest()
 
 
 def _key(request: HttpRequest) -> str:
-    generation = cache.get(GENERATION_KEY, 0)
+    generation = _generation()
     path = hashlib.blake2b(request.get_full_path().encode(), digest_size=16).hexdigest()
     return f"pagecache:{generation}:{get_language()}:{path}:{_variant(request)}"
 
@@ -79,7 +130,11 @@ def cached_public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpR
         if not _cacheable_request(request):
             return view(request, *args, **kwargs)
         key = _key(request)
-        stored = cache.get(key)
+        stored = _local.page(key)
+        if stored is None:
+            stored = cache.get(key)
+            if stored is not None:
+                _local.keep_page(key, stored)
         if stored is not None:
             content_type, body = stored
             nonce = str(get_nonce(request))
@@ -93,8 +148,9 @@ def cached_public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpR
             nonce = get_nonce(request)
             if nonce:  # the page used its nonce
                 body = body.replace(str(nonce), NONCE_PLACEHOLDER)
-            body = _without_csrf_tokens(request, body)
-            cache.set(key, (response["Content-Type"], body), settings.PAGE_CACHE_SECONDS)
+            stored = (response["Content-Type"], _without_csrf_tokens(request, body))
+            cache.set(key, stored, settings.PAGE_CACHE_SECONDS)
+            _local.keep_page(key, stored)
             response["X-Page-Cache"] = "miss"
         return response
 

@@ -299,6 +299,8 @@ SECURE_CSP = csp.with_sources(SECURE_CSP, csp.third_party_sources(
 ))
 # Whole public pages (ilumen_site/pagecache.py); 0 turns the page cache off.
 PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=300)
+# How long a process serves its own copy of a page before asking Redis again (0: always ask).
+PAGE_CACHE_LOCAL_SECONDS = env.float("PAGE_CACHE_LOCAL_SECONDS", default=2.0)
 PAGE_CACHE_VARIANTS = ["privacy.middleware.page_cache_variant"]
 
 # --- Newsletter --------------------------------------------------------------------

@@ -15,9 +15,13 @@ def _access_log_in_memory(settings, tmp_path_factory):
 
 @pytest.fixture(autouse=True)
 def _clean_cache():
+    from ilumen_site.pagecache import page_cache_clear
+
     cache.clear()
+    page_cache_clear()  # also this process's own copies of pages
     yield
     cache.clear()
+    page_cache_clear()
 
 
 @pytest.fixture

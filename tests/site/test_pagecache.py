@@ -2,10 +2,14 @@
 
 import datetime
 import re
+import time
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from django.test import Client
+
+from ilumen_site.pagecache import GENERATION_KEY
 
 from privacy.models import Document, Version
 from privacy.services.statements import version_publish
@@ -21,6 +25,21 @@ def test_second_view_is_a_hit_without_queries(client, seeded, django_assert_max_
     with django_assert_max_num_queries(0):
         response = client.get("/en/privacy/")
     assert response["X-Page-Cache"] == "hit"
+
+
+def test_processes_share_pages_through_redis(client, seeded, settings):
+    settings.PAGE_CACHE_LOCAL_SECONDS = 0  # no copy in this process: every hit is read from Redis
+    assert client.get("/en/privacy/")["X-Page-Cache"] == "miss"
+    assert client.get("/en/privacy/")["X-Page-Cache"] == "hit"
+
+
+def test_another_process_change_reaches_this_process_within_its_local_seconds(client, seeded, settings):
+    settings.PAGE_CACHE_LOCAL_SECONDS = 0.5
+    assert client.get("/en/privacy/")["X-Page-Cache"] == "miss"
+    cache.incr(GENERATION_KEY)  # what page_cache_clear() in another process does
+    assert client.get("/en/privacy/")["X-Page-Cache"] == "hit"  # this process's own copy, no Redis read
+    time.sleep(0.6)
+    assert client.get("/en/privacy/")["X-Page-Cache"] == "miss"
 
 
 def test_hits_carry_their_own_nonce_and_a_working_csrf_token(seeded):
