@@ -7,12 +7,12 @@ without JavaScript) and static/js/consent.js (JSON, so choices apply without a r
 from django import forms
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from ilumen_site import ratelimit
 from ilumen_site.ipaddress import client_ip
@@ -79,8 +79,10 @@ def _settings_context(request: HttpRequest, state: ConsentState, next_url: str) 
     }
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def consent(request: HttpRequest) -> HttpResponse:
+    if request.method == "GET":  # reloaded or bookmarked after a choice: the choices page, not a bare 405
+        return redirect("cookies:settings")
     state = _state(request)
     wants_json = request.headers.get("Accept", "").startswith("application/json")
     if state.registry is None:

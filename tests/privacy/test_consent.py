@@ -207,8 +207,10 @@ def test_bad_input_is_a_clear_error_in_the_visitors_language(client, registry, a
     assert not ConsentRecord.objects.exists()
 
 
-def test_a_get_does_not_decide(client, registry):
-    assert client.get("/en/privacy/consent/?action=accept").status_code == 405
+def test_a_get_does_not_decide_and_leads_to_the_choices(client, registry):
+    response = client.get("/en/privacy/consent/?action=accept")
+    assert response.status_code == 302 and response["Location"] == "/en/cookies/settings/"
+    assert settings.CONSENT_COOKIE_NAME not in response.cookies
     assert not ConsentRecord.objects.exists()
 
 
