@@ -12,7 +12,7 @@ are registered from `datarights.sources`.
 """
 
 import datetime
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -61,8 +61,9 @@ class Source:
     # Every distinct address the source holds, streamed; None when it holds none.
     addresses: Callable[[], Iterable[str]] | None = None
     correction: Correction | None = None
-    # When the address last explicitly opted in (lifts an erasure suppression).
-    opted_in_at: Callable[[str], datetime.datetime | None] | None = None
+    # When each of these normalized addresses last explicitly opted in (lifts an erasure
+    # suppression); addresses that never did are left out. Batched: senders check many at once.
+    opted_in_at: Callable[[Collection[str]], Mapping[str, datetime.datetime]] | None = None
     order: int = 100
 
 

@@ -2,6 +2,7 @@
 
 import datetime
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -84,20 +85,33 @@ def erasure_preview(address: str) -> ErasurePreview:
     return ErasurePreview(removed=removed, kept=kept)
 
 
-def last_opt_in(address: str) -> datetime.datetime | None:
-    moments = [source.opted_in_at(address) for source in registry.sources() if source.opted_in_at]
-    moments = [moment for moment in moments if moment is not None]
-    return max(moments, default=None)
+def addresses_suppressed(addresses: Iterable[str]) -> set[str]:
+    """Those of these addresses (normalized) that no campaign may reach: the hash is on the
+    suppression list and no explicit opt-in has been confirmed since.
+
+    One query for any number of addresses; the opt-in sources are asked only about
+    addresses found on the list, all at once, so a sender can check a whole batch.
+    """
+    by_hash = {address_hash(address): registry.normalize_address(address) for address in addresses}
+    listed = {
+        by_hash[hashed]: since
+        for hashed, since in SuppressedAddress.objects.filter(address_hash__in=list(by_hash)).values_list(
+            "address_hash", "created_at"
+        )
+    }
+    if not listed:
+        return set()
+    opted_in: dict[str, datetime.datetime] = {}
+    for source in registry.sources():
+        if source.opted_in_at:
+            for address, moment in source.opted_in_at(list(listed)).items():
+                opted_in[address] = max(moment, opted_in.get(address, moment))
+    return {address for address, since in listed.items() if address not in opted_in or opted_in[address] <= since}
 
 
 def address_suppressed(address: str) -> bool:
-    """True while no campaign may reach this address: its hash is on the suppression list
-    and no explicit opt-in has been confirmed since."""
-    entry = SuppressedAddress.objects.filter(address_hash=address_hash(address)).first()
-    if entry is None:
-        return False
-    opted_in = last_opt_in(address)
-    return opted_in is None or opted_in <= entry.created_at
+    """True while no campaign may reach this address (see addresses_suppressed)."""
+    return bool(addresses_suppressed([address]))
 
 
 def access_link_for_session(link_id: str | None) -> AccessLink | None:

@@ -8,6 +8,7 @@ instead (the newsletter's Suppression table stores plain addresses).
 """
 
 import datetime
+from collections.abc import Collection
 
 from django import forms
 from django.conf import settings
@@ -105,10 +106,14 @@ def addresses():
     yield from OutboxMessage.objects.values_list("to_email", flat=True).distinct().iterator(chunk_size=2000)
 
 
-def opted_in_at(address: str) -> datetime.datetime | None:
-    return ConsentProof.objects.filter(
-        subscriber__email=registry.normalize_address(address), confirmed_at__isnull=False
-    ).aggregate(latest=Max("confirmed_at"))["latest"]
+def opted_in_at(addresses: Collection[str]) -> dict[str, datetime.datetime]:
+    return dict(
+        ConsentProof.objects.filter(subscriber__email__in=addresses, confirmed_at__isnull=False)
+        .order_by()
+        .values("subscriber__email")
+        .annotate(latest=Max("confirmed_at"))
+        .values_list("subscriber__email", "latest")
+    )
 
 
 # --- Correction: name, language, and withdrawing topics ---------------------------------

@@ -25,6 +25,7 @@ from django.db import connection, transaction
 from django.db.models import Count, Exists, F, OuterRef, Q
 from django.utils import timezone
 
+from datarights.selectors import addresses_suppressed
 from newsletter.mailer import SendFailed, Transport
 from newsletter.messages import (
     CampaignMessages,
@@ -176,15 +177,17 @@ def _still_running(campaign_id: int, rest: deque, worker: str, topic_id: int, re
         return False
     ids = [row["id"] for row in rest]
     subscribed, suppressed = _ineligible_filter(topic_id)
-    gone = set(
+    found = list(
         Delivery.objects.filter(pk__in=ids)
         .annotate(subscribed=subscribed, suppressed=suppressed)
-        .filter(Q(subscribed=False) | Q(suppressed=True))
-        .values_list("id", flat=True)
+        .values_list("id", "subscribed", "suppressed")
     )
-    if gone:
+    gone = {pk for pk, is_subscribed, is_suppressed in found if not is_subscribed or is_suppressed}
+    # A row that no longer exists went with its subscriber (erasure, retention): nothing to mark.
+    vanished = set(ids) - {pk for pk, _subscribed, _suppressed in found}
+    if gone or vanished:
         result.skipped += _skip(list(gone), worker, "unsubscribed or suppressed while sending")
-        kept = [row for row in rest if row["id"] not in gone]
+        kept = [row for row in rest if row["id"] not in gone and row["id"] not in vanished]
         rest.clear()
         rest.extend(kept)
     Delivery.objects.filter(pk__in=ids, status=Delivery.Status.SENDING, claimed_by=worker).update(
@@ -215,7 +218,15 @@ def batch_send(*, campaign_id: int, worker: str, limit: int | None = None, rate:
     result.skipped += _skip(
         [r["id"] for r in rows if r["subscribed"] and r["suppressed"]], worker, "address on the suppression list"
     )
-    rest = deque(r for r in rows if r["subscribed"] and not r["suppressed"])
+    rows = [r for r in rows if r["subscribed"] and not r["suppressed"]]
+    # Erasure leaves only a keyed hash behind. A subscriber who comes back without opting in
+    # again (a database restore, before reapply_erasures has run) is held back by it here.
+    erased = addresses_suppressed(r["subscriber__email"] for r in rows)
+    result.skipped += _skip(
+        [r["id"] for r in rows if r["subscriber__email"] in erased], worker,
+        "address erased or deleted before (data-rights suppression list)",
+    )
+    rest = deque(r for r in rows if r["subscriber__email"] not in erased)
     if not contents:
         result.released += _release([r["id"] for r in rest], worker)
         campaign_pause(campaign_id, note="The campaign has no content.")

@@ -5,8 +5,11 @@ import re
 
 import dkim
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from datarights import services as datarights
 from newsletter.models import Campaign, Delivery, Subscription, Suppression
 from newsletter.services import campaigns, sending
 from newsletter.tokens import subscriber_token_read
@@ -266,3 +269,55 @@ def test_cancel_skips_what_was_not_sent(topic):
     campaigns.campaign_cancel(campaign=campaign)
     assert set(Delivery.objects.values_list("status", flat=True)) == {"skipped"}
     assert sending.batch_send(campaign_id=campaign.pk, worker="w").stopped
+
+
+def test_an_erased_address_that_came_back_is_skipped_unless_it_opted_in_again(smtp_mail, topic, time_machine):
+    """Erasure keeps only the address' hash (datarights.SuppressedAddress). A restore from
+    backup can bring the subscriber back before reapply_erasures runs: the hash holds them
+    back at send time, for the whole batch in one query. A confirmed opt-in made after the
+    erasure lifts it."""
+    start = timezone.now() - datetime.timedelta(days=30)
+    time_machine.move_to(start, tick=False)
+    for address in ("zoe@example.com", "back@example.com", "ok@example.com"):
+        confirmed_subscriber(address, topic)
+    time_machine.move_to(start + datetime.timedelta(days=10), tick=False)
+    datarights.erase_everything("Zoe@Example.com")
+    datarights.erase_everything("back@example.com")
+    time_machine.move_to(start, tick=False)
+    confirmed_subscriber("zoe@example.com", topic)  # the restored backup's copy of her profile
+    time_machine.move_to(start + datetime.timedelta(days=20), tick=False)
+    confirmed_subscriber("back@example.com", topic)  # subscribed and confirmed again
+    time_machine.move_to(start + datetime.timedelta(days=30), tick=False)
+
+    campaign = _sending(campaign_with_content(topic))
+    with CaptureQueriesContext(connection) as queries:
+        _send_all(campaign)
+
+    zoe = Delivery.objects.get(campaign=campaign, subscriber__email="zoe@example.com")
+    assert zoe.status == "skipped" and "data-rights" in zoe.last_error
+    assert "zoe@example.com" not in smtp_mail.attempts
+    assert len(smtp_mail.to("back@example.com")) == 1 and len(smtp_mail.to("ok@example.com")) == 1
+    assert Campaign.objects.get(pk=campaign.pk).status == "sent"
+    sql = [query["sql"] for query in queries.captured_queries]
+    assert sum("datarights_suppressedaddress" in q for q in sql) == 1
+    assert sum("newsletter_consentproof" in q for q in sql) == 1  # opt-ins of the two listed addresses
+
+
+def test_an_address_erased_in_the_middle_of_a_batch_gets_nothing(smtp_mail, topic, monkeypatch):
+    confirmed_subscribers(20, topic)
+    campaign = _sending(campaign_with_content(topic))
+    monkeypatch.setattr(sending, "CHECK_EVERY_MESSAGES", 2)
+
+    erased = []
+
+    class EraseAfterFive(sending.SendRate):
+        def wait(self) -> None:
+            if len(smtp_mail.received) == 5 and not erased:
+                erased.append(datarights.erase_everything("reader15@example.com"))
+
+    result = sending.batch_send(campaign_id=campaign.pk, worker="w1", rate=EraseAfterFive(per_second=0))
+
+    assert (result.claimed, result.sent) == (20, 19)
+    assert "reader15@example.com" not in smtp_mail.attempts
+    assert not Delivery.objects.filter(campaign=campaign, subscriber__email="reader15@example.com").exists()
+    assert set(Delivery.objects.filter(campaign=campaign).values_list("status", flat=True)) == {"sent"}
