@@ -7,7 +7,8 @@ placeholders, and every hit fills in the current request's own values.
 
 The key holds everything a public page varies on: path and query, language, and the
 visitor's cookie-consent state (the banner and the gated scripts depend on it), plus a
-generation number that `page_cache_clear()` raises whenever content changes.
+generation number that `page_cache_clear()` raises whenever content changes. A page is
+stored as encoded segments split at the placeholders, so a hit only joins bytes.
 
 Each process also keeps the generation and the pages it served for PAGE_CACHE_LOCAL_SECONDS,
 so that a hit costs no Redis round trip at all; another process's change reaches it at most
@@ -32,8 +33,13 @@ from django.utils.translation import get_language
 GENERATION_KEY = "pagecache:generation"
 NONCE_PLACEHOLDER = "__ilumen_csp_nonce__"
 CSRF_PLACEHOLDER = "__ilumen_csrf_token__"
+_PLACEHOLDERS = re.compile(f"({NONCE_PLACEHOLDER}|{CSRF_PLACEHOLDER})".encode())
 _TOKEN_CANDIDATE = re.compile(rf"\b[a-zA-Z0-9]{{{CSRF_TOKEN_LENGTH}}}\b")
 LOCAL_PAGES_MAX = 512
+
+# (Content-Type, segments): the body's bytes split at the placeholders, which are kept as
+# str items (bytes segments at even positions, placeholders at odd ones).
+StoredPage = tuple[str, list[bytes | str]]
 
 
 class _LocalCopies:
@@ -42,18 +48,18 @@ class _LocalCopies:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.generation: tuple[float, int] | None = None  # (fresh until, number)
-        self.pages: dict[str, tuple[float, tuple[str, str]]] = {}  # key: (fresh until, stored page)
+        self.pages: dict[str, tuple[float, StoredPage]] = {}  # key: (fresh until, stored page)
 
     def forget(self) -> None:
         with self.lock:
             self.generation = None
             self.pages = {}
 
-    def page(self, key: str) -> tuple[str, str] | None:
+    def page(self, key: str) -> StoredPage | None:
         entry = self.pages.get(key)
         return entry[1] if entry is not None and time.monotonic() < entry[0] else None
 
-    def keep_page(self, key: str, stored: tuple[str, str]) -> None:
+    def keep_page(self, key: str, stored: StoredPage) -> None:
         if settings.PAGE_CACHE_LOCAL_SECONDS <= 0:
             return
         now = time.monotonic()
@@ -98,7 +104,7 @@ def _variant(request: HttpRequest) -> str:
 def _key(request: HttpRequest) -> str:
     generation = _generation()
     path = hashlib.blake2b(request.get_full_path().encode(), digest_size=16).hexdigest()
-    return f"pagecache:{generation}:{get_language()}:{path}:{_variant(request)}"
+    return f"pagecache:v2:{generation}:{get_language()}:{path}:{_variant(request)}"
 
 
 def _without_csrf_tokens(request: HttpRequest, body: str) -> str:
@@ -111,6 +117,17 @@ def _without_csrf_tokens(request: HttpRequest, body: str) -> str:
         return CSRF_PLACEHOLDER if _unmask_cipher_token(match.group(0)) == secret else match.group(0)
 
     return _TOKEN_CANDIDATE.sub(replace, body)
+
+
+def _stored_page(content_type: str, body: bytes) -> StoredPage:
+    segments: list[bytes | str] = _PLACEHOLDERS.split(body)
+    for i in range(1, len(segments), 2):
+        segments[i] = segments[i].decode()
+    return content_type, segments
+
+
+def _filled(segments: list[bytes | str], values: dict[str, bytes]) -> bytes:
+    return b"".join(values[part] if isinstance(part, str) else part for part in segments)
 
 
 def _cacheable_request(request: HttpRequest) -> bool:
@@ -136,10 +153,13 @@ def cached_public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpR
             if stored is not None:
                 _local.keep_page(key, stored)
         if stored is not None:
-            content_type, body = stored
-            nonce = str(get_nonce(request))
-            body = body.replace(NONCE_PLACEHOLDER, nonce).replace(CSRF_PLACEHOLDER, get_token(request))
-            response = HttpResponse(body, content_type=content_type)
+            content_type, segments = stored
+            values: dict[str, bytes] = {}
+            if NONCE_PLACEHOLDER in segments:
+                values[NONCE_PLACEHOLDER] = str(get_nonce(request)).encode()
+            if CSRF_PLACEHOLDER in segments:
+                values[CSRF_PLACEHOLDER] = get_token(request).encode()
+            response = HttpResponse(_filled(segments, values), content_type=content_type)
             response["X-Page-Cache"] = "hit"
             return response
         response = view(request, *args, **kwargs)
@@ -148,7 +168,8 @@ def cached_public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpR
             nonce = get_nonce(request)
             if nonce:  # the page used its nonce
                 body = body.replace(str(nonce), NONCE_PLACEHOLDER)
-            stored = (response["Content-Type"], _without_csrf_tokens(request, body))
+            body = _without_csrf_tokens(request, body)
+            stored = _stored_page(response["Content-Type"], body.encode(response.charset))
             cache.set(key, stored, settings.PAGE_CACHE_SECONDS)
             _local.keep_page(key, stored)
             response["X-Page-Cache"] = "miss"
