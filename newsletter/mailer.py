@@ -3,8 +3,9 @@
 Django's SMTP backend opens and logs in; the message itself goes through `sendmail` here so
 that each failure can be told apart: a 4xx answer is temporary (retry later), a 5xx answer
 is permanent (the address goes on the suppression list), a dropped connection is temporary
-and the next message gets a fresh connection. Other backends (console, locmem, file) are
-used as they are, without signing.
+and the next message gets a fresh connection, and a server that cannot be reached at all is
+`unreachable` (the caller puts the work back without counting a try). Other backends
+(console, locmem, file) are used as they are, without signing.
 """
 
 import contextlib
@@ -31,11 +32,15 @@ DKIM_HEADERS = [
 
 
 class SendFailed(Exception):
-    def __init__(self, *, permanent: bool, detail: str, code: int | None = None) -> None:
+    """`unreachable`: no connection to the mail server could be opened, so nothing was sent and
+    the failure says nothing about the recipient."""
+
+    def __init__(self, *, permanent: bool, detail: str, code: int | None = None, unreachable: bool = False) -> None:
         super().__init__(detail)
         self.permanent = permanent
         self.detail = detail[:480]
         self.code = code
+        self.unreachable = unreachable
 
 
 @dataclass(frozen=True)
@@ -106,6 +111,10 @@ class Transport:
             data = message.message(policy=email.policy.SMTP).as_bytes()
         try:
             self.backend.open()
+        except OSError as error:  # refused, timed out, no greeting, login refused (smtplib's errors are OSErrors)
+            self._drop()
+            raise SendFailed(permanent=False, detail=f"server unreachable: {error}", unreachable=True) from error
+        try:
             if self.dkim:
                 data = dkim_sign(data, self.dkim)
             self._transaction(self.backend.connection, sender, recipient, data, before_accept)

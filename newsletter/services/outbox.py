@@ -56,7 +56,7 @@ def outbox_deliver(*, message_ids: list[int] | None = None, limit: int = OUTBOX_
         return 0
     sent = 0
     with Transport() as transport:
-        for row in rows:
+        for index, row in enumerate(rows):
             tries = row.tries + 1
             try:
                 transport.send(
@@ -65,6 +65,15 @@ def outbox_deliver(*, message_ids: list[int] | None = None, limit: int = OUTBOX_
                     )
                 )
             except SendFailed as failure:
+                if failure.unreachable:
+                    # The mail server is away, not the recipient: this row and the rest go back
+                    # without counting the try, for the next sweep, however long the outage lasts.
+                    OutboxMessage.objects.filter(pk__in=[r.pk for r in rows[index:]]).update(
+                        status=OutboxMessage.Status.PENDING, lease_expires_at=None, tries=F("tries") - 1,
+                    )
+                    OutboxMessage.objects.filter(pk=row.pk).update(last_error=failure.detail)
+                    logger.warning("mail server unreachable; outbox messages wait for the next sweep")
+                    break
                 final = failure.permanent or tries >= OUTBOX_MAX_TRIES
                 delay = timedelta(seconds=min(60 * 2 ** (tries - 1), 6 * 3600))
                 OutboxMessage.objects.filter(pk=row.pk).update(

@@ -56,6 +56,7 @@ class BatchResult:
     skipped: int = 0
     released: int = 0
     stopped: bool = False  # the campaign is not (or no longer) sending
+    unreachable: bool = False  # the mail server could not be reached: the batch went back untouched
 
 
 def worker_name() -> str:
@@ -257,6 +258,12 @@ def batch_send(*, campaign_id: int, worker: str, limit: int | None = None, rate:
             )
             message = builder.build(recipient, message_id_make(f"c{campaign_id}.d{row['id']}"))
             _send_one(transport, message, row, worker, result, marks)
+            if result.unreachable:
+                # The next message would meet the same closed door: the rest waits for the beat
+                # tick, which restarts sending while the campaign has due rows and no live lease.
+                result.released += _release([r["id"] for r in rest], worker)
+                logger.warning("mail server unreachable; campaign %s waits for the next tick", campaign_id)
+                break
     if result.failed:
         _pause_if_failing(campaign_id)
     campaign_finish_if_done(campaign_id)
@@ -351,7 +358,16 @@ def _send_one(
         transport.send(message, before_accept=marks.wait)
     except SendFailed as failure:
         mine = Delivery.objects.filter(pk=row["id"], status=Delivery.Status.SENDING, claimed_by=worker)
-        if failure.permanent:
+        if failure.unreachable:
+            # Nothing was sent and the recipient is not at fault: an outage of the mail server,
+            # however long, must not use up the tries that NEWSLETTER_MAX_TRIES allows the address.
+            mine.update(
+                status=Delivery.Status.PENDING, lease_expires_at=None, claimed_by="", tries=F("tries") - 1,
+                last_error=failure.detail,
+            )
+            result.released += 1
+            result.unreachable = True
+        elif failure.permanent:
             mine.update(status=Delivery.Status.FAILED, lease_expires_at=None, last_error=failure.detail)
             suppression_add(row["subscriber__email"], reason=Suppression.Reason.BOUNCE, source="smtp",
                             detail=failure.detail)
@@ -416,7 +432,7 @@ def campaign_work(*, campaign_id: int, worker: str, seconds: float) -> bool:
     rate = SendRate()
     while time.monotonic() < deadline:
         result = batch_send(campaign_id=campaign_id, worker=worker, rate=rate)
-        if result.stopped:
+        if result.stopped or result.unreachable:
             return False
         if not result.claimed:
             if Campaign.objects.filter(pk=campaign_id, populated=False, status=Campaign.Status.SENDING).exists():
