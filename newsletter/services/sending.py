@@ -111,9 +111,15 @@ def leases_reap() -> int:
     """Give rows whose lease ran out (their worker died) back to the queue."""
     expired = Delivery.objects.filter(status=Delivery.Status.SENDING, lease_expires_at__lt=timezone.now())
     # A row that killed its worker again and again is not tried for ever.
-    expired.filter(tries__gte=settings.NEWSLETTER_MAX_TRIES).update(
+    given_up = expired.filter(tries__gte=settings.NEWSLETTER_MAX_TRIES)
+    campaign_ids = set(given_up.values_list("campaign_id", flat=True).distinct())
+    given_up.update(
         status=Delivery.Status.FAILED, lease_expires_at=None, last_error="worker lost while sending, too often",
     )
+    for campaign_id in campaign_ids:
+        # Rows lost with their workers are failures like any other: a campaign whose workers keep
+        # dying pauses for a person instead of ending as "sent".
+        _pause_if_failing(campaign_id)
     return expired.update(status=Delivery.Status.PENDING, lease_expires_at=None, claimed_by="")
 
 

@@ -224,6 +224,21 @@ def test_reaper_returns_expired_leases_only(topic, time_machine):
     assert set(Delivery.objects.filter(pk__in=others).values_list("status", flat=True)) == {"sending"}
 
 
+def test_a_campaign_whose_workers_keep_dying_pauses_instead_of_ending_as_sent(topic, settings, time_machine):
+    settings.NEWSLETTER_FAILURE_MIN_SAMPLE = 10
+    settings.NEWSLETTER_FAILURE_THRESHOLD = 0.2
+    confirmed_subscribers(12, topic)
+    campaign = _sending(campaign_with_content(topic))
+    for _ in range(settings.NEWSLETTER_MAX_TRIES):  # every claim's worker dies before it sends
+        assert len(sending.deliveries_claim(campaign_id=campaign.pk, worker="doomed", limit=100)) == 12
+        time_machine.move_to(timezone.now() + datetime.timedelta(seconds=campaign_lease() + 1))
+        sending.leases_reap()
+    assert set(Delivery.objects.filter(campaign=campaign).values_list("status", flat=True)) == {"failed"}
+    assert not sending.campaign_finish_if_done(campaign.pk)
+    campaign.refresh_from_db()
+    assert campaign.status == "paused" and "12 deliveries failed" in campaign.status_note
+
+
 def campaign_lease() -> int:
     from django.conf import settings
 
