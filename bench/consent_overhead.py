@@ -95,31 +95,6 @@ def _stop(server: subprocess.Popen) -> None:
     server.wait(timeout=30)
 
 
-def _consent_cookie(base: str) -> str:
-    """Accept all on the banner, as a visitor would, and return the Cookie header that results."""
-    with urllib.request.urlopen(base + PAGE) as response:  # noqa: S310 - loopback only
-        csrf = re.search(r"csrftoken=([^;]+)", response.headers.get("Set-Cookie", "")).group(1)
-        html = response.read().decode()
-    assert 'id="consent-banner"' in html, "the consent system is on"
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
-    revision = re.search(r'name="revision" value="(\d+)"', html).group(1)
-    body = urllib.parse.urlencode({
-        "csrfmiddlewaretoken": token, "action": "accept", "source": "banner", "revision": revision, "next": PAGE,
-    }).encode()
-    request = urllib.request.Request(  # noqa: S310 - loopback only
-        base + "/en/privacy/consent/", data=body,
-        headers={"Cookie": f"csrftoken={csrf}", "Referer": base + PAGE, "Accept": "application/json"},
-    )
-    with urllib.request.urlopen(request) as response:  # noqa: S310 - loopback only
-        consent = re.search(r"ilumen_consent=([^;]+)", response.headers.get("Set-Cookie", "")).group(1)
-    cookie = f"csrftoken={csrf}; ilumen_consent={consent}"
-    check = urllib.request.Request(base + PAGE, headers={"Cookie": cookie})  # noqa: S310 - loopback only
-    with urllib.request.urlopen(check) as response:  # noqa: S310 - loopback only
-        page = response.read().decode()
-    assert re.search(r'<section id="consent-banner"[^>]*\shidden', page), "the cookie is valid: banner hidden"
-    return cookie
-
-
 def _wrk(url: str, cookie: str | None, seconds: int = DURATION) -> tuple[float, int]:
     cmd = ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{seconds}s", "--timeout", "5s"]
     if cookie:
@@ -144,7 +119,9 @@ def main() -> int:
         _stop(off_server)
         raise
     try:
-        cookie = _consent_cookie(on_base)
+        from bench.visitors import returning_visitor_cookie
+
+        cookie = returning_visitor_cookie(on_base, PAGE)
         scenarios = {
             "off (baseline)": (off_base, cookie),
             "on, valid consent": (on_base, cookie),
@@ -180,4 +157,5 @@ def main() -> int:
 
 
 if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
     sys.exit(main())
