@@ -70,6 +70,8 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # Inside LocaleMiddleware: the page for a wrong method is in the visitor's language.
+    "pages.middleware.MethodNotAllowedPageMiddleware",
     # Appends each page view to an in-memory buffer (written in batches by a thread; no query here).
     "accesslog.middleware.AccessLogMiddleware",
     # After LocaleMiddleware (a GPC refusal is recorded in the page language); no database query.
