@@ -40,6 +40,7 @@ PAGE = "/en/privacy/"
 
 ENV = {
     "DEBUG": "False",
+    "ERASURE_HMAC_KEY": "bench-only-erasure-key-" + "y" * 30,
     "SECRET_KEY": "bench-only-secret-key-" + "x" * 40,
     "ALLOWED_HOSTS": "127.0.0.1,localhost",
     "SECURE_SSL_REDIRECT": "False",

@@ -36,6 +36,7 @@ WORKERS = int(os.environ.get("WORKERS", str(2 * (os.cpu_count() or 1) + 1)))
 
 BENCH_ENV = {
     "DEBUG": "False",
+    "ERASURE_HMAC_KEY": "bench-only-erasure-key-" + "y" * 30,
     "SECRET_KEY": "bench-only-secret-key-" + "x" * 40,
     "ALLOWED_HOSTS": "127.0.0.1,localhost",
     "ROOT_URLCONF": "bench.urls",

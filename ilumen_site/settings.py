@@ -29,12 +29,15 @@ if DEBUG:
     ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 else:
     # Production must never fall back to a guessable key or accept any Host header.
+    # The erasure key too: a worker started without it could not check the hash list before
+    # sending, and nothing runs `check --deploy` for a Celery worker.
     try:
         SECRET_KEY = env.str("SECRET_KEY")
         ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
+        env.str("ERASURE_HMAC_KEY")
     except ImproperlyConfigured as exc:
         raise ImproperlyConfigured(
-            f"{exc}. With DEBUG=False both SECRET_KEY and ALLOWED_HOSTS must be set "
+            f"{exc}. With DEBUG=False SECRET_KEY, ALLOWED_HOSTS and ERASURE_HMAC_KEY must be set "
             "(see .env.example)."
         ) from None
     if not ALLOWED_HOSTS:
