@@ -28,6 +28,7 @@ sys.path.insert(0, str(ROOT))
 DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/ilumen_bench_news")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/7")
 SECRET_KEY = "bench-only-secret-key-" + "x" * 40
+STALL_SECONDS = 60  # no delivery finished for this long: the run is broken, not slow
 
 
 def free_port() -> int:
@@ -72,6 +73,8 @@ def base_env(smtp_port: int) -> dict:
     return {
         **os.environ,
         "DEBUG": "False", "SECRET_KEY": SECRET_KEY, "ALLOWED_HOSTS": "127.0.0.1",
+        # Sending checks the data-rights hash list, which needs its key in production mode.
+        "ERASURE_HMAC_KEY": "bench-only-erasure-key-" + "y" * 30,
         "DATABASE_URL": DATABASE_URL, "CELERY_BROKER_URL": REDIS_URL, "REDIS_URL": REDIS_URL,
         "BENCH_COUNTER_URL": REDIS_URL, "EMAIL_URL": f"smtp://127.0.0.1:{smtp_port}",
         "SITE_URL": "https://www.ilumen.be", "NEWSLETTER_SEND_RATE": "0", "LOG_LEVEL": "WARNING",
@@ -187,9 +190,17 @@ def run_workers(count: int, workers: int, smtp_port: int, campaign) -> dict:
     client.delete("bench:queries")
     started = time.perf_counter()
     campaign_schedule(campaign=campaign)  # the admin's "send now"
+    progress, checked_at = -1, time.monotonic()
     while Campaign.objects.get(pk=campaign.pk).status != "sent":
         if any(p.poll() is not None for p in processes):
             raise SystemExit(f"a worker died; logs in {logdir}")
+        if time.monotonic() - checked_at > STALL_SECONDS:  # rarely: counting is work for the database too
+            done = Delivery.objects.filter(campaign=campaign).exclude(status__in=("pending", "sending")).count()
+            if done == progress:
+                for p in processes:
+                    p.kill()
+                raise SystemExit(f"no delivery finished in {STALL_SECONDS}s ({done} of {count} done); logs in {logdir}")
+            progress, checked_at = done, time.monotonic()
         time.sleep(0.2)
     wall = time.perf_counter() - started
     time.sleep(0.5)  # the last task's query count
