@@ -20,6 +20,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 
+import psycopg
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Count, Exists, F, OuterRef, Q
@@ -96,7 +97,9 @@ def deliveries_claim(*, campaign_id: int, worker: str, limit: int) -> list[int]:
                 campaign_id=campaign_id, campaign__status=Campaign.Status.SENDING,
                 status=Delivery.Status.PENDING, next_attempt_at__lte=now,
             )
-            .order_by("id")
+            # The order of the partial index newsletter_delivery_due, so the claim reads 100 index
+            # entries and stops; ordering by id alone sorted every pending row (139 ms a batch at 100,000).
+            .order_by("next_attempt_at", "id")
             .values_list("id", flat=True)[:limit]
         )
         if ids:
@@ -207,8 +210,12 @@ def _retry_delay(tries: int) -> timedelta:
     return timedelta(seconds=min(settings.NEWSLETTER_RETRY_BASE_SECONDS * 2 ** max(tries - 1, 0), 24 * 3600))
 
 
-def batch_send(*, campaign_id: int, worker: str, limit: int | None = None, rate: SendRate | None = None) -> BatchResult:
-    """Claim one batch of due deliveries and send it over one connection."""
+def batch_send(
+    *, campaign_id: int, worker: str, limit: int | None = None, rate: SendRate | None = None,
+    session: "SendingSession | None" = None,
+) -> BatchResult:
+    """Claim one batch of due deliveries and send it over one connection (the session's, when
+    given, so that consecutive batches share their SMTP and database connections)."""
     result = BatchResult()
     campaign = Campaign.objects.select_related("topic").filter(pk=campaign_id).first()
     if campaign is None or campaign.status != Campaign.Status.SENDING:
@@ -246,7 +253,8 @@ def batch_send(*, campaign_id: int, worker: str, limit: int | None = None, rate:
         topic_names={code: topic.name(content.language) for code, content in contents.items()},
     )
     last_check, since_check = time.monotonic(), 0
-    with Transport() as transport, _asynchronous_commit(), contextlib.closing(_SentMarks(worker)) as marks:
+    with contextlib.ExitStack() as stack:
+        transport, marks = session or stack.enter_context(sending_session(worker))
         while rest:
             if since_check >= CHECK_EVERY_MESSAGES or time.monotonic() - last_check >= CHECK_EVERY_SECONDS:
                 marks.wait()
@@ -270,10 +278,22 @@ def batch_send(*, campaign_id: int, worker: str, limit: int | None = None, rate:
                 result.released += _release([r["id"] for r in rest], worker)
                 logger.warning("mail server unreachable; campaign %s waits for the next tick", campaign_id)
                 break
+        marks.wait()  # every accepted message of this batch is marked before the campaign is judged
     if result.failed:
         _pause_if_failing(campaign_id)
     campaign_finish_if_done(campaign_id)
     return result
+
+
+SendingSession = tuple[Transport, "_SentMarks"]
+
+
+@contextlib.contextmanager
+def sending_session(worker: str) -> Iterator[SendingSession]:
+    """One SMTP connection (opened at the first message) and one "sent"-mark connection for
+    as many batches as run inside it."""
+    with Transport() as transport, _asynchronous_commit(), contextlib.closing(_SentMarks(worker)) as marks:
+        yield transport, marks
 
 
 @contextlib.contextmanager
@@ -319,6 +339,9 @@ class _SentMarks:
         self._pending: tuple[int, Future] | None = None
         if not self.inline:
             self._conn = connection.get_new_connection(connection.get_connection_params())
+            # Server-side binding: the same UPDATE for every message becomes a prepared statement,
+            # instead of Django's client-side quoting of each argument (held the GIL from the sender).
+            self._conn.cursor_factory = psycopg.Cursor
             self._conn.autocommit = True
             self._conn.execute("SET synchronous_commit TO off")
             self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsletter-marks")
@@ -436,13 +459,14 @@ def campaign_work(*, campaign_id: int, worker: str, seconds: float) -> bool:
     """Send batches for up to `seconds`; True when there is more to do right now."""
     deadline = time.monotonic() + seconds
     rate = SendRate()
-    while time.monotonic() < deadline:
-        result = batch_send(campaign_id=campaign_id, worker=worker, rate=rate)
-        if result.stopped or result.unreachable:
-            return False
-        if not result.claimed:
-            if Campaign.objects.filter(pk=campaign_id, populated=False, status=Campaign.Status.SENDING).exists():
-                time.sleep(0.2)  # the recipient list is still being written
-                continue
-            return False
+    with sending_session(worker) as session:
+        while time.monotonic() < deadline:
+            result = batch_send(campaign_id=campaign_id, worker=worker, rate=rate, session=session)
+            if result.stopped or result.unreachable:
+                return False
+            if not result.claimed:
+                if Campaign.objects.filter(pk=campaign_id, populated=False, status=Campaign.Status.SENDING).exists():
+                    time.sleep(0.2)  # the recipient list is still being written
+                    continue
+                return False
     return True
