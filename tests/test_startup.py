@@ -9,7 +9,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _manage(*args: str, **env_overrides: str) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE", "REDIS_URL", "SECRET_KEY"}}
+    dropped = {"DJANGO_SETTINGS_MODULE", "REDIS_URL", "SECRET_KEY", "ERASURE_HMAC_KEY"}
+    env = {k: v for k, v in os.environ.items() if k not in dropped}
     env.update(env_overrides)
     return subprocess.run(
         [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
@@ -26,15 +27,16 @@ def test_migrate_and_seed_on_an_empty_database(tmp_path):
     assert "nothing to do" in second.stdout
 
 
-def test_production_mode_refuses_to_start_without_secret_key_or_hosts(tmp_path):
+def test_production_mode_refuses_to_start_without_its_secrets(tmp_path):
     database_url = f"sqlite:///{tmp_path / 'prod.sqlite3'}"
-    missing_key = _manage("check", DEBUG="False", DATABASE_URL=database_url, ALLOWED_HOSTS="ilumen.be")
-    assert missing_key.returncode != 0
-    assert "SECRET_KEY and ALLOWED_HOSTS must be set" in missing_key.stderr
-    missing_hosts = _manage("check", DEBUG="False", DATABASE_URL=database_url, SECRET_KEY="x" * 60)
-    assert missing_hosts.returncode != 0
-    assert "ALLOWED_HOSTS" in missing_hosts.stderr
-    configured = _manage(
-        "check", DEBUG="False", DATABASE_URL=database_url, SECRET_KEY="x" * 60, ALLOWED_HOSTS="ilumen.be"
-    )
-    assert configured.returncode == 0, configured.stderr
+    configured = {
+        "DEBUG": "False", "DATABASE_URL": database_url, "SECRET_KEY": "x" * 60, "ALLOWED_HOSTS": "ilumen.be",
+        "ERASURE_HMAC_KEY": "e" * 40,
+    }
+    for missing in ("SECRET_KEY", "ALLOWED_HOSTS", "ERASURE_HMAC_KEY"):
+        result = _manage("check", **{k: v for k, v in configured.items() if k != missing})
+        assert result.returncode != 0
+        assert f"Set the {missing} environment variable" in result.stderr
+        assert "SECRET_KEY, ALLOWED_HOSTS and ERASURE_HMAC_KEY must be set" in result.stderr
+    started = _manage("check", **configured)
+    assert started.returncode == 0, started.stderr

@@ -37,17 +37,6 @@ def test_deploy_check_reports_nothing_in_production_mode():
     assert "no issues" in result.stdout
 
 
-@pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS", "ERASURE_HMAC_KEY"])
-def test_production_mode_refuses_to_start_without_its_secrets(missing):
-    dropped = {"DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE", missing}
-    env = {k: v for k, v in (os.environ | PRODUCTION_ENV).items() if k not in dropped}
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
-    )
-    assert result.returncode != 0
-    assert f"Set the {missing} environment variable" in result.stderr
-
-
 @pytest.mark.django_db
 def test_security_headers_on_every_page(client):
     response = client.get("/en/")
