@@ -321,7 +321,7 @@ NEWSLETTER_SUBSCRIBE_WINDOW_SECONDS = env.int("NEWSLETTER_SUBSCRIBE_WINDOW_SECON
 # Campaign messages per second across all workers together (0 = no limit); kept in Redis.
 NEWSLETTER_SEND_RATE = env.float("NEWSLETTER_SEND_RATE", default=20)
 NEWSLETTER_REDIS_URL = env.str("NEWSLETTER_REDIS_URL", default=REDIS_URL or CELERY_BROKER_URL)
-NEWSLETTER_BATCH_SIZE = env.int("NEWSLETTER_BATCH_SIZE", default=100)
+NEWSLETTER_BATCH_SIZE = env.int("NEWSLETTER_BATCH_SIZE", default=500)
 NEWSLETTER_PARALLEL_BATCHES = env.int("NEWSLETTER_PARALLEL_BATCHES", default=4)
 # A claimed delivery row belongs to its worker this long (renewed while it works); a dead
 # worker's rows go back to the queue when it runs out.

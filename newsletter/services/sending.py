@@ -43,9 +43,11 @@ logger = logging.getLogger(__name__)
 
 POPULATE_CHUNK = 2000
 # While a batch is being sent, every so often: is the campaign still running, has anyone in
-# the rest of the batch unsubscribed, and renew the lease.
+# the rest of the batch unsubscribed, and renew the lease. Half a second is what "at once"
+# means for an unsubscribe or a pause; the message count only matters when sending is fast
+# (each check costs five queries, which every 50 messages was a tenth of the sending time).
 CHECK_EVERY_SECONDS = 0.5
-CHECK_EVERY_MESSAGES = 50
+CHECK_EVERY_MESSAGES = 250
 
 
 @dataclass
@@ -139,27 +141,35 @@ def _contents(campaign: Campaign) -> dict[str, RenderedContent]:
     return {code: rendered.get(code, fallback) for code in ordered}
 
 
-def _ineligible_filter(topic_id: int) -> tuple[Exists, Exists]:
-    subscribed = Exists(
+_ROW_FIELDS = (
+    "id", "tries", "subscriber_id", "subscriber__email", "subscriber__name", "subscriber__language", "subscriber__uuid",
+)
+
+
+def _standing(rows: list[dict], topic_id: int) -> list[dict]:
+    """Mark each row `subscribed` (still confirmed for the topic) and `suppressed`.
+
+    Two lookups by the rows' own keys: a subquery per row let PostgreSQL scan the topic's
+    whole subscriber list once per batch (22 ms at 100,000 subscribers), twice per batch with
+    the re-checks.
+    """
+    subscribed = set(
         Subscription.objects.filter(
-            subscriber_id=OuterRef("subscriber_id"), topic_id=topic_id, status=Subscription.Status.CONFIRMED
-        )
+            subscriber_id__in=[row["subscriber_id"] for row in rows], topic_id=topic_id,
+            status=Subscription.Status.CONFIRMED,
+        ).values_list("subscriber_id", flat=True)
     )
-    suppressed = Exists(Suppression.objects.filter(email=OuterRef("subscriber__email")))
-    return subscribed, suppressed
+    suppressed = set(
+        Suppression.objects.filter(email__in=[row["subscriber__email"] for row in rows]).values_list("email", flat=True)
+    )
+    for row in rows:
+        row["subscribed"] = row["subscriber_id"] in subscribed
+        row["suppressed"] = row["subscriber__email"] in suppressed
+    return rows
 
 
 def _recipients(ids: list[int], topic_id: int) -> list[dict]:
-    subscribed, suppressed = _ineligible_filter(topic_id)
-    return list(
-        Delivery.objects.filter(pk__in=ids)
-        .order_by("id")
-        .annotate(subscribed=subscribed, suppressed=suppressed)
-        .values(
-            "id", "tries", "subscribed", "suppressed", "subscriber__email", "subscriber__name",
-            "subscriber__language", "subscriber__uuid",
-        )
-    )
+    return _standing(list(Delivery.objects.filter(pk__in=ids).order_by("id").values(*_ROW_FIELDS)), topic_id)
 
 
 def _skip(ids: list[int], worker: str, reason: str) -> int:
@@ -186,15 +196,10 @@ def _still_running(campaign_id: int, rest: deque, worker: str, topic_id: int, re
         result.stopped = True
         return False
     ids = [row["id"] for row in rest]
-    subscribed, suppressed = _ineligible_filter(topic_id)
-    found = list(
-        Delivery.objects.filter(pk__in=ids)
-        .annotate(subscribed=subscribed, suppressed=suppressed)
-        .values_list("id", "subscribed", "suppressed")
-    )
-    gone = {pk for pk, is_subscribed, is_suppressed in found if not is_subscribed or is_suppressed}
+    found = _standing(list(Delivery.objects.filter(pk__in=ids).values(*_ROW_FIELDS)), topic_id)
+    gone = {row["id"] for row in found if not row["subscribed"] or row["suppressed"]}
     # A row that no longer exists went with its subscriber (erasure, retention): nothing to mark.
-    vanished = set(ids) - {pk for pk, _subscribed, _suppressed in found}
+    vanished = set(ids) - {row["id"] for row in found}
     if gone or vanished:
         result.skipped += _skip(list(gone), worker, "unsubscribed or suppressed while sending")
         kept = [row for row in rest if row["id"] not in gone and row["id"] not in vanished]
