@@ -322,6 +322,8 @@ NEWSLETTER_SUBSCRIBE_WINDOW_SECONDS = env.int("NEWSLETTER_SUBSCRIBE_WINDOW_SECON
 NEWSLETTER_SEND_RATE = env.float("NEWSLETTER_SEND_RATE", default=20)
 NEWSLETTER_REDIS_URL = env.str("NEWSLETTER_REDIS_URL", default=REDIS_URL or CELERY_BROKER_URL)
 NEWSLETTER_BATCH_SIZE = env.int("NEWSLETTER_BATCH_SIZE", default=500)
+# SMTP connections (threads) each worker process sends on side by side.
+NEWSLETTER_SENDERS = env.int("NEWSLETTER_SENDERS", default=2)
 NEWSLETTER_PARALLEL_BATCHES = env.int("NEWSLETTER_PARALLEL_BATCHES", default=4)
 # A claimed delivery row belongs to its worker this long (renewed while it works); a dead
 # worker's rows go back to the queue when it runs out.

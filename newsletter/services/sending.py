@@ -22,7 +22,7 @@ from datetime import timedelta
 
 import psycopg
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.db.models import Count, Exists, F, OuterRef, Q
 from django.utils import timezone
 
@@ -461,9 +461,33 @@ def campaign_finish_if_done(campaign_id: int) -> bool:
 
 
 def campaign_work(*, campaign_id: int, worker: str, seconds: float) -> bool:
-    """Send batches for up to `seconds`; True when there is more to do right now."""
-    deadline = time.monotonic() + seconds
+    """Send batches for up to `seconds`, on NEWSLETTER_SENDERS connections side by side;
+    True when there is more to do right now.
+
+    SMTP is one question and one answer at a time, so a single connection leaves the worker
+    idle while the mail server reads each command. Each sender is a thread with its own
+    batches, SMTP connection and database connections, exactly as a worker of its own would
+    be: a crash costs at most the one message each sender had in flight.
+    """
     rate = SendRate()
+    senders = settings.NEWSLETTER_SENDERS
+    if senders <= 1 or connection.vendor != "postgresql" or connection.in_atomic_block:
+        # In a test's transaction (or on SQLite) other connections could not see the rows.
+        return _send_batches(campaign_id, worker, seconds, rate)
+    with ThreadPoolExecutor(max_workers=senders, thread_name_prefix="newsletter-sender") as pool:
+        futures = [pool.submit(_sender_thread, campaign_id, worker, seconds, rate) for _n in range(senders)]
+        return any([future.result() for future in futures])
+
+
+def _sender_thread(campaign_id: int, worker: str, seconds: float, rate: SendRate) -> bool:
+    try:
+        return _send_batches(campaign_id, worker, seconds, rate)
+    finally:
+        connections.close_all()  # this thread's own connections
+
+
+def _send_batches(campaign_id: int, worker: str, seconds: float, rate: SendRate) -> bool:
+    deadline = time.monotonic() + seconds
     with sending_session(worker) as session:
         while time.monotonic() < deadline:
             result = batch_send(campaign_id=campaign_id, worker=worker, rate=rate, session=session)
