@@ -42,18 +42,20 @@ class SendRate:
                 client = _clients.get(url) or _clients.setdefault(url, redis.Redis.from_url(url))
             self._script = client.register_script(_GCRA)
         self._local_next = 0.0
+        self._local_lock = threading.Lock()
 
     def wait(self) -> None:
         """Block until one more message may go out."""
         if not self.interval_us:
             return
         if self._script is None:
-            # No Redis (a laptop): the limit holds for this process only.
-            now = time.monotonic()
-            self._local_next = max(self._local_next, now)
-            if self._local_next > now:
-                time.sleep(self._local_next - now)
-            self._local_next += self.interval_us / 1_000_000
+            # No Redis (a laptop): the limit holds for this process only (its senders share it).
+            with self._local_lock:
+                now = time.monotonic()
+                start = max(self._local_next, now)
+                self._local_next = start + self.interval_us / 1_000_000
+            if start > now:
+                time.sleep(start - now)
             return
         while True:
             wait_us = int(self._script(keys=[self.key], args=[self.interval_us, self.tolerance_us]))
