@@ -5,32 +5,33 @@ ends, so the benchmark can print database queries per message without touching s
 """
 
 import os
+import threading
 
 import redis
-from celery.signals import task_postrun, task_prerun
+from celery.signals import task_postrun
+from django.db.backends.signals import connection_created
 
 from ilumen_site.celery import app
 
 __all__ = ["app"]
 
 _count = [0]
+_lock = threading.Lock()
 
 
 def _counter(execute, sql, params, many, context):
-    _count[0] += 1
+    with _lock:  # sender threads count into the same total
+        _count[0] += 1
     return execute(sql, params, many, context)
 
 
-def _install() -> None:
-    from django.db import connection
-
+def _install(sender, connection, **_kwargs) -> None:
+    """Every Django connection the worker opens, in any of its sender threads, is counted."""
     if _counter not in connection.execute_wrappers:
         connection.execute_wrappers.append(_counter)
 
 
-@task_prerun.connect
-def _on_task_start(**_kwargs) -> None:
-    _install()
+connection_created.connect(_install)
 
 
 @task_postrun.connect
