@@ -76,13 +76,14 @@ _local = _LocalCopies()
 
 def page_cache_clear() -> None:
     """Invalidate every cached page (new content: a publication, a registry change, …)."""
-    _local.forget()
     try:
         cache.incr(GENERATION_KEY)
     except ValueError:
         cache.set(GENERATION_KEY, 1, timeout=None)
-    except Exception:  # cache away: nothing is being served from it either
-        return
+    except Exception:  # noqa: S110 - cache away: nothing is being served from it either
+        pass
+    # After the new generation is in Redis: a request in between cannot keep the old one here.
+    _local.forget()
 
 
 def _generation() -> int:
