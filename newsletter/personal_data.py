@@ -4,7 +4,8 @@ Written by the data-rights work and registered from datarights/sources.py, so th
 newsletter's own modules need no change. Erasure removes the subscriber with its
 subscriptions, consent proofs and deliveries, the address' plain-text suppression rows and
 its transactional e-mails; datarights keeps a keyed hash on its own suppression list
-instead (the newsletter's Suppression table stores plain addresses).
+instead (the newsletter's Suppression table stores plain addresses). Re-applied after a
+restore, it keeps an opt-in confirmed since the erasure and removes only what came before.
 """
 
 import datetime
@@ -13,7 +14,7 @@ from collections.abc import Collection
 from django import forms
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -84,6 +85,8 @@ def erase(address: str, created_before: datetime.datetime | None = None) -> dict
             subscribers = subscribers.filter(created_at__lt=created_before)
             suppressions = suppressions.filter(created_at__lt=created_before)
             outbox = outbox.filter(created_at__lt=created_before)
+            returned = _erase_before_return(list(subscribers.values_list("pk", flat=True)), created_before, counts)
+            subscribers = subscribers.exclude(pk__in=returned)
         ids = list(subscribers.values_list("pk", flat=True))
         if ids:
             # Subscription.proof is PROTECT: subscriptions go before the proofs they rest on.
@@ -98,6 +101,32 @@ def erase(address: str, created_before: datetime.datetime | None = None) -> dict
         counts["suppressions"] = suppressions.delete()[0]
         counts["transactional_emails"] = outbox.delete()[0]
     return counts
+
+
+def _erase_before_return(subscriber_ids: list[int], erased_at: datetime.datetime, counts: dict[str, int]) -> list[int]:
+    """Restored profiles (older than the erasure) whose person has confirmed an opt-in since:
+    the new opt-in stays, everything from before the erasure goes, the old name included.
+    Returns those profiles' ids; the others are erased whole by the caller."""
+    returned = list(
+        ConsentProof.objects.filter(subscriber_id__in=subscriber_ids, confirmed_at__gte=erased_at)
+        .values_list("subscriber_id", flat=True).distinct()
+    )
+    if not returned:
+        return []
+    old_proofs = ConsentProof.objects.filter(subscriber_id__in=returned, given_at__lt=erased_at)
+    counts["deliveries"] += Delivery.objects.filter(
+        subscriber_id__in=returned, campaign__created_at__lt=erased_at
+    ).delete()[0]
+    counts["subscriptions"] += Subscription.objects.filter(subscriber_id__in=returned).filter(
+        Q(proof__in=old_proofs) | Q(proof__isnull=True)
+    ).delete()[1].get(Subscription._meta.label, 0)
+    counts["consent_proofs"] += old_proofs.delete()[1].get(ConsentProof._meta.label, 0)
+    for subscriber in Subscriber.objects.filter(pk__in=returned):
+        latest = subscriber.proofs.filter(confirmed_at__isnull=False).order_by("-confirmed_at").first()
+        subscriber.name, subscriber.language = latest.requested_name, latest.language
+        subscriber.created_at = subscriber.proofs.order_by("given_at").values_list("given_at", flat=True).first()
+        subscriber.save(update_fields=["name", "language", "created_at"])
+    return returned
 
 
 def addresses():

@@ -151,17 +151,23 @@ def test_reapply_after_a_restore_erases_again_but_keeps_later_opt_ins(staff, set
         hold_everything(OTHER, "Bert Other", staff=staff)
     ErasureRecord.objects.all().delete()
     SuppressedAddress.objects.all().delete()
-    # Bert opts in again after his erasure (the restored copy of his old profile aside):
-    # that must survive.
-    registry.get("newsletter").erase(OTHER, None)
+    # Bert opts in again after his erasure, before reapply_erasures has run: the restored copy
+    # of his old profile is the one his new opt-in lands on. The new opt-in must survive, and
+    # nothing from before his erasure (his old name, his old consent proofs and deliveries).
     with time_machine.travel(start + datetime.timedelta(days=20), tick=False):
-        hold_everything(OTHER, "Bert Other")
+        hold_everything(OTHER, "Bert Again")
 
     call_command("reapply_erasures", stdout=open("/dev/null", "w"))  # noqa: SIM115
 
+    erased_at = start + datetime.timedelta(days=10)
     assert _tables_mentioning("unique-7731") == {}
-    assert Subscriber.objects.filter(email=OTHER).exists()
-    assert Subscription.objects.filter(subscriber__email=OTHER, status="confirmed").exists()
+    bert = Subscriber.objects.get(email=OTHER)
+    assert (bert.name, bert.created_at) == ("Bert Again", start + datetime.timedelta(days=20))
+    assert Subscription.objects.filter(subscriber=bert, status="confirmed").exists()
+    assert not Subscription.objects.filter(subscriber=bert, proof__given_at__lt=erased_at).exists()
+    assert list(bert.proofs.values_list("given_at", flat=True)) == [start + datetime.timedelta(days=20)]
+    assert not Delivery.objects.filter(subscriber=bert, campaign__created_at__lt=erased_at).exists()
+    assert Delivery.objects.filter(subscriber=bert, campaign__created_at__gt=erased_at).exists()
     assert ErasureRecord.objects.filter(address_hash=address_hash(ADDRESS)).exists()
     assert selectors.address_suppressed(ADDRESS) and not selectors.address_suppressed(OTHER)
     assert ContactMessage.objects.filter(email=OTHER, created_at__gt=start + datetime.timedelta(days=10)).exists()
