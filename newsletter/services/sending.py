@@ -180,12 +180,13 @@ def _skip(ids: list[int], worker: str, reason: str) -> int:
     )
 
 
-def _release(ids: list[int], worker: str) -> int:
+def _release(ids: list[int], worker: str, last_error: str | None = None) -> int:
     """Unsent rows of a stopped batch go back untouched (their claim did not count as a try)."""
     if not ids:
         return 0
+    reason = {} if last_error is None else {"last_error": last_error}
     return Delivery.objects.filter(pk__in=ids, status=Delivery.Status.SENDING, claimed_by=worker).update(
-        status=Delivery.Status.PENDING, lease_expires_at=None, claimed_by="", tries=F("tries") - 1
+        status=Delivery.Status.PENDING, lease_expires_at=None, claimed_by="", tries=F("tries") - 1, **reason
     )
 
 
@@ -395,11 +396,7 @@ def _send_one(
         if failure.unreachable:
             # Nothing was sent and the recipient is not at fault: an outage of the mail server,
             # however long, must not use up the tries that NEWSLETTER_MAX_TRIES allows the address.
-            mine.update(
-                status=Delivery.Status.PENDING, lease_expires_at=None, claimed_by="", tries=F("tries") - 1,
-                last_error=failure.detail,
-            )
-            result.released += 1
+            result.released += _release([row["id"]], worker, last_error=failure.detail)
             result.unreachable = True
         elif failure.permanent:
             mine.update(status=Delivery.Status.FAILED, lease_expires_at=None, last_error=failure.detail)
