@@ -15,13 +15,19 @@ def _access_log_in_memory(settings, tmp_path_factory):
 
 @pytest.fixture(autouse=True)
 def _clean_cache():
+    """An empty Redis cache and no per-process copies: a copy left by the previous test would
+    stand in for a cache entry this test never wrote, until its few seconds run out."""
     from ilumen_site.pagecache import page_cache_clear
+    from privacy.selectors import registry_cache_clear
 
-    cache.clear()
-    page_cache_clear()  # also this process's own copies of pages
+    def clear() -> None:
+        cache.clear()
+        page_cache_clear()
+        registry_cache_clear()
+
+    clear()
     yield
-    cache.clear()
-    page_cache_clear()
+    clear()
 
 
 @pytest.fixture
