@@ -1,4 +1,4 @@
-"""Included under /<lang>/privacy/ before the statement URLs (whose <slug> would match these)."""
+"""Included under /<lang>/privacy/ after the statement URLs, whose document slugs exclude these."""
 
 from django.urls import path
 

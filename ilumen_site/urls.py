@@ -19,15 +19,16 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
 ]
 
+# The resolver tries these in order and an include without a prefix is searched through
+# before it fails, so the busiest pages come first and pages.urls ("" prefix) last.
 urlpatterns += i18n_patterns(
-    path(settings.ADMIN_URL, admin.site.urls),
-    path("", include("pages.urls")),
-    # Before privacy.urls, whose <slug>/ would otherwise take my-data/ and retention/.
+    path("privacy/", include("privacy.urls")),  # its document slugs exclude my-data/, retention/, …
     path("privacy/", include("datarights.urls")),
-    path("privacy/", include("privacy.urls")),
     path("cookies/", include("privacy.consent_urls")),
     path("newsletter/", include("newsletter.urls")),
     path("contact/", include("contact.urls")),
+    path(settings.ADMIN_URL, admin.site.urls),
+    path("", include("pages.urls")),
 )
 
 handler404 = "pages.views.page_not_found"

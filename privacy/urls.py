@@ -1,6 +1,9 @@
+import re
+
 from django.urls import path, register_converter
 
 from privacy import consent_views, views
+from privacy.models.statements import RESERVED_DOCUMENT_SLUGS
 
 
 class VersionNumberConverter:
@@ -15,7 +18,21 @@ class VersionNumberConverter:
         return str(value)
 
 
+class DocumentSlugConverter:
+    """A document's slug: never one of the reserved words that name other pages under /privacy/
+    (my-data/, retention/, …), which the database refuses as slugs too."""
+
+    regex = "(?!(?:{})/)[-a-zA-Z0-9_]+".format("|".join(map(re.escape, RESERVED_DOCUMENT_SLUGS)))
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
 register_converter(VersionNumberConverter, "version")
+register_converter(DocumentSlugConverter, "document")
 
 app_name = "privacy"
 
@@ -28,8 +45,8 @@ urlpatterns = [
     path("v<version:number>/", views.statement_version, name="version"),
     # A cookie choice (privacy/consent_views.py); "consent" is a reserved document slug.
     path("consent/", consent_views.consent, name="consent"),
-    path("<slug:slug>/", views.statement, name="document"),
-    path("<slug:slug>/history/", views.statement_history, name="document_history"),
-    path("<slug:slug>/diff/", views.statement_diff, name="document_diff"),
-    path("<slug:slug>/v<version:number>/", views.statement_version, name="document_version"),
+    path("<document:slug>/", views.statement, name="document"),
+    path("<document:slug>/history/", views.statement_history, name="document_history"),
+    path("<document:slug>/diff/", views.statement_diff, name="document_diff"),
+    path("<document:slug>/v<version:number>/", views.statement_version, name="document_version"),
 ]
