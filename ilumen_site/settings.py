@@ -134,9 +134,12 @@ else:
 
 # --- Celery ------------------------------------------------------------------------
 
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
+_broker_url = env.str("CELERY_BROKER_URL", default="")
 # Without a broker the tasks run in-process, so `make run` needs nothing but Python.
-CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TASK_ALWAYS_EAGER = not _broker_url
+# Celery takes a producer from its pool even for a task it runs in-process; an in-memory
+# broker with a host name keeps kombu from falling back to, and warning about, a default one.
+CELERY_BROKER_URL = _broker_url or "memory://localhost/"
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -320,7 +323,7 @@ NEWSLETTER_SUBSCRIBE_PER_EMAIL = env.int("NEWSLETTER_SUBSCRIBE_PER_EMAIL", defau
 NEWSLETTER_SUBSCRIBE_WINDOW_SECONDS = env.int("NEWSLETTER_SUBSCRIBE_WINDOW_SECONDS", default=3600)
 # Campaign messages per second across all workers together (0 = no limit); kept in Redis.
 NEWSLETTER_SEND_RATE = env.float("NEWSLETTER_SEND_RATE", default=20)
-NEWSLETTER_REDIS_URL = env.str("NEWSLETTER_REDIS_URL", default=REDIS_URL or CELERY_BROKER_URL)
+NEWSLETTER_REDIS_URL = env.str("NEWSLETTER_REDIS_URL", default=REDIS_URL or _broker_url)
 NEWSLETTER_BATCH_SIZE = env.int("NEWSLETTER_BATCH_SIZE", default=500)
 # SMTP connections (threads) each worker process sends on side by side.
 NEWSLETTER_SENDERS = env.int("NEWSLETTER_SENDERS", default=2)

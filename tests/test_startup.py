@@ -9,7 +9,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _manage(*args: str, **env_overrides: str) -> subprocess.CompletedProcess:
-    dropped = {"DJANGO_SETTINGS_MODULE", "REDIS_URL", "SECRET_KEY", "ERASURE_HMAC_KEY"}
+    dropped = {"DJANGO_SETTINGS_MODULE", "REDIS_URL", "CELERY_BROKER_URL", "SECRET_KEY", "ERASURE_HMAC_KEY"}
     env = {k: v for k, v in os.environ.items() if k not in dropped}
     env.update(env_overrides)
     return subprocess.run(
@@ -25,6 +25,18 @@ def test_migrate_and_seed_on_an_empty_database(tmp_path):
     assert first.stdout.count("Published") == 3
     second = _manage("load_statements", DATABASE_URL=database_url)
     assert "nothing to do" in second.stdout
+
+
+def test_without_a_broker_tasks_run_in_process_and_nothing_warns(tmp_path):
+    sent = _manage(
+        "shell", "-c",
+        "from django.core.cache import cache; from ilumen_site.health import BEAT_HEARTBEAT_KEY, beat_heartbeat;"
+        "beat_heartbeat.delay(); print('ran' if cache.get(BEAT_HEARTBEAT_KEY) else 'did not run')",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'local.sqlite3'}",
+    )
+    assert sent.returncode == 0, sent.stderr
+    assert sent.stdout.strip().endswith("\nran")
+    assert "No hostname" not in sent.stderr + sent.stdout
 
 
 def test_production_mode_refuses_to_start_without_its_secrets(tmp_path):
