@@ -349,6 +349,8 @@ if not DKIM_PRIVATE_KEY and env.str("DKIM_PRIVATE_KEY_FILE", default=""):
     DKIM_PRIVATE_KEY = Path(env.str("DKIM_PRIVATE_KEY_FILE")).read_text()
 DKIM_SELECTOR = env.str("DKIM_SELECTOR", default="")
 DKIM_DOMAIN = env.str("DKIM_DOMAIN", default="")
+# For instance newsletter.W001 when the mail relay signs instead (see docs/deploy.md).
+SILENCED_SYSTEM_CHECKS = env.list("SILENCED_SYSTEM_CHECKS", default=[])
 
 CELERY_BEAT_SCHEDULE.update({
     "newsletter-tick": {"task": "newsletter.tasks.campaigns_tick", "schedule": NEWSLETTER_TICK_SECONDS},

@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class NewsletterConfig(AppConfig):
     name = "newsletter"
     verbose_name = _("Newsletter")
+
+    def ready(self) -> None:
+        from newsletter import checks  # noqa: F401 - registers the DKIM system checks

@@ -25,16 +25,56 @@ PRODUCTION_ENV = {
 }
 
 
-def test_deploy_check_reports_nothing_in_production_mode():
+@pytest.fixture(scope="module")
+def dkim_key(tmp_path_factory) -> str:
+    key = tmp_path_factory.mktemp("dkim") / "dkim.pem"
+    subprocess.run(["openssl", "genrsa", "-out", str(key), "2048"], check=True, capture_output=True)
+    return key.read_text()
+
+
+def _deploy_check(**env_overrides: str) -> subprocess.CompletedProcess:
     # The browser tests' DJANGO_ALLOW_ASYNC_UNSAFE is rightly an error in production.
     dropped = {"DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"}
-    env = {k: v for k, v in os.environ.items() if k not in dropped} | PRODUCTION_ENV
-    result = subprocess.run(
+    env = {k: v for k, v in os.environ.items() if k not in dropped} | PRODUCTION_ENV | env_overrides
+    return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "DEBUG"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
     )
+
+
+def test_deploy_check_reports_nothing_in_production_mode(dkim_key):
+    result = _deploy_check(DKIM_PRIVATE_KEY=dkim_key, DKIM_SELECTOR="mail2026", DKIM_DOMAIN="ilumen.be")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_deploy_check_warns_that_bulk_mail_would_go_out_unsigned():
+    result = _deploy_check()
+    assert "newsletter.W001" in result.stderr
+    silenced = _deploy_check(SILENCED_SYSTEM_CHECKS="newsletter.W001")  # the relay signs instead
+    assert silenced.returncode == 0, silenced.stdout + silenced.stderr
+
+
+@pytest.mark.parametrize(
+    ("overrides", "expected"),
+    [
+        ({}, []),
+        ({"DKIM_DOMAIN": "news.ilumen.be"}, []),  # a subdomain of the From domain is aligned
+        ({"NEWSLETTER_FROM_EMAIL": "iLumen <nieuws@mail.ilumen.be>"}, []),
+        ({"DKIM_SELECTOR": ""}, ["newsletter.E001"]),
+        ({"DKIM_PRIVATE_KEY": "not a key"}, ["newsletter.E002"]),
+        ({"DKIM_DOMAIN": "mailer.example.net"}, ["newsletter.E003", "newsletter.E003"]),
+        ({"NEWSLETTER_FROM_EMAIL": "iLumen <news@ilumen-mail.be>"}, ["newsletter.E003"]),
+    ],
+)
+def test_dkim_settings_must_be_complete_and_aligned_with_the_from_address(settings, dkim_key, overrides, expected):
+    from newsletter.checks import dkim_settings_check
+
+    settings.DKIM_PRIVATE_KEY, settings.DKIM_SELECTOR, settings.DKIM_DOMAIN = dkim_key, "mail2026", "ilumen.be"
+    settings.DEFAULT_FROM_EMAIL = settings.NEWSLETTER_FROM_EMAIL = "iLumen <info@ilumen.be>"
+    for name, value in overrides.items():
+        setattr(settings, name, value)
+    assert [message.id for message in dkim_settings_check()] == expected
 
 
 @pytest.mark.django_db

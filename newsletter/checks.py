@@ -1,0 +1,71 @@
+"""System checks for outgoing mail: mailbox providers accept bulk mail only when it is
+DKIM-signed by (and DMARC-aligned with) the domain in its From address.
+
+The DNS side (SPF, the DKIM public key, a DMARC record) cannot be checked from here; what
+to publish is in docs/deploy.md.
+"""
+
+from email.utils import parseaddr
+
+from django.conf import settings
+from django.core.checks import CheckMessage, Error, Tags, Warning, register
+from dkim.crypto import UnparsableKeyError, parse_pem_private_key
+
+
+def _domain_of(address: str) -> str:
+    return parseaddr(address)[1].rpartition("@")[2].lower().rstrip(".")
+
+
+def aligned(from_domain: str, signing_domain: str) -> bool:
+    """DMARC's relaxed alignment, short of a public-suffix list: the same domain, or one
+    a subdomain of the other (news.ilumen.be and ilumen.be)."""
+    a, b = from_domain.lower().rstrip("."), signing_domain.lower().rstrip(".")
+    return bool(a and b) and (a == b or a.endswith("." + b) or b.endswith("." + a))
+
+
+@register(Tags.compatibility)
+def dkim_settings_check(app_configs: object = None, **kwargs: object) -> list[CheckMessage]:
+    parts = {
+        "DKIM_PRIVATE_KEY": settings.DKIM_PRIVATE_KEY, "DKIM_SELECTOR": settings.DKIM_SELECTOR,
+        "DKIM_DOMAIN": settings.DKIM_DOMAIN,
+    }
+    if not any(parts.values()):
+        return []
+    missing = [name for name, value in parts.items() if not value]
+    if missing:
+        return [Error(
+            f"DKIM is only partly configured: {', '.join(missing)} not set, so messages go out unsigned.",
+            hint="Set DKIM_PRIVATE_KEY (or DKIM_PRIVATE_KEY_FILE), DKIM_SELECTOR and DKIM_DOMAIN together.",
+            id="newsletter.E001",
+        )]
+    errors: list[CheckMessage] = []
+    try:
+        parse_pem_private_key(settings.DKIM_PRIVATE_KEY.encode())
+    except (UnparsableKeyError, ValueError, IndexError):
+        errors.append(Error(
+            "DKIM_PRIVATE_KEY is not a PEM-encoded RSA private key.",
+            hint="Give the key as PEM text or DKIM_PRIVATE_KEY_FILE=/path/to/key.pem.", id="newsletter.E002",
+        ))
+    for setting in ("NEWSLETTER_FROM_EMAIL", "DEFAULT_FROM_EMAIL"):
+        from_domain = _domain_of(getattr(settings, setting))
+        if not aligned(from_domain, settings.DKIM_DOMAIN):
+            errors.append(Error(
+                f"{setting} ({from_domain}) is not aligned with DKIM_DOMAIN ({settings.DKIM_DOMAIN}): "
+                "receivers applying DMARC will treat the signature as foreign.",
+                hint="Sign with the From address's domain, or one of its parent domains or subdomains.",
+                id="newsletter.E003",
+            ))
+    return errors
+
+
+@register(Tags.security, deploy=True)
+def dkim_deploy_check(app_configs: object = None, **kwargs: object) -> list[CheckMessage]:
+    if settings.DKIM_PRIVATE_KEY or settings.DKIM_SELECTOR or settings.DKIM_DOMAIN:
+        return []  # configured, or partly: dkim_settings_check reports what is wrong
+    return [Warning(
+        "No DKIM key is configured: newsletters go out unsigned, and mailbox providers reject or "
+        "spam-file unsigned bulk mail.",
+        hint="Set DKIM_PRIVATE_KEY (or DKIM_PRIVATE_KEY_FILE), DKIM_SELECTOR and DKIM_DOMAIN. If the mail "
+        "relay signs with the From domain instead, add 'newsletter.W001' to SILENCED_SYSTEM_CHECKS.",
+        id="newsletter.W001",
+    )]
