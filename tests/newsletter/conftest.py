@@ -18,6 +18,7 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 import redis
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, Envelope, Session
 from django.conf import settings
 
 from newsletter.models import Topic
@@ -52,7 +53,26 @@ class SmtpServer:
     temporary: dict[str, int] = field(default_factory=dict)  # address -> how many 451 answers left
     permanent: set[str] = field(default_factory=set)  # addresses answered 550
     attempts: dict[str, int] = field(default_factory=dict)
+    connections: int = 0  # SMTP sessions: connections that greeted with HELO or EHLO
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def _greeted(self, session: Session, hostname: str) -> None:
+        """Count a connection at its first greeting (aiosmtpd's start-up probe never greets),
+        and record the client's name as aiosmtpd does when there is no hook."""
+        with self.lock:
+            if session.host_name is None:
+                self.connections += 1
+        session.host_name = hostname
+
+    async def handle_HELO(self, server: SMTP, session: Session, envelope: Envelope, hostname: str) -> str:
+        self._greeted(session, hostname)
+        return f"250 {server.hostname}"
+
+    async def handle_EHLO(
+        self, server: SMTP, session: Session, envelope: Envelope, hostname: str, responses: list[str]
+    ) -> list[str]:
+        self._greeted(session, hostname)
+        return responses
 
     async def handle_DATA(self, server, session, envelope) -> str:
         rcpt = envelope.rcpt_tos[0].lower()

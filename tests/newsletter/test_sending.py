@@ -71,6 +71,39 @@ def test_each_subscriber_gets_one_personal_multipart_message_in_their_language(s
     assert Delivery.objects.get(subscriber=ann).message_id == message["Message-ID"]
 
 
+def test_one_smtp_connection_serves_many_messages(smtp_mail, topic, settings):
+    """A batch goes out over one SMTP connection, not one per message (rules.md, "Known failures
+    of other systems"). `batch_send` without a session opens its own, connecting at the first
+    message: at most one connection per batch that sends anything."""
+    settings.NEWSLETTER_BATCH_SIZE = 10
+    settings.NEWSLETTER_SEND_RATE = 0
+    confirmed_subscribers(30, topic)
+    campaign = _sending(campaign_with_content(topic))
+    batches = [result for result in _send_all(campaign) if result.claimed]
+
+    assert [result.sent for result in batches] == [10, 10, 10]
+    assert sorted(r.rcpt for r in smtp_mail.received) == sorted(f"reader{i}@example.com" for i in range(30))
+    assert 1 <= smtp_mail.connections <= len(batches) < len(smtp_mail.received)
+    assert Campaign.objects.get(pk=campaign.pk).status == "sent"
+
+
+@pytest.mark.django_db(transaction=True)  # the sender threads' own connections must see the rows
+def test_each_sender_keeps_one_smtp_connection_across_its_batches(smtp_mail, topic, settings):
+    """How a worker sends (`campaign_work`): NEWSLETTER_SENDERS threads, each with one sending
+    session for all of its batches. So at most one connection per sender, fewer than batches."""
+    settings.NEWSLETTER_BATCH_SIZE = 10
+    settings.NEWSLETTER_SENDERS = 2
+    settings.NEWSLETTER_SEND_RATE = 0
+    confirmed_subscribers(30, topic)
+    campaign = _sending(campaign_with_content(topic))
+
+    assert sending.campaign_work(campaign_id=campaign.pk, worker="w1", seconds=60) is False
+
+    assert sorted(r.rcpt for r in smtp_mail.received) == sorted(f"reader{i}@example.com" for i in range(30))
+    assert 1 <= smtp_mail.connections <= settings.NEWSLETTER_SENDERS < 30 // settings.NEWSLETTER_BATCH_SIZE
+    assert Campaign.objects.get(pk=campaign.pk).status == "sent"
+
+
 def test_missing_language_falls_back_and_is_reported(smtp_mail, topic):
     confirmed_subscriber("ann@example.com", topic, language="nl")
     campaign = campaign_with_content(topic, languages=("en",))
