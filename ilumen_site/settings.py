@@ -337,6 +337,12 @@ NEWSLETTER_RETRY_BASE_SECONDS = env.int("NEWSLETTER_RETRY_BASE_SECONDS", default
 # A campaign pauses itself when more than this share of at least MIN_SAMPLE attempts failed.
 NEWSLETTER_FAILURE_THRESHOLD = env.float("NEWSLETTER_FAILURE_THRESHOLD", default=0.1)
 NEWSLETTER_FAILURE_MIN_SAMPLE = env.int("NEWSLETTER_FAILURE_MIN_SAMPLE", default=50)
+# Spam complaints: mailbox providers require under 0.3% and advise under 0.1%. A campaign
+# still sending pauses above THRESHOLD (once MIN_SAMPLE messages went out); the admin warns
+# about any campaign of the last 30 days above AIM.
+NEWSLETTER_COMPLAINT_THRESHOLD = env.float("NEWSLETTER_COMPLAINT_THRESHOLD", default=0.003)
+NEWSLETTER_COMPLAINT_MIN_SAMPLE = env.int("NEWSLETTER_COMPLAINT_MIN_SAMPLE", default=500)
+NEWSLETTER_COMPLAINT_AIM = env.float("NEWSLETTER_COMPLAINT_AIM", default=0.001)
 # A scheduled campaign found later than this waits for a person instead of sending.
 NEWSLETTER_OVERDUE_SECONDS = env.int("NEWSLETTER_OVERDUE_SECONDS", default=3600)
 NEWSLETTER_TICK_SECONDS = env.float("NEWSLETTER_TICK_SECONDS", default=30)

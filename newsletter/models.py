@@ -242,6 +242,8 @@ class Delivery(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     message_id = models.CharField(max_length=250, blank=True)
     last_error = models.CharField(max_length=500, blank=True)
+    # When the recipient marked this message as spam (a complaint from the webhook or CSV).
+    complained_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("delivery")
@@ -254,6 +256,10 @@ class Delivery(models.Model):
             ),
             models.CheckConstraint(
                 condition=~Q(status="sent") | Q(sent_at__isnull=False), name="newsletter_delivery_sent_has_time",
+            ),
+            models.CheckConstraint(
+                condition=Q(complained_at__isnull=True) | Q(status="sent"),
+                name="newsletter_delivery_complaint_about_a_sent_message",
             ),
         ]
         indexes = [

@@ -20,6 +20,7 @@ class Progress:
     sent: int
     failed: int
     skipped: int
+    complaints: int  # sent messages their recipients reported as spam
 
     @property
     def done(self) -> int:
@@ -33,7 +34,7 @@ class Progress:
         return {
             "status": self.status, "status_display": self.status_display, "status_note": self.status_note,
             "total": self.total, "queued": self.queued, "sent": self.sent, "failed": self.failed,
-            "skipped": self.skipped, "percent": self.percent,
+            "skipped": self.skipped, "complaints": self.complaints, "percent": self.percent,
         }
 
 
@@ -45,6 +46,7 @@ def campaign_progress(campaign_id: int) -> Progress:
         sent=Count("id", filter=Q(status=Delivery.Status.SENT)),
         failed=Count("id", filter=Q(status=Delivery.Status.FAILED)),
         skipped=Count("id", filter=Q(status=Delivery.Status.SKIPPED)),
+        complaints=Count("id", filter=Q(complained_at__isnull=False)),
     )
     return Progress(
         status=campaign.status, status_display=str(campaign.get_status_display()),

@@ -2,8 +2,9 @@
 
 import datetime
 
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import ngettext
 
@@ -12,6 +13,17 @@ from newsletter.models import Campaign
 
 # A lease this far past its expiry means no reaper (Celery beat) has run.
 STUCK_AFTER = datetime.timedelta(minutes=10)
+# Complaints about a campaign keep coming in for days after it was sent.
+COMPLAINTS_WINDOW = datetime.timedelta(days=30)
+
+
+def _campaigns_over_complaint_aim() -> int:
+    counted = Campaign.objects.filter(started_at__gte=timezone.now() - COMPLAINTS_WINDOW).annotate(
+        sent=Count("deliveries", filter=Q(deliveries__status="sent")),
+        complained=Count("deliveries", filter=Q(deliveries__complained_at__isnull=False)),
+    )
+    return sum(1 for sent, complained in counted.values_list("sent", "complained")
+               if sent and complained / sent > settings.NEWSLETTER_COMPLAINT_AIM)
 
 
 def admin_warnings(user: AbstractBaseUser) -> list[str]:
@@ -30,6 +42,14 @@ def admin_warnings(user: AbstractBaseUser) -> list[str]:
                 "%(count)d campaign is stuck or waits for a person.",
                 "%(count)d campaigns are stuck or wait for a person.", stuck,
             ) % {"count": stuck})
+        complained = _campaigns_over_complaint_aim()
+        if complained:
+            warnings.append(ngettext(
+                "%(count)d campaign of the last 30 days drew spam complaints from more than %(aim)s of its "
+                "recipients.",
+                "%(count)d campaigns of the last 30 days drew spam complaints from more than %(aim)s of their "
+                "recipients.", complained,
+            ) % {"count": complained, "aim": f"{100 * settings.NEWSLETTER_COMPLAINT_AIM:g}%"})
     if user.has_perm("datarights.view_datarequest"):
         overdue = DataRequest.objects.overdue().count()
         if overdue:

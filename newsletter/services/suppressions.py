@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
 from newsletter.models import Suppression
+from newsletter.services.complaints import complaint_record
 from newsletter.services.sending import suppression_add
 
 WEBHOOK_MAX_EVENTS = 1000
@@ -19,6 +20,14 @@ TYPES = {"bounce": Suppression.Reason.BOUNCE, "complaint": Suppression.Reason.CO
 
 class WebhookError(ValueError):
     pass
+
+
+def _suppress(email: str, reason: str, *, source: str, detail: str, message_id: str) -> bool:
+    """Suppress the address; a complaint is also tied to the message it was about."""
+    added = suppression_add(email, reason=reason, source=source, detail=detail)
+    if reason == Suppression.Reason.COMPLAINT:
+        complaint_record(email, message_id)
+    return added
 
 
 def _valid_email(value: object) -> str | None:
@@ -33,7 +42,7 @@ def _valid_email(value: object) -> str | None:
 
 
 def suppressions_from_webhook(payload: object) -> dict:
-    """{"events": [{"email": …, "type": "bounce"|"complaint", "detail": …}, …]} → counts."""
+    """{"events": [{"email": …, "type": "bounce"|"complaint", "detail": …, "message_id": …}, …]} → counts."""
     if not isinstance(payload, dict) or not isinstance(payload.get("events"), list):
         raise WebhookError('expected an object with an "events" list')
     events = payload["events"]
@@ -47,7 +56,8 @@ def suppressions_from_webhook(payload: object) -> dict:
             rejected.append(index)
             continue
         detail = event.get("detail") if isinstance(event.get("detail"), str) else ""
-        if suppression_add(email, reason=reason, source="webhook", detail=detail):
+        message_id = event.get("message_id") if isinstance(event.get("message_id"), str) else ""
+        if _suppress(email, reason, source="webhook", detail=detail, message_id=message_id):
             added += 1
         else:
             known += 1
@@ -55,7 +65,7 @@ def suppressions_from_webhook(payload: object) -> dict:
 
 
 def suppressions_from_csv(lines: Iterable[str]) -> tuple[int, int, list[int]]:
-    """CSV with a header row: email, type (bounce|complaint|manual, default bounce), detail.
+    """CSV with a header row: email, type (bounce|complaint|manual, default bounce), detail, message_id.
 
     Returns (added, already suppressed, rejected line numbers).
     """
@@ -70,7 +80,7 @@ def suppressions_from_csv(lines: Iterable[str]) -> tuple[int, int, list[int]]:
         if email is None or reason is None:
             rejected.append(reader.line_num)
             continue
-        if suppression_add(email, reason=reason, source="csv", detail=row.get("detail", "")):
+        if _suppress(email, reason, source="csv", detail=row.get("detail", ""), message_id=row.get("message_id", "")):
             added += 1
         else:
             known += 1

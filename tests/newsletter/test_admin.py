@@ -76,7 +76,7 @@ def test_send_now_confirms_then_sends_and_reports_progress(
     assert sorted(r.rcpt for r in smtp_mail.received) == ["ann@example.com", "bob@example.com"]
     progress = admin_client.get(_url("progress", campaign.pk)).json()
     assert progress == {"status": "sent", "status_display": "Sent", "status_note": "", "total": 2, "queued": 0,
-                        "sent": 2, "failed": 0, "skipped": 0, "percent": 100}
+                        "sent": 2, "failed": 0, "skipped": 0, "complaints": 0, "percent": 100}
 
 
 def test_pause_resume_cancel_buttons(admin_client, topic):

@@ -8,7 +8,7 @@
     var url = box.getAttribute("data-url");
     function field(name) { return box.querySelector('[data-field="' + name + '"]'); }
     function update(data) {
-      ["status_display", "status_note", "total", "queued", "sent", "failed", "skipped", "percent"].forEach(function (name) {
+      ["status_display", "status_note", "total", "queued", "sent", "failed", "skipped", "complaints", "percent"].forEach(function (name) {
         var el = field(name);
         if (el) { el.textContent = data[name]; }
       });
