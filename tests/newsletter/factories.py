@@ -3,6 +3,7 @@
 from django.utils import timezone
 
 from newsletter.models import Campaign, CampaignContent, ConsentProof, Subscriber, Subscription, Topic
+from newsletter.services import sending
 
 
 def confirmed_subscriber(email: str, topic: Topic, *, language: str = "en", name: str = "") -> Subscriber:
@@ -51,3 +52,21 @@ def campaign_with_content(topic: Topic, *, languages=("nl", "en"), status: str =
         subject, body = texts[language]
         CampaignContent.objects.create(campaign=campaign, language=language, subject=subject, body=body)
     return campaign
+
+
+def campaign_sending(campaign: Campaign) -> Campaign:
+    """The campaign as "send now" leaves it: sending, its deliveries created."""
+    Campaign.objects.filter(pk=campaign.pk).update(status="sending", started_at=timezone.now())
+    sending.campaign_populate(campaign.pk)
+    campaign.refresh_from_db()
+    return campaign
+
+
+def send_all(campaign: Campaign, worker: str = "w1") -> list[sending.BatchResult]:
+    """Send batch after batch in this process until nothing is left or the campaign stops."""
+    results = []
+    while True:
+        result = sending.batch_send(campaign_id=campaign.pk, worker=worker)
+        results.append(result)
+        if result.stopped or not result.claimed:
+            return results

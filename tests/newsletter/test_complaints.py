@@ -8,30 +8,16 @@ import pytest
 from django.contrib.auth.models import Group, User
 from django.core.management import call_command
 from django.test import Client
-from django.utils import timezone
 
-from newsletter.models import Campaign, Delivery, Suppression
+from newsletter.models import Delivery, Suppression
 from newsletter.selectors import campaign_progress
 from newsletter.services import sending
 
-from .factories import campaign_with_content, confirmed_subscriber, confirmed_subscribers
+from .factories import campaign_sending, campaign_with_content, confirmed_subscriber, confirmed_subscribers, send_all
 
 pytestmark = pytest.mark.django_db
 
 WEBHOOK = "/en/newsletter/webhooks/suppressions/"
-
-
-def _sending(campaign: Campaign) -> Campaign:
-    Campaign.objects.filter(pk=campaign.pk).update(status="sending", started_at=timezone.now())
-    sending.campaign_populate(campaign.pk)
-    return campaign
-
-
-def _send_all(campaign: Campaign) -> None:
-    while True:
-        result = sending.batch_send(campaign_id=campaign.pk, worker="w1")
-        if result.stopped or not result.claimed:
-            return
 
 
 def _complain(events: list[dict], settings) -> dict:
@@ -47,7 +33,7 @@ def test_complaints_while_sending_pause_the_campaign_and_are_counted(smtp_mail, 
     settings.NEWSLETTER_COMPLAINT_MIN_SAMPLE = 10
     settings.NEWSLETTER_COMPLAINT_THRESHOLD = 0.05
     confirmed_subscribers(40, topic)
-    campaign = _sending(campaign_with_content(topic))
+    campaign = campaign_sending(campaign_with_content(topic))
     assert sending.batch_send(campaign_id=campaign.pk, worker="w1").claimed == 20  # half of the list is out
     [received] = smtp_mail.to("reader0@example.com")
     # One complaint names its message (as a feedback-loop report does), one only the address.
@@ -64,7 +50,7 @@ def test_complaints_while_sending_pause_the_campaign_and_are_counted(smtp_mail, 
     assert set(complained.values_list("subscriber__email", flat=True)) == {"reader0@example.com", "reader1@example.com"}
     assert Suppression.objects.filter(reason="complaint").count() == 2
     assert campaign_progress(campaign.pk).as_dict()["complaints"] == 2
-    _send_all(campaign)
+    send_all(campaign)
     assert len(smtp_mail.received) == 20  # the other half waits for a person
     assert Delivery.objects.filter(campaign=campaign, status="pending").count() == 20
 
@@ -72,10 +58,10 @@ def test_complaints_while_sending_pause_the_campaign_and_are_counted(smtp_mail, 
 def test_a_complaint_is_tied_to_the_message_it_names(smtp_mail, topic, settings):
     confirmed_subscriber("ann@example.com", topic)
     confirmed_subscriber("bob@example.com", topic)
-    spring = _sending(campaign_with_content(topic))
-    _send_all(spring)
-    summer = _sending(campaign_with_content(topic))
-    _send_all(summer)
+    spring = campaign_sending(campaign_with_content(topic))
+    send_all(spring)
+    summer = campaign_sending(campaign_with_content(topic))
+    send_all(summer)
     spring_to_ann = Delivery.objects.get(campaign=spring, subscriber__email="ann@example.com")
     bob_summer_id = Delivery.objects.get(campaign=summer, subscriber__email="bob@example.com").message_id
 
@@ -93,7 +79,7 @@ def test_a_complaint_is_tied_to_the_message_it_names(smtp_mail, topic, settings)
 
 def test_the_csv_import_ties_complaints_to_messages_too(smtp_mail, topic, tmp_path):
     confirmed_subscriber("ann@example.com", topic)
-    _send_all(_sending(campaign_with_content(topic)))
+    send_all(campaign_sending(campaign_with_content(topic)))
     delivery = Delivery.objects.get()
     path = tmp_path / "complaints.csv"
     path.write_text(f"email,type,message_id\nann@example.com,complaint,{delivery.message_id}\nnobody@example.com,complaint,\n")
@@ -106,7 +92,7 @@ def test_the_csv_import_ties_complaints_to_messages_too(smtp_mail, topic, tmp_pa
 def test_no_pause_below_the_minimum_sample(smtp_mail, topic, settings):
     settings.NEWSLETTER_COMPLAINT_MIN_SAMPLE = 50
     confirmed_subscribers(20, topic)
-    campaign = _sending(campaign_with_content(topic))
+    campaign = campaign_sending(campaign_with_content(topic))
     settings.NEWSLETTER_BATCH_SIZE = 10
     sending.batch_send(campaign_id=campaign.pk, worker="w1")
     _complain([{"email": f"reader{i}@example.com", "type": "complaint"} for i in range(5)], settings)
@@ -117,8 +103,8 @@ def test_no_pause_below_the_minimum_sample(smtp_mail, topic, settings):
 
 def test_the_admin_warns_about_campaigns_above_the_aim(smtp_mail, topic, settings):
     confirmed_subscribers(20, topic)
-    campaign = _sending(campaign_with_content(topic))
-    _send_all(campaign)
+    campaign = campaign_sending(campaign_with_content(topic))
+    send_all(campaign)
     marketing = User.objects.create_user("marketing", "m@ilumen.be", "a-long-test-password", is_staff=True)
     marketing.groups.add(Group.objects.get(name="Marketing"))
     client = Client()

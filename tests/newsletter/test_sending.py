@@ -14,33 +14,17 @@ from newsletter.models import Campaign, Delivery, Subscription, Suppression
 from newsletter.services import campaigns, sending
 from newsletter.tokens import subscriber_token_read
 
-from .factories import campaign_with_content, confirmed_subscriber, confirmed_subscribers
+from .factories import campaign_sending, campaign_with_content, confirmed_subscriber, confirmed_subscribers, send_all
 
 pytestmark = pytest.mark.django_db
-
-
-def _sending(campaign: Campaign) -> Campaign:
-    Campaign.objects.filter(pk=campaign.pk).update(status="sending", started_at=timezone.now())
-    sending.campaign_populate(campaign.pk)
-    campaign.refresh_from_db()
-    return campaign
-
-
-def _send_all(campaign: Campaign, worker: str = "w1") -> list[sending.BatchResult]:
-    results = []
-    while True:
-        result = sending.batch_send(campaign_id=campaign.pk, worker=worker)
-        results.append(result)
-        if result.stopped or not result.claimed:
-            return results
 
 
 def test_each_subscriber_gets_one_personal_multipart_message_in_their_language(smtp_mail, topic, settings):
     settings.SITE_URL = "https://www.ilumen.be"
     ann = confirmed_subscriber("ann@example.com", topic, language="nl", name="Ann")
     confirmed_subscriber("bob@example.com", topic, language="en")
-    campaign = _sending(campaign_with_content(topic))
-    _send_all(campaign)
+    campaign = campaign_sending(campaign_with_content(topic))
+    send_all(campaign)
 
     [to_ann] = smtp_mail.to("ann@example.com")
     [to_bob] = smtp_mail.to("bob@example.com")
@@ -78,8 +62,8 @@ def test_one_smtp_connection_serves_many_messages(smtp_mail, topic, settings):
     settings.NEWSLETTER_BATCH_SIZE = 10
     settings.NEWSLETTER_SEND_RATE = 0
     confirmed_subscribers(30, topic)
-    campaign = _sending(campaign_with_content(topic))
-    batches = [result for result in _send_all(campaign) if result.claimed]
+    campaign = campaign_sending(campaign_with_content(topic))
+    batches = [result for result in send_all(campaign) if result.claimed]
 
     assert [result.sent for result in batches] == [10, 10, 10]
     assert sorted(r.rcpt for r in smtp_mail.received) == sorted(f"reader{i}@example.com" for i in range(30))
@@ -95,7 +79,7 @@ def test_each_sender_keeps_one_smtp_connection_across_its_batches(smtp_mail, top
     settings.NEWSLETTER_SENDERS = 2
     settings.NEWSLETTER_SEND_RATE = 0
     confirmed_subscribers(30, topic)
-    campaign = _sending(campaign_with_content(topic))
+    campaign = campaign_sending(campaign_with_content(topic))
 
     assert sending.campaign_work(campaign_id=campaign.pk, worker="w1", seconds=60) is False
 
@@ -108,7 +92,7 @@ def test_missing_language_falls_back_and_is_reported(smtp_mail, topic):
     confirmed_subscriber("ann@example.com", topic, language="nl")
     campaign = campaign_with_content(topic, languages=("en",))
     assert campaigns.missing_languages(campaign) == [("nl", 1)]
-    _send_all(_sending(campaign))
+    send_all(campaign_sending(campaign))
     assert smtp_mail.to("ann@example.com")[0].message["Subject"] == "Spring news"
 
 
@@ -126,7 +110,7 @@ def test_dkim_signature_covers_from_subject_and_list_unsubscribe(smtp_mail, topi
     settings.DKIM_SELECTOR = "mail2026"
     settings.DKIM_DOMAIN = "ilumen.be"
     confirmed_subscriber("ann@example.com", topic)
-    _send_all(_sending(campaign_with_content(topic)))
+    send_all(campaign_sending(campaign_with_content(topic)))
     [received] = smtp_mail.to("ann@example.com")
     signature = received.message["DKIM-Signature"]
     tags = dict(part.strip().split("=", 1) for part in signature.replace("\r\n", "").split(";") if "=" in part)
@@ -144,18 +128,18 @@ def test_temporary_failures_are_retried_with_backoff_then_fail(smtp_mail, topic,
     confirmed_subscriber("slow@example.com", topic)
     confirmed_subscriber("never@example.com", topic)
     smtp_mail.temporary = {"slow@example.com": 1, "never@example.com": 99}
-    campaign = _sending(campaign_with_content(topic))
+    campaign = campaign_sending(campaign_with_content(topic))
     time_machine.move_to(timezone.now(), tick=False)
 
-    _send_all(campaign)
+    send_all(campaign)
     slow = Delivery.objects.get(subscriber__email="slow@example.com")
     assert (slow.status, slow.tries) == ("pending", 1)
     assert slow.next_attempt_at == timezone.now() + datetime.timedelta(seconds=60)
     assert "451" in slow.last_error
-    assert _send_all(campaign)[0].claimed == 0  # not due yet: nothing is sent early
+    assert send_all(campaign)[0].claimed == 0  # not due yet: nothing is sent early
 
     time_machine.shift(datetime.timedelta(seconds=61))
-    _send_all(campaign)
+    send_all(campaign)
     slow.refresh_from_db()
     assert slow.status == "sent" and len(smtp_mail.to("slow@example.com")) == 1
     never = Delivery.objects.get(subscriber__email="never@example.com")
@@ -163,7 +147,7 @@ def test_temporary_failures_are_retried_with_backoff_then_fail(smtp_mail, topic,
     assert never.next_attempt_at == timezone.now() + datetime.timedelta(seconds=120)  # doubled
 
     time_machine.shift(datetime.timedelta(seconds=121))
-    _send_all(campaign)
+    send_all(campaign)
     never.refresh_from_db()
     assert (never.status, never.tries) == ("failed", 3)
     assert not Suppression.objects.filter(email="never@example.com").exists()  # temporary: not suppressed
@@ -175,14 +159,14 @@ def test_permanent_failure_fails_and_suppresses_then_skips(smtp_mail, topic):
     confirmed_subscriber("gone@example.com", topic)
     confirmed_subscriber("ok@example.com", topic)
     smtp_mail.permanent = {"gone@example.com"}
-    _send_all(_sending(campaign_with_content(topic)))
+    send_all(campaign_sending(campaign_with_content(topic)))
     gone = Delivery.objects.get(subscriber__email="gone@example.com")
     assert gone.status == "failed" and "550" in gone.last_error
     assert smtp_mail.attempts["gone@example.com"] == 1
     assert Suppression.objects.get(email="gone@example.com").reason == "bounce"
 
-    second = _sending(campaign_with_content(topic))
-    _send_all(second)
+    second = campaign_sending(campaign_with_content(topic))
+    send_all(second)
     assert Delivery.objects.get(campaign=second, subscriber__email="gone@example.com").status == "skipped"
     assert smtp_mail.attempts["gone@example.com"] == 1
     assert len(smtp_mail.to("ok@example.com")) == 2
@@ -194,8 +178,8 @@ def test_campaign_pauses_itself_when_too_many_fail(smtp_mail, topic, settings):
     settings.NEWSLETTER_BATCH_SIZE = 20
     confirmed_subscribers(60, topic, domain="bad.example")
     smtp_mail.permanent = {f"reader{i}@bad.example" for i in range(0, 60, 2)}  # half of them
-    campaign = _sending(campaign_with_content(topic))
-    _send_all(campaign)
+    campaign = campaign_sending(campaign_with_content(topic))
+    send_all(campaign)
     campaign.refresh_from_db()
     assert campaign.status == "paused" and "failed" in campaign.status_note
     assert Delivery.objects.filter(campaign=campaign, status="pending").count() == 40  # the rest waits for a person
@@ -204,7 +188,7 @@ def test_campaign_pauses_itself_when_too_many_fail(smtp_mail, topic, settings):
 def test_unsubscribe_and_pause_take_effect_in_the_middle_of_a_batch(smtp_mail, topic, settings):
     settings.NEWSLETTER_BATCH_SIZE = 100
     confirmed_subscribers(30, topic)
-    campaign = _sending(campaign_with_content(topic))
+    campaign = campaign_sending(campaign_with_content(topic))
     ids = sending.deliveries_claim(campaign_id=campaign.pk, worker="w1", limit=100)
     assert len(ids) == 30
     # Claimed, not yet sent: someone unsubscribes, and the check inside the batch sees it.
@@ -238,7 +222,7 @@ def test_unsubscribe_and_pause_take_effect_in_the_middle_of_a_batch(smtp_mail, t
 
     # Resuming sends the rest, and nothing twice.
     campaigns.campaign_resume(campaign=campaign)
-    _send_all(campaign)
+    send_all(campaign)
     assert len(smtp_mail.received) == 29
     assert len({r.rcpt for r in smtp_mail.received}) == 29
     campaign.refresh_from_db()
@@ -247,7 +231,7 @@ def test_unsubscribe_and_pause_take_effect_in_the_middle_of_a_batch(smtp_mail, t
 
 def test_reaper_returns_expired_leases_only(topic, time_machine):
     confirmed_subscribers(4, topic)
-    campaign = _sending(campaign_with_content(topic))
+    campaign = campaign_sending(campaign_with_content(topic))
     ids = sending.deliveries_claim(campaign_id=campaign.pk, worker="dead", limit=2)
     assert sending.leases_reap() == 0
     time_machine.move_to(timezone.now() + datetime.timedelta(seconds=campaign_lease() + 1))
@@ -261,7 +245,7 @@ def test_a_campaign_whose_workers_keep_dying_pauses_instead_of_ending_as_sent(to
     settings.NEWSLETTER_FAILURE_MIN_SAMPLE = 10
     settings.NEWSLETTER_FAILURE_THRESHOLD = 0.2
     confirmed_subscribers(12, topic)
-    campaign = _sending(campaign_with_content(topic))
+    campaign = campaign_sending(campaign_with_content(topic))
     for _ in range(settings.NEWSLETTER_MAX_TRIES):  # every claim's worker dies before it sends
         assert len(sending.deliveries_claim(campaign_id=campaign.pk, worker="doomed", limit=100)) == 12
         time_machine.move_to(timezone.now() + datetime.timedelta(seconds=campaign_lease() + 1))
@@ -280,7 +264,7 @@ def campaign_lease() -> int:
 
 def test_claims_never_overlap(topic):
     confirmed_subscribers(10, topic)
-    campaign = _sending(campaign_with_content(topic))
+    campaign = campaign_sending(campaign_with_content(topic))
     first = sending.deliveries_claim(campaign_id=campaign.pk, worker="a", limit=6)
     second = sending.deliveries_claim(campaign_id=campaign.pk, worker="b", limit=6)
     assert len(first) == 6 and len(second) == 4 and not set(first) & set(second)
@@ -313,7 +297,7 @@ def test_overdue_scheduled_campaign_waits_for_a_person(topic, settings, time_mac
 
 def test_cancel_skips_what_was_not_sent(topic):
     confirmed_subscribers(3, topic)
-    campaign = _sending(campaign_with_content(topic))
+    campaign = campaign_sending(campaign_with_content(topic))
     campaigns.campaign_cancel(campaign=campaign)
     assert set(Delivery.objects.values_list("status", flat=True)) == {"skipped"}
     assert sending.batch_send(campaign_id=campaign.pk, worker="w").stopped
@@ -337,9 +321,9 @@ def test_an_erased_address_that_came_back_is_skipped_unless_it_opted_in_again(sm
     confirmed_subscriber("back@example.com", topic)  # subscribed and confirmed again
     time_machine.move_to(start + datetime.timedelta(days=30), tick=False)
 
-    campaign = _sending(campaign_with_content(topic))
+    campaign = campaign_sending(campaign_with_content(topic))
     with CaptureQueriesContext(connection) as queries:
-        _send_all(campaign)
+        send_all(campaign)
 
     zoe = Delivery.objects.get(campaign=campaign, subscriber__email="zoe@example.com")
     assert zoe.status == "skipped" and "data-rights" in zoe.last_error
@@ -353,7 +337,7 @@ def test_an_erased_address_that_came_back_is_skipped_unless_it_opted_in_again(sm
 
 def test_an_address_erased_in_the_middle_of_a_batch_gets_nothing(smtp_mail, topic, monkeypatch):
     confirmed_subscribers(20, topic)
-    campaign = _sending(campaign_with_content(topic))
+    campaign = campaign_sending(campaign_with_content(topic))
     monkeypatch.setattr(sending, "CHECK_EVERY_MESSAGES", 2)
 
     erased = []
