@@ -11,8 +11,10 @@ UPDATE of them, whatever the caller. Records may still be deleted (retention, er
 """
 
 import uuid
+from functools import cache
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -24,6 +26,40 @@ from .statements import Version
 CATEGORY_KEY_REGEX = r"^[a-z][a-z0-9_]{0,39}$"
 # RFC 6265 cookie-name characters; "*" doubles as a wildcard for a family such as `_ga_*`.
 COOKIE_NAME_REGEX = r"^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$"
+# Cookies that track visitors (Google Analytics, Meta's pixel, the old urchin.js), in the
+# registry's own notation: such a cookie is never strictly necessary, whatever a category says.
+TRACKING_COOKIE_PATTERNS = ("_ga", "_ga_*", "_gid", "_gat*", "_fbp", "_fbc", "__utm*")
+
+
+def _patterns_overlap(first: str, second: str) -> bool:
+    """Whether some cookie name matches both patterns ('*' stands for any characters, '' included),
+    so that '_g*' or '*' is caught as surely as '_ga' itself. Case is ignored: erring towards refusal."""
+    a, b = first.casefold(), second.casefold()
+
+    @cache
+    def overlap(i: int, j: int) -> bool:
+        if i == len(a) and j == len(b):
+            return True
+        if i < len(a) and a[i] == "*":
+            return overlap(i + 1, j) or (j < len(b) and overlap(i, j + 1))
+        if j < len(b) and b[j] == "*":
+            return overlap(i, j + 1) or (i < len(a) and overlap(i + 1, j))
+        return i < len(a) and j < len(b) and a[i] == b[j] and overlap(i + 1, j + 1)
+
+    return overlap(0, 0)
+
+
+def is_tracking_cookie(name: str) -> bool:
+    return any(_patterns_overlap(name, pattern) for pattern in TRACKING_COOKIE_PATTERNS)
+
+
+def _not_necessary_reason(name: str, domain: str) -> str | None:
+    """Why a cookie may not be in a strictly necessary category, or None if it may."""
+    if domain.strip():
+        return "domain"
+    if is_tracking_cookie(name):
+        return "tracker"
+    return None
 
 
 class Category(models.Model):
@@ -51,6 +87,25 @@ class Category(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name_en} ({self.key})"
+
+    def clean(self) -> None:
+        """A category marked strictly necessary may not already hold a tracking or third-party cookie."""
+        super().clean()
+        if not self.necessary or self.pk is None:
+            return
+        offending = sorted(
+            name for name, domain in Cookie.objects.filter(category_id=self.pk).values_list("name", "domain")
+            if _not_necessary_reason(name, domain)
+        )
+        if offending:
+            raise ValidationError(
+                _(
+                    "This category cannot be strictly necessary: it holds tracking or third-party cookies "
+                    "(%(names)s). Move them to a category that needs consent first."
+                ),
+                code="necessary_with_tracking_cookies",
+                params={"names": ", ".join(offending)},
+            )
 
 
 class Cookie(models.Model):
@@ -90,6 +145,34 @@ class Cookie(models.Model):
     @property
     def is_pattern(self) -> bool:
         return "*" in self.name
+
+    def clean(self) -> None:
+        """Never label a tracking cookie or another site's cookie "strictly necessary": it would be set
+        without consent. (A category's form may change `necessary` in the same request: the admin's inline
+        cookies see the category as submitted.)"""
+        super().clean()
+        try:
+            category = self.category
+        except Category.DoesNotExist:
+            return  # "category" is required; the form reports that
+        if not category.necessary:
+            return
+        reason = _not_necessary_reason(self.name or "", self.domain or "")
+        if reason == "domain":
+            raise ValidationError(
+                _(
+                    "A cookie set on another domain is never strictly necessary: put it in a category "
+                    "that needs consent."
+                ),
+                code="necessary_third_party_cookie",
+            )
+        if reason == "tracker":
+            raise ValidationError(
+                _("“%(name)s” is a tracking cookie: it cannot be strictly necessary. Put it in a category "
+                  "that needs consent."),
+                code="necessary_tracking_cookie",
+                params={"name": self.name},
+            )
 
 
 class RegistryRevision(models.Model):

@@ -229,6 +229,62 @@ def test_first_visit_requests_nothing_from_third_parties_and_sets_no_optional_co
     assert csp_violations(v.page) == []
 
 
+# For every link in the main content: scrolled into view, is it the element a click there reaches?
+# A cookie wall (an overlay, `inert`, `pointer-events: none`) fails this for the links it blocks.
+MAIN_LINKS_CLICKABLE = """() => Array.from(document.querySelectorAll('main a[href]'))
+  .filter((a) => a.getClientRects().length > 0)
+  .map((a) => {
+    a.scrollIntoView({block: 'center', inline: 'center'});
+    const r = a.getClientRects()[0];
+    const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+    return [a.getAttribute('href'), !!hit && (hit === a || a.contains(hit)) && !a.closest('[inert]')];
+  })"""
+
+
+def test_scrolling_and_browsing_on_is_not_consent_and_nothing_is_walled_off(site, visitor):
+    v = visitor(language="en-GB")
+
+    def still_undecided(where: str) -> None:
+        assert v.banner_visible(), where
+        assert v.page.locator("#consent-banner").get_attribute("data-consent-decided") == "0", where
+        assert "ilumen_consent" not in v.cookies(), where
+        assert not ConsentRecord.objects.exists(), where
+
+    def main_links_clickable(where: str) -> None:
+        links = v.page.evaluate(MAIN_LINKS_CLICKABLE)
+        assert links, f"{where} has links in its main content"
+        assert [href for href, clickable in links if not clickable] == [], where
+        still_undecided(where)
+
+    v.page.goto(site + "/en/privacy/")
+    still_undecided("first visit")
+    main_links_clickable("the statement")
+    # scroll to the very bottom, as a reader would (wheel and keyboard), and linger
+    v.page.evaluate("window.scrollTo(0, 0)")
+    v.page.mouse.move(640, 400)
+    for _ in range(10):
+        v.page.mouse.wheel(0, 2000)
+    v.page.keyboard.press("End")
+    v.page.wait_for_function(
+        "() => window.scrollY > 0 && window.scrollY + window.innerHeight >= document.documentElement.scrollHeight - 2"
+    )
+    v.page.wait_for_timeout(500)
+    still_undecided("after scrolling to the bottom")
+    # browse on through a link in the page's own text (a real click: it fails if anything covers the link)
+    v.page.locator("main a[href='/en/privacy/history/']").first.click()
+    v.page.wait_for_url(site + "/en/privacy/history/")
+    still_undecided("second page")
+    main_links_clickable("the version history")
+    v.page.locator("header").get_by_role("link", name="Home", exact=True).click()
+    v.page.wait_for_url(site + "/en/")
+    v.page.wait_for_timeout(300)
+    still_undecided("third page")
+    main_links_clickable("the home page")
+    assert set(v.cookies()) <= {"csrftoken"}
+    assert _StandIn.log == [] and v.hosts() == {SITE_HOST}
+    assert csp_violations(v.page) == []
+
+
 def test_accept_and_reject_are_equally_prominent(site, visitor):
     v = visitor(language="en-GB")
     v.page.goto(site + "/en/")

@@ -1,7 +1,12 @@
 """Language negotiation, switching, hreflang and the site pages."""
 
+import re
+from urllib.parse import quote
+
 import pytest
 from django.conf import settings
+from django.urls import reverse
+from django.utils import translation
 
 pytestmark = pytest.mark.django_db
 
@@ -86,3 +91,41 @@ def test_visitor_strings_are_translated(client, seeded):
     en = client.get("/en/privacy/").content.decode()
     assert "Laatst gewijzigd" in nl and "Versiegeschiedenis" in nl
     assert "Last amended" in en and "Version history" in en
+
+
+# Every kind of page a visitor reaches: (URL name, args), or None for a page that does not exist.
+VISITOR_PAGES = [
+    ("pages:home", ()),
+    ("privacy:statement", ()),
+    ("privacy:history", ()),
+    ("privacy:version", (1,)),
+    ("pages:legal_notice", ()),
+    ("newsletter:subscribe", ()),
+    ("datarights:my_data_start", ()),
+    ("datarights:retention", ()),
+    ("cookies:policy", ()),
+    ("cookies:revision", (1,)),
+    ("cookies:settings", ()),
+    ("contact:form", ()),
+    (None, ()),
+]
+COOKIE_SETTINGS_LABEL = {"nl": "Cookie-instellingen", "en": "Cookie settings"}
+
+
+@pytest.mark.parametrize("language", ["nl", "en"])
+@pytest.mark.parametrize(("url_name", "args"), VISITOR_PAGES, ids=[name or "404" for name, _args in VISITOR_PAGES])
+def test_cookie_settings_are_reachable_from_every_page(client, seeded, language, url_name, args):
+    """Withdrawal at any time, reachable from every page: the footer's "Cookie settings" link,
+    leading back to the page the visitor was on."""
+    with translation.override(language):
+        url = reverse(url_name, args=args) if url_name else f"/{language}/no-such-page/"
+        settings_url = reverse("cookies:settings")
+    response = client.get(url)
+    assert response.status_code == (200 if url_name else 404), url
+    html = response.content.decode()
+    footer = re.search(r'<footer class="site-footer">(.*?)</footer>', html, re.S)
+    assert footer, f"{url} has the site footer"
+    links = re.findall(r'<a href="([^"]*)"[^>]*>([^<]*)</a>', footer.group(1))
+    expected = f"{settings_url}?next={quote(url, safe='/')}"
+    assert (expected, COOKIE_SETTINGS_LABEL[language]) in links, url
+    assert client.get(expected).status_code == 200

@@ -269,6 +269,25 @@ def test_the_banner_comes_back_after_the_maximum_age(client, registry, settings)
     assert set(ConsentRecord.objects.values_list("consent_id", flat=True)) == {consent_id}
 
 
+def test_the_default_maximum_age_asks_again_within_about_six_months(client, registry):
+    """Ask again at sensible intervals: the configured default itself (not overridden here) keeps a
+    choice for at most about 6 months, in the cookie's lifetime and in what the server accepts."""
+    days = settings.CONSENT_MAX_AGE_DAYS
+    assert 0 < days <= 183, "a choice is kept no longer than about 6 months"
+    assert consent_cookie.max_age() == datetime.timedelta(days=days)
+    response = decide(client, "accept")
+    assert int(response.cookies[CONSENT]["max-age"]) == days * 24 * 3600
+    cookie = consent_cookie.decode(client.cookies[CONSENT].value)
+    assert consent_cookie.is_current(cookie, 1, now=cookie.given_at + datetime.timedelta(days=days - 1))
+    assert not consent_cookie.is_current(cookie, 1, now=cookie.given_at + datetime.timedelta(days=days + 1))
+    # the browser would have dropped the cookie by then; one that was kept anyway is not honoured
+    with time_machine.travel(timezone.now() + datetime.timedelta(days=days - 1)):
+        assert not banner_shown(client.get("/en/").content.decode())
+    with time_machine.travel(timezone.now() + datetime.timedelta(days=days + 1)):
+        html = client.get("/en/").content.decode()
+        assert banner_shown(html) and 'data-consent-granted=""' in html
+
+
 def test_the_banner_comes_back_when_the_registry_changes(client, registry, django_capture_on_commit_callbacks):
     decide(client, "accept")
     assert not banner_shown(client.get("/en/").content.decode())

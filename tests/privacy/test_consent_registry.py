@@ -254,3 +254,191 @@ def test_weekly_rates_and_chart(client, superuser, registry_state):
     # a third of the plot height accepted: the bar's geometry is computed on the server
     heights = re.findall(r'class="accepted" [^>]*height="([\d.]+)"', html)
     assert heights and "<script" not in html.split("<svg viewBox")[1].split("</svg>")[0]
+
+
+# --- "necessary" means strictly necessary --------------------------------------------------------
+
+THIRD_PARTY_MESSAGE = (
+    "A cookie set on another domain is never strictly necessary: put it in a category that needs consent."
+)
+
+
+def tracker_message(name: str) -> str:
+    return f"“{name}” is a tracking cookie: it cannot be strictly necessary. Put it in a category that needs consent."
+
+
+def test_the_seeded_necessary_category_holds_exactly_the_strictly_necessary_cookies(settings):
+    """Session, CSRF, language and the consent cookie itself: this site's own, under their real names."""
+    assert list(Category.objects.filter(necessary=True).values_list("key", flat=True)) == ["necessary"]
+    necessary = Cookie.objects.filter(category__key="necessary")
+    assert sorted(necessary.values_list("name", flat=True)) == sorted([
+        settings.SESSION_COOKIE_NAME, settings.CSRF_COOKIE_NAME, settings.LANGUAGE_COOKIE_NAME,
+        settings.CONSENT_COOKIE_NAME,
+    ])
+    assert set(necessary.values_list("domain", flat=True)) == {""}, "set by this site only"
+    assert set(necessary.values_list("provider", flat=True)) == {"iLumen"}
+    # and the published cookie policy (revision 1) says the same
+    snapshot = RegistryRevision.objects.get(number=1).snapshot
+    published = {c["key"]: c for c in snapshot["categories"]}
+    assert [key for key, c in published.items() if c["necessary"]] == ["necessary"]
+    assert sorted(c["name"] for c in published["necessary"]["cookies"]) == sorted(necessary.values_list("name",
+                                                                                                      flat=True))
+
+
+@pytest.mark.parametrize(
+    ("name", "tracking"),
+    [
+        ("_ga", True), ("_ga_ABC123", True), ("_ga_*", True), ("_gid", True), ("_gat", True),
+        ("_gat_UA-123", True), ("_fbp", True), ("_fbc", True), ("__utma", True), ("__utmz", True),
+        ("__utm*", True), ("_g*", True), ("*", True), ("_GA", True),
+        ("csrftoken", False), ("sessionid", False), ("django_language", False), ("ilumen_consent", False),
+        ("_gidx", False), ("_gac_x", False), ("ga", False), ("_fb", False), ("lb_*", False),
+    ],
+)
+def test_tracking_cookie_names_and_patterns_are_recognised(name, tracking):
+    from privacy.models.consent import is_tracking_cookie
+
+    assert is_tracking_cookie(name) is tracking
+
+
+@pytest.fixture
+def legal(db, client) -> User:
+    """A member of Legal, the role that keeps the cookie registry, signed in to the admin."""
+    from django.contrib.auth.models import Group
+
+    user = User.objects.create_user("legal", "legal@ilumen.be", "a-long-test-password", is_staff=True)
+    user.groups.add(Group.objects.get(name="Legal"))
+    client.force_login(User.objects.get(pk=user.pk))
+    return user
+
+
+def _admin_url(name: str, *args) -> str:
+    from django.urls import reverse
+    from django.utils import translation
+
+    with translation.override("en"):
+        return reverse(f"admin:{name}", args=args)
+
+
+def _cookie_form(cookie: Cookie | None = None, **changes) -> dict:
+    values = {
+        "category": Category.objects.get(key="necessary").pk, "name": "lb_route", "provider": "iLumen",
+        "domain": "", "purpose_nl": "Kiest de server.", "purpose_en": "Chooses the server.",
+        "lifetime_nl": "sessie", "lifetime_en": "session", "position": 9,
+    }
+    if cookie is not None:
+        values = {**values, **{field: getattr(cookie, field) for field in values if field != "category"},
+                  "category": cookie.category_id}
+    return {**values, **changes}
+
+
+def _registry_rows() -> list[tuple]:
+    return list(Cookie.objects.order_by("pk").values_list("pk", "category__key", "name", "domain"))
+
+
+@pytest.mark.parametrize(
+    ("name", "domain", "message"),
+    [
+        ("_ga_SRV", "", tracker_message("_ga_SRV")),
+        ("_fbp", "", tracker_message("_fbp")),
+        ("__utm*", "", tracker_message("__utm*")),
+        ("_g*", "", tracker_message("_g*")),
+        ("sb", "facebook.com", THIRD_PARTY_MESSAGE),
+        ("_ga", "google.com", THIRD_PARTY_MESSAGE),
+    ],
+)
+def test_the_admin_refuses_a_tracking_or_third_party_cookie_in_the_necessary_category(
+    client, legal, name, domain, message
+):
+    before = _registry_rows()
+    response = client.post(_admin_url("privacy_cookie_add"), _cookie_form(name=name, domain=domain))
+    assert response.status_code == 200, "the form comes back with the error"
+    assert message in response.content.decode()
+    assert _registry_rows() == before, "nothing stored"
+    assert RegistryRevision.objects.count() == 1
+    # the same cookie in a category that needs consent is fine
+    analytics = Category.objects.get(key="analytics").pk
+    response = client.post(_admin_url("privacy_cookie_add"), _cookie_form(name=name, domain=domain,
+                                                                          category=analytics))
+    assert response.status_code == 302
+    assert Cookie.objects.get(name=name, domain=domain).category_id == analytics
+
+
+def test_the_refusal_is_in_the_staff_members_language(client, legal):
+    url = _admin_url("privacy_cookie_add").replace("/en/", "/nl/", 1)
+    response = client.post(url, _cookie_form(name="_ga_ABC123"))
+    assert "“_ga_ABC123” is een trackingcookie" in response.content.decode()
+    assert not Cookie.objects.filter(name="_ga_ABC123").exists()
+
+
+def test_the_admin_still_takes_a_strictly_necessary_cookie(client, legal):
+    response = client.post(_admin_url("privacy_cookie_add"), _cookie_form(name="lb_route"))
+    assert response.status_code == 302
+    assert Cookie.objects.get(name="lb_route").category.key == "necessary"
+
+
+def test_the_admin_refuses_to_move_a_tracker_into_the_necessary_category_or_relabel_one(client, legal):
+    necessary = Category.objects.get(key="necessary").pk
+    before = _registry_rows()
+    gid = Cookie.objects.get(name="_gid")
+    response = client.post(_admin_url("privacy_cookie_change", gid.pk), _cookie_form(gid, category=necessary))
+    assert response.status_code == 200 and tracker_message("_gid") in response.content.decode()
+    csrf = Cookie.objects.get(name="csrftoken")
+    response = client.post(_admin_url("privacy_cookie_change", csrf.pk), _cookie_form(csrf, name="_fbc"))
+    assert response.status_code == 200 and tracker_message("_fbc") in response.content.decode()
+    response = client.post(_admin_url("privacy_cookie_change", csrf.pk), _cookie_form(csrf, domain="doubleclick.net"))
+    assert response.status_code == 200 and THIRD_PARTY_MESSAGE in response.content.decode()
+    assert _registry_rows() == before, "nothing stored"
+    assert RegistryRevision.objects.count() == 1
+
+
+def _category_form(category: Category, **changes) -> dict:
+    """The category's change form as the admin sends it, its cookies inline."""
+    cookies = list(category.cookies.order_by("position", "name"))
+    data = {
+        field: getattr(category, field)
+        for field in ("position", "name_nl", "name_en", "description_nl", "description_en")
+    }
+    if category.necessary:
+        data["necessary"] = "on"
+    data.update({
+        "cookies-TOTAL_FORMS": len(cookies), "cookies-INITIAL_FORMS": len(cookies),
+        "cookies-MIN_NUM_FORMS": 0, "cookies-MAX_NUM_FORMS": 1000,
+    })
+    for i, cookie in enumerate(cookies):
+        data[f"cookies-{i}-id"] = cookie.pk
+        data[f"cookies-{i}-category"] = category.pk
+        for field in ("name", "provider", "domain", "purpose_nl", "purpose_en", "lifetime_nl", "lifetime_en",
+                      "position"):
+            data[f"cookies-{i}-{field}"] = getattr(cookie, field)
+    data.update(changes)
+    return {key: value for key, value in data.items() if value is not None}
+
+
+def test_the_admin_refuses_to_mark_a_category_of_trackers_necessary(client, legal):
+    analytics = Category.objects.get(key="analytics")
+    social = Category.objects.get(key="social")
+    url = _admin_url("privacy_category_change", analytics.pk)
+    assert client.post(url, _category_form(analytics)).status_code == 302, "the form as sent is accepted"
+    before = _registry_rows()
+    response = client.post(url, _category_form(analytics, necessary="on"))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "This category cannot be strictly necessary: it holds tracking or third-party cookies " \
+           "(_ga, _ga_*, _gat*, _gid). Move them to a category that needs consent first." in html
+    assert tracker_message("_ga_*") in html, "and each offending cookie is marked"
+    response = client.post(_admin_url("privacy_category_change", social.pk), _category_form(social, necessary="on"))
+    assert response.status_code == 200 and "(bcookie, datr, fr, guest_id, li_gc, lidc, personalization_id)" in \
+        response.content.decode()
+    assert not Category.objects.filter(key__in=["analytics", "social"], necessary=True).exists(), "nothing stored"
+    assert _registry_rows() == before
+    assert RegistryRevision.objects.count() == 1
+    # a cookie added inline to the necessary category is checked as well
+    necessary = Category.objects.get(key="necessary")
+    data = _category_form(necessary)
+    i = data["cookies-TOTAL_FORMS"]
+    data.update({"cookies-TOTAL_FORMS": i + 1, f"cookies-{i}-category": necessary.pk,
+                 **{f"cookies-{i}-{k}": v for k, v in _cookie_form(name="_gat_UA-1").items() if k != "category"}})
+    response = client.post(_admin_url("privacy_category_change", necessary.pk), data)
+    assert response.status_code == 200 and tracker_message("_gat_UA-1") in response.content.decode()
+    assert _registry_rows() == before
