@@ -67,7 +67,8 @@ def export(address: str) -> registry.Records:
         for p in subscriber.proofs.prefetch_related("topics").order_by("given_at")
     ]
     records["deliveries"] = [
-        {"campaign": d.campaign.name, "status": d.status, "sent_at": _iso(d.sent_at)}
+        {"campaign": d.campaign.name, "status": d.status, "sent_at": _iso(d.sent_at),
+         "complained_at": _iso(d.complained_at)}
         for d in subscriber.deliveries.select_related("campaign").order_by("pk")
     ]
     return records

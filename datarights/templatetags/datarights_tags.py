@@ -15,6 +15,7 @@ LABELS = {
     "unsubscribed_at": _("Unsubscribed"), "given_at": _("Given"), "consent_text": _("Text you agreed to"),
     "consent_text_version": _("Version of that text"), "page": _("Page"),
     "ip_address_truncated": _("IP address (shortened)"), "campaign": _("Campaign"), "sent_at": _("Sent"),
+    "complained_at": _("Reported as spam"),
     "reason": _("Reason"), "source": _("Source"), "detail": _("Detail"), "since": _("Since"),
     "kind": _("Kind"), "expires_at": _("Expires"), "opened_at": _("Opened"), "keyed_hash": _("Keyed hash"),
     "erased_at": _("Erased"), "warned_at": _("Warned"), "stayed_at": _("Chose to stay"), "at": _("When"),

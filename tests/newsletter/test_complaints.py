@@ -77,6 +77,18 @@ def test_a_complaint_is_tied_to_the_message_it_names(smtp_mail, topic, settings)
         assert campaign.status == "sent"  # a finished campaign has nothing left to pause
 
 
+def test_the_complaint_is_part_of_the_complainers_data(smtp_mail, topic, settings):
+    from datarights.selectors import personal_data_export
+
+    confirmed_subscriber("ann@example.com", topic)
+    send_all(campaign_sending(campaign_with_content(topic)))
+    _complain([{"email": "ann@example.com", "type": "complaint"}], settings)
+    export = personal_data_export("ann@example.com")
+    newsletter = {k["key"]: k["records"] for p in export["parts"] if p["key"] == "newsletter" for k in p["kinds"]}
+    [delivery] = newsletter["deliveries"]
+    assert delivery["complained_at"] == Delivery.objects.get().complained_at.isoformat()
+
+
 def test_the_csv_import_ties_complaints_to_messages_too(smtp_mail, topic, tmp_path):
     confirmed_subscriber("ann@example.com", topic)
     send_all(campaign_sending(campaign_with_content(topic)))
