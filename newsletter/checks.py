@@ -5,15 +5,11 @@ The DNS side (SPF, the DKIM public key, a DMARC record) cannot be checked from h
 to publish is in docs/deploy.md.
 """
 
-from email.utils import parseaddr
-
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
 from dkim.crypto import UnparsableKeyError, parse_pem_private_key
 
-
-def _domain_of(address: str) -> str:
-    return parseaddr(address)[1].rpartition("@")[2].lower().rstrip(".")
+from newsletter.messages import domain_of
 
 
 def aligned(from_domain: str, signing_domain: str) -> bool:
@@ -47,7 +43,7 @@ def dkim_settings_check(app_configs: object = None, **kwargs: object) -> list[Ch
             hint="Give the key as PEM text or DKIM_PRIVATE_KEY_FILE=/path/to/key.pem.", id="newsletter.E002",
         ))
     for setting in ("NEWSLETTER_FROM_EMAIL", "DEFAULT_FROM_EMAIL"):
-        from_domain = _domain_of(getattr(settings, setting))
+        from_domain = domain_of(getattr(settings, setting))
         if not aligned(from_domain, settings.DKIM_DOMAIN):
             errors.append(Error(
                 f"{setting} ({from_domain}) is not aligned with DKIM_DOMAIN ({settings.DKIM_DOMAIN}): "

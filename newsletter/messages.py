@@ -45,11 +45,12 @@ def content_render(*, language: str, subject: str, body: str) -> RenderedContent
 
 
 def mail_domain() -> str:
-    return _domain_of(settings.NEWSLETTER_FROM_EMAIL)
+    return domain_of(settings.NEWSLETTER_FROM_EMAIL)
 
 
 @functools.lru_cache(maxsize=8)  # asked for every message's Message-ID; parsing cost 4 % of a send
-def _domain_of(address: str) -> str:
+def domain_of(address: str) -> str:
+    """The domain of a From address such as "iLumen <info@ilumen.be>"."""
     return parseaddr(address)[1].rpartition("@")[2] or "localhost"
 
 

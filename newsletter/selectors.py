@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 
 from django.core.cache import cache
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 
 from newsletter.models import Campaign, Delivery, Subscriber, Subscription, Topic
 
@@ -51,6 +51,14 @@ def campaign_progress(campaign_id: int) -> Progress:
     return Progress(
         status=campaign.status, status_display=str(campaign.get_status_display()),
         status_note=campaign.status_note, **counts,
+    )
+
+
+def with_complaint_counts(campaigns: QuerySet[Campaign]) -> QuerySet[Campaign]:
+    """Each campaign with `sent` (its messages sent) and `complained` (of which reported as spam)."""
+    return campaigns.annotate(
+        sent=Count("deliveries", filter=Q(deliveries__status=Delivery.Status.SENT)),
+        complained=Count("deliveries", filter=Q(deliveries__complained_at__isnull=False)),
     )
 
 

@@ -4,12 +4,13 @@ import datetime
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import ngettext
 
 from datarights.models import DataRequest
 from newsletter.models import Campaign
+from newsletter.selectors import with_complaint_counts
 
 # A lease this far past its expiry means no reaper (Celery beat) has run.
 STUCK_AFTER = datetime.timedelta(minutes=10)
@@ -18,10 +19,7 @@ COMPLAINTS_WINDOW = datetime.timedelta(days=30)
 
 
 def _campaigns_over_complaint_aim() -> int:
-    counted = Campaign.objects.filter(started_at__gte=timezone.now() - COMPLAINTS_WINDOW).annotate(
-        sent=Count("deliveries", filter=Q(deliveries__status="sent")),
-        complained=Count("deliveries", filter=Q(deliveries__complained_at__isnull=False)),
-    )
+    counted = with_complaint_counts(Campaign.objects.filter(started_at__gte=timezone.now() - COMPLAINTS_WINDOW))
     return sum(1 for sent, complained in counted.values_list("sent", "complained")
                if sent and complained / sent > settings.NEWSLETTER_COMPLAINT_AIM)
 

@@ -9,10 +9,10 @@ import datetime
 import re
 
 from django.conf import settings
-from django.db.models import Count, Q
 from django.utils import timezone
 
-from newsletter.models import Delivery
+from newsletter.models import Campaign, Delivery
+from newsletter.selectors import with_complaint_counts
 from newsletter.services.sending import campaign_pause
 
 # A complaint without the message's id is about the latest campaign message sent to that address.
@@ -42,16 +42,9 @@ def complaint_record(email: str, message_id: str = "") -> int | None:
     return delivery.campaign_id
 
 
-def complaint_counts(campaign_id: int) -> tuple[int, int]:
-    """(messages sent, of which complained about)."""
-    counts = Delivery.objects.filter(campaign_id=campaign_id, status=Delivery.Status.SENT).aggregate(
-        sent=Count("id"), complained=Count("id", filter=Q(complained_at__isnull=False)),
-    )
-    return counts["sent"], counts["complained"]
-
-
 def _pause_if_complaints(campaign_id: int) -> None:
-    sent, complained = complaint_counts(campaign_id)
+    counted = with_complaint_counts(Campaign.objects.filter(pk=campaign_id))
+    sent, complained = counted.values_list("sent", "complained").get()
     if sent >= settings.NEWSLETTER_COMPLAINT_MIN_SAMPLE and complained / sent > settings.NEWSLETTER_COMPLAINT_THRESHOLD:
         campaign_pause(
             campaign_id,

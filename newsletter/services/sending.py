@@ -197,7 +197,7 @@ def _still_running(campaign_id: int, rest: deque, worker: str, topic_id: int, re
         result.stopped = True
         return False
     ids = [row["id"] for row in rest]
-    found = _standing(list(Delivery.objects.filter(pk__in=ids).values(*_ROW_FIELDS)), topic_id)
+    found = _recipients(ids, topic_id)
     gone = {row["id"] for row in found if not row["subscribed"] or row["suppressed"]}
     # A row that no longer exists went with its subscriber (erasure, retention): nothing to mark.
     vanished = set(ids) - {row["id"] for row in found}
