@@ -25,7 +25,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.http_load import BENCH_ENV, _free_port, _prepare  # noqa: E402
+from bench.http_load import BENCH_ENV, _prepare  # noqa: E402
+from bench.loopback import free_port  # noqa: E402
 
 ROUNDS = int(os.environ.get("ROUNDS", "6"))
 DURATION = int(os.environ.get("DURATION", "4"))
@@ -124,7 +125,7 @@ def main() -> int:
     env = {**os.environ, **BENCH_ENV, "DATABASE_URL": DATABASE_URL, "ROOT_URLCONF": "ilumen_site.urls",
            "ERASURE_HMAC_KEY": "bench-only-erasure-key-" + "y" * 30, "ACCESS_LOG_WRITER": "thread"}
     _prepare(env)
-    ports = {"on": _free_port(), "off": _free_port()}
+    ports = {"on": free_port(), "off": free_port()}
     servers = {
         name: _server({**env, "ACCESS_LOG_ENABLED": str(name == "on")}, port) for name, port in ports.items()
     }

@@ -21,7 +21,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -31,6 +30,10 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.loopback import PRODUCTION_ON_LOOPBACK, free_port  # noqa: E402
+
 PYTHON = sys.executable
 DURATION = int(os.environ.get("DURATION", "2"))
 ROUNDS = int(os.environ.get("ROUNDS", "12"))
@@ -39,13 +42,7 @@ WORKERS = int(os.environ.get("WORKERS", "2"))
 PAGE = "/en/privacy/"
 
 ENV = {
-    "DEBUG": "False",
-    "ERASURE_HMAC_KEY": "bench-only-erasure-key-" + "y" * 30,
-    "SECRET_KEY": "bench-only-secret-key-" + "x" * 40,
-    "ALLOWED_HOSTS": "127.0.0.1,localhost",
-    "SECURE_SSL_REDIRECT": "False",
-    "SECURE_COOKIES": "False",
-    "SECURE_HSTS_SECONDS": "0",
+    **PRODUCTION_ON_LOOPBACK,
     "DATABASE_URL": os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/ilumen_consent_bench"),
     "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/4"),
     "CACHE_KEY_PREFIX": "consent-bench",
@@ -54,12 +51,6 @@ ENV = {
     "LOG_LEVEL": "WARNING",
     "RATE_LIMIT_MULTIPLIER": "100000",
 }
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _prepare(env: dict[str, str]) -> None:
@@ -74,7 +65,7 @@ def _prepare(env: dict[str, str]) -> None:
 
 
 def _start(env: dict[str, str]) -> tuple[subprocess.Popen, str]:
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [PYTHON, "-m", "gunicorn", "ilumen_site.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", str(WORKERS),
          "--worker-class", "gthread", "--threads", "4", "--log-level", "warning"],
@@ -158,5 +149,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, str(ROOT))
     sys.exit(main())

@@ -18,7 +18,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -29,6 +28,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.loopback import PRODUCTION_ON_LOOPBACK, free_port  # noqa: E402
+
 PYTHON = sys.executable
 DURATION = int(os.environ.get("DURATION", "10"))
 SOAK_SECONDS = int(os.environ.get("SOAK_SECONDS", "30"))
@@ -38,15 +41,8 @@ PAIRED_SECONDS = int(os.environ.get("PAIRED_SECONDS", "4"))
 WORKERS = int(os.environ.get("WORKERS", str(2 * (os.cpu_count() or 1) + 1)))
 
 BENCH_ENV = {
-    "DEBUG": "False",
-    "ERASURE_HMAC_KEY": "bench-only-erasure-key-" + "y" * 30,
-    "SECRET_KEY": "bench-only-secret-key-" + "x" * 40,
-    "ALLOWED_HOSTS": "127.0.0.1,localhost",
+    **PRODUCTION_ON_LOOPBACK,
     "ROOT_URLCONF": "bench.urls",
-    # Plain HTTP on loopback: no TLS redirect, no secure-only cookies.
-    "SECURE_SSL_REDIRECT": "False",
-    "SECURE_COOKIES": "False",
-    "SECURE_HSTS_SECONDS": "0",
     "DATABASE_URL": os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/ilumen_bench"),
     "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/10"),
     "CONN_MAX_AGE": "60",
@@ -66,12 +62,6 @@ class Result:
     errors: int
     requests: int = 0
     server_cpu_us: float | None = None  # the server's CPU time per request, when measured
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _ms(value: str, unit: str) -> float:
@@ -148,7 +138,7 @@ def main() -> int:
         return 1
     env = {**os.environ, **BENCH_ENV}
     _prepare(env)
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
         [PYTHON, "-m", "gunicorn", "bench.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", str(WORKERS),
@@ -251,7 +241,6 @@ def _posted_scenarios() -> list[tuple[str, str, dict[str, str]]]:
 if __name__ == "__main__":
     import django
 
-    sys.path.insert(0, str(ROOT))
     os.environ.update(BENCH_ENV)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ilumen_site.settings")
     django.setup()

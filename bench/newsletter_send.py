@@ -25,16 +25,11 @@ from urllib.parse import urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.loopback import PRODUCTION_ON_LOOPBACK, free_port  # noqa: E402
+
 DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/ilumen_bench_news")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/7")
-SECRET_KEY = "bench-only-secret-key-" + "x" * 40
 STALL_SECONDS = 60  # no delivery finished for this long: the run is broken, not slow
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def recreate_database() -> None:
@@ -72,9 +67,8 @@ def start_sink(port: int) -> subprocess.Popen:
 def base_env(smtp_port: int) -> dict:
     return {
         **os.environ,
-        "DEBUG": "False", "SECRET_KEY": SECRET_KEY, "ALLOWED_HOSTS": "127.0.0.1",
-        # Sending checks the data-rights hash list, which needs its key in production mode.
-        "ERASURE_HMAC_KEY": "bench-only-erasure-key-" + "y" * 30,
+        # Sending checks the data-rights hash list, whose key production mode requires.
+        **PRODUCTION_ON_LOOPBACK,
         "DATABASE_URL": DATABASE_URL, "CELERY_BROKER_URL": REDIS_URL, "REDIS_URL": REDIS_URL,
         "BENCH_COUNTER_URL": REDIS_URL, "EMAIL_URL": f"smtp://127.0.0.1:{smtp_port}",
         "SITE_URL": "https://www.ilumen.be", "NEWSLETTER_SEND_RATE": "0", "LOG_LEVEL": "WARNING",

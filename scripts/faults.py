@@ -32,14 +32,11 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # the newsletter scenarios use the site's own models and services
+
+from bench.loopback import PRODUCTION_ON_LOOPBACK, free_port  # noqa: E402
+
 PYTHON = sys.executable
 PG_BIN = next(iter(sorted(Path("/usr/lib/postgresql").glob("*/bin"))), None)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def wait_for_port(port: int, timeout: float = 30.0) -> None:
@@ -279,13 +276,7 @@ WORKER_ENV = {
 def site_env(pg: PrivatePostgres, redis: PrivateRedis, smtp: SmtpSink, **extra: str) -> dict[str, str]:
     return {
         **os.environ,
-        "DEBUG": "False",
-        "SECRET_KEY": "fault-suite-secret-key-" + "f" * 40,
-        "ERASURE_HMAC_KEY": "fault-suite-erasure-key-" + "e" * 40,
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SECURE_SSL_REDIRECT": "False",
-        "SECURE_COOKIES": "False",
-        "SECURE_HSTS_SECONDS": "0",
+        **PRODUCTION_ON_LOOPBACK,
         "DATABASE_URL": pg.url,
         "REDIS_URL": redis.url(1),
         "CELERY_BROKER_URL": redis.url(2),
@@ -609,6 +600,11 @@ def main(names: list[str]) -> int:
     if PG_BIN is None or not shutil.which("redis-server"):
         print("PostgreSQL server binaries and redis-server are needed for the fault suite.", file=sys.stderr)
         return 1
+    unknown = [name for name in names if name not in SCENARIOS]
+    if unknown:
+        print(f"usage: scripts/faults.py [{' '.join(SCENARIOS)}] (all when none is named); "
+              f"unknown: {' '.join(unknown)}", file=sys.stderr)
+        return 2
     selected = names or list(SCENARIOS)
     reports = []
     with environment() as (pg, redis, smtp, site):
