@@ -1,7 +1,9 @@
 """Fixtures shared by every test: a clean cache, the seed statements, staff users."""
 
+from collections.abc import Callable
+
 import pytest
-from django.contrib.auth.models import Permission, User
+from django.contrib.auth.models import Group, Permission, User
 from django.core.cache import cache
 
 
@@ -30,6 +32,16 @@ def _clean_cache():
     clear()
 
 
+@pytest.fixture(scope="session")
+def dkim_key(tmp_path_factory) -> str:
+    """A DKIM private key (PEM, RSA 2048), made once per run."""
+    import subprocess
+
+    key = tmp_path_factory.mktemp("dkim") / "dkim.pem"
+    subprocess.run(["openssl", "genrsa", "-out", str(key), "2048"], check=True, capture_output=True)
+    return key.read_text()
+
+
 @pytest.fixture
 def seeded(db):
     """The customer's statements loaded as on a fresh `make run`."""
@@ -44,6 +56,19 @@ def _staff(username: str, *codenames: str) -> User:
         app_label, code = codename.split(".")
         user.user_permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=code))
     return User.objects.get(pk=user.pk)  # fresh instance: no stale permission cache
+
+
+@pytest.fixture
+def group_member(db) -> Callable[[str], User]:
+    """Makes a staff user in one of the roles' admin groups (Legal, Marketing, Support)."""
+
+    def make(group: str) -> User:
+        name = group.lower()
+        user = User.objects.create_user(name, f"{name}@ilumen.be", "a-long-test-password", is_staff=True)
+        user.groups.add(Group.objects.get(name=group))
+        return User.objects.get(pk=user.pk)  # fresh instance: no stale permission cache
+
+    return make
 
 
 @pytest.fixture

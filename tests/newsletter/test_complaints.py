@@ -5,7 +5,6 @@ import io
 import json
 
 import pytest
-from django.contrib.auth.models import Group, User
 from django.core.management import call_command
 from django.test import Client
 
@@ -113,14 +112,12 @@ def test_no_pause_below_the_minimum_sample(smtp_mail, topic, settings):
     assert Delivery.objects.filter(campaign=campaign, complained_at__isnull=False).count() == 5
 
 
-def test_the_admin_warns_about_campaigns_above_the_aim(smtp_mail, topic, settings):
+def test_the_admin_warns_about_campaigns_above_the_aim(smtp_mail, topic, settings, group_member):
     confirmed_subscribers(20, topic)
     campaign = campaign_sending(campaign_with_content(topic))
     send_all(campaign)
-    marketing = User.objects.create_user("marketing", "m@ilumen.be", "a-long-test-password", is_staff=True)
-    marketing.groups.add(Group.objects.get(name="Marketing"))
     client = Client()
-    client.force_login(marketing)
+    client.force_login(group_member("Marketing"))
     assert "spam complaints" not in client.get("/en/admin/").content.decode()
 
     settings.NEWSLETTER_COMPLAINT_AIM = 0.1

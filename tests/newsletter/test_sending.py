@@ -96,17 +96,14 @@ def test_missing_language_falls_back_and_is_reported(smtp_mail, topic):
     assert smtp_mail.to("ann@example.com")[0].message["Subject"] == "Spring news"
 
 
-def test_dkim_signature_covers_from_subject_and_list_unsubscribe(smtp_mail, topic, settings, tmp_path):
+def test_dkim_signature_covers_from_subject_and_list_unsubscribe(smtp_mail, topic, settings, dkim_key):
+    import base64
     import subprocess
 
-    key = tmp_path / "dkim.pem"
-    subprocess.run(["openssl", "genrsa", "-out", str(key), "2048"], check=True, capture_output=True)
     public = subprocess.run(
-        ["openssl", "rsa", "-in", str(key), "-pubout", "-outform", "DER"], check=True, capture_output=True
+        ["openssl", "rsa", "-pubout", "-outform", "DER"], input=dkim_key.encode(), check=True, capture_output=True
     ).stdout
-    import base64
-
-    settings.DKIM_PRIVATE_KEY = key.read_text()
+    settings.DKIM_PRIVATE_KEY = dkim_key
     settings.DKIM_SELECTOR = "mail2026"
     settings.DKIM_DOMAIN = "ilumen.be"
     confirmed_subscriber("ann@example.com", topic)

@@ -302,13 +302,10 @@ def test_tracking_cookie_names_and_patterns_are_recognised(name, tracking):
 
 
 @pytest.fixture
-def legal(db, client) -> User:
+def legal(client, group_member) -> User:
     """A member of Legal, the role that keeps the cookie registry, signed in to the admin."""
-    from django.contrib.auth.models import Group
-
-    user = User.objects.create_user("legal", "legal@ilumen.be", "a-long-test-password", is_staff=True)
-    user.groups.add(Group.objects.get(name="Legal"))
-    client.force_login(User.objects.get(pk=user.pk))
+    user = group_member("Legal")
+    client.force_login(user)
     return user
 
 

@@ -25,13 +25,6 @@ PRODUCTION_ENV = {
 }
 
 
-@pytest.fixture(scope="module")
-def dkim_key(tmp_path_factory) -> str:
-    key = tmp_path_factory.mktemp("dkim") / "dkim.pem"
-    subprocess.run(["openssl", "genrsa", "-out", str(key), "2048"], check=True, capture_output=True)
-    return key.read_text()
-
-
 def _deploy_check(**env_overrides: str) -> subprocess.CompletedProcess:
     # The browser tests' DJANGO_ALLOW_ASYNC_UNSAFE is rightly an error in production.
     dropped = {"DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"}

@@ -6,7 +6,6 @@ change to a role shows up as a failing line in this table.
 
 import pytest
 from django.contrib import admin
-from django.contrib.auth.models import Group, User
 from django.test import Client
 from django.urls import reverse
 
@@ -42,12 +41,6 @@ MATRIX: dict[str, dict[str, set[str]]] = {
         "contact.contactmessage": {LIST, CHANGE},
     },
 }
-
-
-def _member(group: str) -> User:
-    user = User.objects.create_user(group.lower(), f"{group.lower()}@ilumen.be", "a-long-test-password", is_staff=True)
-    user.groups.add(Group.objects.get(name=group))
-    return user
 
 
 def _any_object_pk(model) -> int | None:
@@ -89,9 +82,9 @@ def objects(seeded):
 
 
 @pytest.mark.parametrize("role", ["Legal", "Marketing", "Support"])
-def test_each_role_opens_exactly_its_pages(role, objects):
+def test_each_role_opens_exactly_its_pages(role, objects, group_member):
     client = Client()
-    client.force_login(_member(role))
+    client.force_login(group_member(role))
     assert client.get(reverse("admin:index")).status_code == 200
     allowed = MATRIX[role]
     wrong = []
@@ -121,7 +114,7 @@ def test_anonymous_visitors_are_sent_to_the_login_page(objects):
         ("admin:datarights_datarequest_export", "datarequest", {"Legal", "Support"}),
     ],
 )
-def test_admin_actions_follow_the_roles(objects, url_name, args, allowed_roles):
+def test_admin_actions_follow_the_roles(objects, url_name, args, allowed_roles, group_member):
     from datarights.models import DataRequest
     from newsletter.models import Campaign
     from privacy.models import Version
@@ -134,31 +127,31 @@ def test_admin_actions_follow_the_roles(objects, url_name, args, allowed_roles):
     url = reverse(url_name, args=[pk[args]()] if args else [])
     for role in ("Legal", "Marketing", "Support"):
         client = Client()
-        client.force_login(_member(role))
+        client.force_login(group_member(role))
         status = client.get(url).status_code
         assert (status == 200) == (role in allowed_roles), f"{role} {url_name}: {status}"
 
 
-def test_marketing_sees_consent_proofs_without_ip_addresses(objects):
+def test_marketing_sees_consent_proofs_without_ip_addresses(objects, group_member):
     url = reverse("admin:newsletter_subscriber_change", args=[objects.pk])
     marketing, legal = Client(), Client()
-    marketing.force_login(_member("Marketing"))
-    legal.force_login(_member("Legal"))
+    marketing.force_login(group_member("Marketing"))
+    legal.force_login(group_member("Legal"))
     marketing_page = marketing.get(url).content.decode()
     assert "Yes, send me news." in marketing_page
     assert "203.0.113.0" not in marketing_page
     assert "203.0.113.0" in legal.get(url).content.decode()
 
 
-def test_admin_index_warns_about_stuck_campaigns_and_overdue_requests(objects):
+def test_admin_index_warns_about_stuck_campaigns_and_overdue_requests(objects, group_member):
     import datetime
 
     from datarights.models import DataRequest
     from newsletter.models import Campaign
 
     marketing, support = Client(), Client()
-    marketing.force_login(_member("Marketing"))
-    support.force_login(_member("Support"))
+    marketing.force_login(group_member("Marketing"))
+    support.force_login(group_member("Support"))
     assert "stuck" not in marketing.get("/en/admin/").content.decode()
     assert "overdue" not in support.get("/en/admin/").content.decode()
     Campaign.objects.update(status=Campaign.Status.ON_HOLD)
