@@ -9,6 +9,12 @@ PIP := $(PY) -m pip --disable-pip-version-check -q
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/ilumen
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/1
 
+# The site defaults to production mode; these targets are development (the benchmarks and the
+# fault suite start their servers in production mode on loopback themselves).
+run test makemessages bench-http bench-newsletter faults: export DEBUG ?= True
+# make test runs against the real PostgreSQL and Redis: the suite refuses to start on stand-ins.
+test: export TEST_REQUIRE_REAL_SERVICES = 1
+
 .PHONY: run test lint messages makemessages deps test-deps services clean bench-http faults bench-newsletter
 
 $(PY):

@@ -24,7 +24,7 @@ def contact(request: HttpRequest) -> HttpResponse:
             return redirect("contact:thanks")  # a bot learns nothing, and nothing is stored
         if form.is_valid():
             data = form.cleaned_data
-            within_ip = ratelimit.hit(
+            within_ip = ratelimit.hit_network(
                 "contact:ip", client_ip(request), limit=settings.CONTACT_RATE_LIMIT_PER_IP, window_seconds=HOUR
             )
             within_address = ratelimit.hit(
@@ -41,7 +41,8 @@ def contact(request: HttpRequest) -> HttpResponse:
         else:
             status = 400
     context = {"form": form, "keep_days": settings.CONTACT_KEEP_DAYS_AFTER_HANDLED}
-    return render(request, "contact/contact.html", context, status=status)
+    response = render(request, "contact/contact.html", context, status=status)
+    return ratelimit.too_many(response, window_seconds=HOUR) if status == 429 else response
 
 
 def thanks(request: HttpRequest) -> HttpResponse:

@@ -71,7 +71,7 @@ def my_data_start(request: HttpRequest) -> HttpResponse:
             return redirect("datarights:my_data_sent")
         if form.is_valid():
             email = form.cleaned_data["email"]
-            within_ip = ratelimit.hit(
+            within_ip = ratelimit.hit_network(
                 "mydata:ip", client_ip(request), limit=settings.DATARIGHTS_LINKS_PER_IP, window_seconds=HOUR
             )
             within_address = ratelimit.hit(
@@ -88,7 +88,8 @@ def my_data_start(request: HttpRequest) -> HttpResponse:
             status = 429
         else:
             status = 400
-    return render(request, "datarights/my_data_start.html", {"form": form}, status=status)
+    response = render(request, "datarights/my_data_start.html", {"form": form}, status=status)
+    return ratelimit.too_many(response, window_seconds=HOUR) if status == 429 else response
 
 
 def my_data_sent(request: HttpRequest) -> HttpResponse:

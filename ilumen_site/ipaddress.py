@@ -13,6 +13,10 @@ from django.http import HttpRequest
 
 IPV4_PREFIX = 24
 IPV6_PREFIX = 48
+# What one subscriber line gets: rate limits count an IPv6 client per /64 (any address in it
+# is theirs to pick), with a further ceiling per /48 (one site's allocation).
+IPV6_NETWORK_PREFIX = 64
+IPV6_SITE_PREFIX = 48
 
 
 def _parse(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
@@ -52,18 +56,47 @@ def client_ip(request: HttpRequest) -> str | None:
     return str(remote)
 
 
+def _address(value: str | None) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The parsed address, an IPv4-mapped IPv6 address as the IPv4 address it is."""
+    address = _parse(value or "")
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    return address
+
+
+def _network_address(address: ipaddress.IPv4Address | ipaddress.IPv6Address, prefix: int) -> str:
+    return str(ipaddress.ip_network(f"{address}/{prefix}", strict=False).network_address)
+
+
+def client_network(value: str | None) -> str | None:
+    """The network one client controls, as an address: an IPv4 address itself, or the first
+    address of an IPv6 /64. None for no or bad input."""
+    address = _address(value)
+    if address is None:
+        return None
+    return str(address) if address.version == 4 else _network_address(address, IPV6_NETWORK_PREFIX)
+
+
+def client_site(value: str | None) -> str | None:
+    """The first address of an IPv6 client's /48, or None (IPv4, no or bad input)."""
+    address = _address(value)
+    if address is None or address.version == 4:
+        return None
+    return _network_address(address, IPV6_SITE_PREFIX)
+
+
+def axes_client_network(request: HttpRequest) -> str | None:
+    """django-axes stores one address per lock-out: the client's network address, so every
+    address of an IPv6 /64 shares one failure count."""
+    return client_network(client_ip(request))
+
+
 def truncate_ip(value: str | None) -> str | None:
     """The first address of the /24 (IPv4) or /48 (IPv6) network, or None for no or bad input.
 
     An IPv4-mapped IPv6 address (::ffff:192.0.2.1) is treated as the IPv4 address it is.
     """
-    if not value:
+    address = _address(value)
+    if address is None:
         return None
-    try:
-        address = ipaddress.ip_address(value.strip())
-    except ValueError:
-        return None
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
-    prefix = IPV4_PREFIX if address.version == 4 else IPV6_PREFIX
-    return str(ipaddress.ip_network(f"{address}/{prefix}", strict=False).network_address)
+    return _network_address(address, IPV4_PREFIX if address.version == 4 else IPV6_PREFIX)

@@ -1,7 +1,7 @@
-"""Fixed-window rate limits kept in the Django cache (Redis in production and tests).
+"""Fixed-window rate limits kept in the Django cache (Redis: production refuses to start without it).
 
-Keys carry a hash of what they count (an IP address, an e-mail address), never the value,
-so the cache holds no personal data in readable form.
+Keys carry a hash of what they count (a network, an e-mail address), never the value, so the
+cache holds no personal data in readable form.
 """
 
 import hashlib
@@ -10,6 +10,9 @@ import logging
 
 from django.conf import settings
 from django.core.cache import cache
+from django.http import HttpResponse
+
+from ilumen_site.ipaddress import client_network, client_site
 
 logger = logging.getLogger(__name__)
 
@@ -40,3 +43,23 @@ def hit(scope: str, value: str | None, *, limit: int, window_seconds: int) -> bo
         return True
     return count <= limit * settings.RATE_LIMIT_MULTIPLIER
 
+
+def hit_network(scope: str, ip: str | None, *, limit: int, window_seconds: int) -> bool:
+    """Count one attempt from the client's network (an IPv4 address, an IPv6 /64), and for
+    IPv6 also against a ceiling for its /48 (`RATE_LIMIT_IPV6_SITE_FACTOR` times `limit`).
+
+    Both counters count every attempt, so cycling through /64s inside one /48 stops too.
+    """
+    within_network = hit(f"{scope}:net", client_network(ip), limit=limit, window_seconds=window_seconds)
+    within_site = hit(
+        f"{scope}:site", client_site(ip),
+        limit=limit * settings.RATE_LIMIT_IPV6_SITE_FACTOR, window_seconds=window_seconds,
+    )
+    return within_network and within_site
+
+
+def too_many(response: HttpResponse, *, window_seconds: int) -> HttpResponse:
+    """Mark a 429 answer with when to try again (the window's length: the latest it can end)."""
+    response.status_code = 429
+    response["Retry-After"] = str(window_seconds)
+    return response

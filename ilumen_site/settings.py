@@ -22,7 +22,10 @@ env = environ.Env()
 if (BASE_DIR / ".env").is_file():
     env.read_env(BASE_DIR / ".env")
 
-DEBUG = env.bool("DEBUG", default=True)
+# Production unless told otherwise: a forgotten variable must not serve debug pages or sign
+# with a public key. `make run`, `make test`, the benchmarks and the fault suite set DEBUG=True
+# (or production on loopback) themselves.
+DEBUG = env.bool("DEBUG", default=False)
 
 if DEBUG:
     SECRET_KEY = env.str("SECRET_KEY", default="insecure-local-development-key-only")
@@ -30,14 +33,17 @@ if DEBUG:
 else:
     # Production must never fall back to a guessable key or accept any Host header.
     # The erasure key too: a worker started without it could not check the hash list before
-    # sending, and nothing runs `check --deploy` for a Celery worker.
+    # sending. And a shared cache: without Redis every process would count rate limits on its
+    # own. Gunicorn and Celery never run `check --deploy`, so a check would not stop them.
     try:
         SECRET_KEY = env.str("SECRET_KEY")
         ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
         env.str("ERASURE_HMAC_KEY")
+        if not env.str("REDIS_URL"):
+            raise ImproperlyConfigured("Set the REDIS_URL environment variable")
     except ImproperlyConfigured as exc:
         raise ImproperlyConfigured(
-            f"{exc}. With DEBUG=False SECRET_KEY, ALLOWED_HOSTS and ERASURE_HMAC_KEY must be set "
+            f"{exc}. With DEBUG=False SECRET_KEY, ALLOWED_HOSTS, ERASURE_HMAC_KEY and REDIS_URL must be set "
             "(see .env.example)."
         ) from None
     if not ALLOWED_HOSTS:
@@ -251,7 +257,7 @@ AXES_FAILURE_LIMIT = env.int("ADMIN_LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("ADMIN_LOGIN_COOLOFF_HOURS", default=0.5)
 AXES_LOCKOUT_PARAMETERS = ["ip_address"]
 AXES_RESET_ON_SUCCESS = True
-AXES_CLIENT_IP_CALLABLE = "ilumen_site.ipaddress.client_ip"
+AXES_CLIENT_IP_CALLABLE = "ilumen_site.ipaddress.axes_client_network"
 AXES_LOCKOUT_TEMPLATE = "admin/lockout.html"
 AXES_VERBOSE = False
 # Staff sign in with a second factor: a TOTP app (django-otp), backup codes as fallback.
@@ -264,6 +270,8 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 # Multiplies every visitor rate limit (ilumen_site/ratelimit.py); raised only for load benchmarks.
 RATE_LIMIT_MULTIPLIER = env.int("RATE_LIMIT_MULTIPLIER", default=1)
+# Limits count an IPv6 client per /64; its /48 may make this many times a /64's limit.
+RATE_LIMIT_IPV6_SITE_FACTOR = env.int("RATE_LIMIT_IPV6_SITE_FACTOR", default=4)
 SECURITY_CONTACT = env.str("SECURITY_CONTACT", default="security@ilumen.be")
 # /healthz calls Celery beat stale when its heartbeat is older than this (seconds).
 HEALTH_BEAT_MAX_AGE = env.int("HEALTH_BEAT_MAX_AGE", default=300)

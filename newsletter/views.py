@@ -17,6 +17,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ilumen_site.ipaddress import client_ip
+from ilumen_site.ratelimit import too_many
 from ilumen_site.security import token_page
 from newsletter import selectors
 from newsletter.forms import PreferencesForm, SubscribeForm, consent_label, consent_shown
@@ -55,7 +56,8 @@ def subscribe(request: HttpRequest) -> HttpResponse:
             )
             if outcome is subs.RequestOutcome.TOO_MANY:
                 form.add_error(None, _("Too many requests from your network. Please try again in an hour."))
-                return render(request, "newsletter/subscribe.html", _form_context(form), status=429)
+                response = render(request, "newsletter/subscribe.html", _form_context(form))
+                return too_many(response, window_seconds=settings.NEWSLETTER_SUBSCRIBE_WINDOW_SECONDS)
             return redirect("newsletter:subscribe_done")
         return render(request, "newsletter/subscribe.html", _form_context(form), status=400)
     form = SubscribeForm(topics=topics, initial={"source": request.GET.get("from", "")})
@@ -104,7 +106,7 @@ def confirm_resend(request: HttpRequest, token: str) -> HttpResponse:
     except TokenInvalid:
         return _problem(request, "invalid", 400)
     if subs.confirmation_resend(nonce=nonce, ip=client_ip(request)) is subs.RequestOutcome.TOO_MANY:
-        return _problem(request, "too_many", 429)
+        return too_many(_problem(request, "too_many", 429), window_seconds=settings.NEWSLETTER_SUBSCRIBE_WINDOW_SECONDS)
     return redirect("newsletter:subscribe_done")
 
 

@@ -88,11 +88,12 @@ def consent(request: HttpRequest) -> HttpResponse:
     if state.registry is None:
         return _error(request, 503, _("Cookie choices cannot be saved at the moment. Please try again later."),
                       wants_json)
-    if not ratelimit.hit(
+    if not ratelimit.hit_network(
         "consent-decide", client_ip(request), limit=settings.CONSENT_DECISIONS_PER_HOUR, window_seconds=3600
     ):
-        return _error(request, 429, _("Too many cookie choices from your network in a short time. "
-                                      "Please try again in an hour."), wants_json)
+        response = _error(request, 429, _("Too many cookie choices from your network in a short time. "
+                                          "Please try again in an hour."), wants_json)
+        return ratelimit.too_many(response, window_seconds=3600)
     form = ConsentForm(request.POST)
     if not form.is_valid():
         return _error(request, 400, _("This cookie choice could not be understood. Please choose again."),

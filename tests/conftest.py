@@ -1,10 +1,31 @@
 """Fixtures shared by every test: a clean cache, the seed statements, staff users."""
 
+import os
 from collections.abc import Callable
 
 import pytest
+from django.conf import settings as django_settings
 from django.contrib.auth.models import Group, Permission, User
 from django.core.cache import cache
+
+
+def real_services_missing() -> list[str]:
+    """What stands in for the real PostgreSQL and Redis in this run's settings."""
+    missing = []
+    engine = django_settings.DATABASES["default"]["ENGINE"]
+    if engine != "django.db.backends.postgresql":
+        missing.append(f"the database is {engine}, not PostgreSQL (DATABASE_URL)")
+    backend = django_settings.CACHES["default"]["BACKEND"]
+    if not backend.endswith("RedisCache"):
+        missing.append(f"the cache is {backend}, not Redis (REDIS_URL)")
+    return missing
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """`make test` sets TEST_REQUIRE_REAL_SERVICES: a run that would silently fall back to SQLite
+    or an in-process cache stops before the first test instead of passing on stand-ins."""
+    if os.environ.get("TEST_REQUIRE_REAL_SERVICES") and (missing := real_services_missing()):
+        raise pytest.UsageError("TEST_REQUIRE_REAL_SERVICES is set, but " + "; ".join(missing) + ".")
 
 
 @pytest.fixture(autouse=True)

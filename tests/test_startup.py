@@ -9,7 +9,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _manage(*args: str, **env_overrides: str) -> subprocess.CompletedProcess:
-    dropped = {"DJANGO_SETTINGS_MODULE", "REDIS_URL", "CELERY_BROKER_URL", "SECRET_KEY", "ERASURE_HMAC_KEY"}
+    dropped = {"DJANGO_SETTINGS_MODULE", "REDIS_URL", "CELERY_BROKER_URL", "SECRET_KEY", "ERASURE_HMAC_KEY", "DEBUG"}
     env = {k: v for k, v in os.environ.items() if k not in dropped}
     env.update(env_overrides)
     return subprocess.run(
@@ -19,11 +19,11 @@ def _manage(*args: str, **env_overrides: str) -> subprocess.CompletedProcess:
 
 def test_migrate_and_seed_on_an_empty_database(tmp_path):
     database_url = f"sqlite:///{tmp_path / 'fresh.sqlite3'}"
-    assert _manage("migrate", "--noinput", DATABASE_URL=database_url).returncode == 0
-    first = _manage("load_statements", DATABASE_URL=database_url)
+    assert _manage("migrate", "--noinput", DATABASE_URL=database_url, DEBUG="True").returncode == 0
+    first = _manage("load_statements", DATABASE_URL=database_url, DEBUG="True")
     assert first.returncode == 0, first.stderr
     assert first.stdout.count("Published") == 3
-    second = _manage("load_statements", DATABASE_URL=database_url)
+    second = _manage("load_statements", DATABASE_URL=database_url, DEBUG="True")
     assert "nothing to do" in second.stdout
 
 
@@ -32,7 +32,7 @@ def test_without_a_broker_tasks_run_in_process_and_nothing_warns(tmp_path):
         "shell", "-c",
         "from django.core.cache import cache; from ilumen_site.health import BEAT_HEARTBEAT_KEY, beat_heartbeat;"
         "beat_heartbeat.delay(); print('ran' if cache.get(BEAT_HEARTBEAT_KEY) else 'did not run')",
-        DATABASE_URL=f"sqlite:///{tmp_path / 'local.sqlite3'}",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'local.sqlite3'}", DEBUG="True",
     )
     assert sent.returncode == 0, sent.stderr
     assert sent.stdout.strip().endswith("\nran")
@@ -43,12 +43,27 @@ def test_production_mode_refuses_to_start_without_its_secrets(tmp_path):
     database_url = f"sqlite:///{tmp_path / 'prod.sqlite3'}"
     configured = {
         "DEBUG": "False", "DATABASE_URL": database_url, "SECRET_KEY": "x" * 60, "ALLOWED_HOSTS": "ilumen.be",
-        "ERASURE_HMAC_KEY": "e" * 40,
+        "ERASURE_HMAC_KEY": "e" * 40, "REDIS_URL": "redis://127.0.0.1:6379/1",
     }
-    for missing in ("SECRET_KEY", "ALLOWED_HOSTS", "ERASURE_HMAC_KEY"):
+    for missing in ("SECRET_KEY", "ALLOWED_HOSTS", "ERASURE_HMAC_KEY", "REDIS_URL"):
         result = _manage("check", **{k: v for k, v in configured.items() if k != missing})
         assert result.returncode != 0
         assert f"Set the {missing} environment variable" in result.stderr
-        assert "SECRET_KEY, ALLOWED_HOSTS and ERASURE_HMAC_KEY must be set" in result.stderr
+        assert "SECRET_KEY, ALLOWED_HOSTS, ERASURE_HMAC_KEY and REDIS_URL must be set" in result.stderr
     started = _manage("check", **configured)
     assert started.returncode == 0, started.stderr
+
+
+def test_without_debug_set_the_site_is_in_production_mode(tmp_path):
+    """No DEBUG variable at all: production, which refuses the missing secrets (it must not
+    fall back to debug pages and a public signing key)."""
+    result = _manage("check", DATABASE_URL=f"sqlite:///{tmp_path / 'default.sqlite3'}")
+    assert result.returncode != 0
+    assert "Set the SECRET_KEY environment variable" in result.stderr
+    shown = _manage(
+        "shell", "-c", "from django.conf import settings; print(settings.DEBUG, settings.SESSION_COOKIE_SECURE)",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'default.sqlite3'}", SECRET_KEY="x" * 60, ALLOWED_HOSTS="ilumen.be",
+        ERASURE_HMAC_KEY="e" * 40, REDIS_URL="redis://127.0.0.1:6379/1",
+    )
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.split()[-2:] == ["False", "True"]

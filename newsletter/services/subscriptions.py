@@ -17,7 +17,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from ilumen_site.ipaddress import truncate_ip
-from ilumen_site.ratelimit import hit
+from ilumen_site.ratelimit import hit, hit_network
 from newsletter.messages import confirm_url
 from newsletter.models import ConsentProof, Delivery, Subscriber, Subscription, Suppression, Topic
 from newsletter.services.outbox import outbox_enqueue
@@ -52,7 +52,7 @@ def subscription_request(
 ) -> RequestOutcome:
     email = email_normalize(email)
     window = settings.NEWSLETTER_SUBSCRIBE_WINDOW_SECONDS
-    if not hit("newsletter-ip", ip, limit=settings.NEWSLETTER_SUBSCRIBE_PER_IP, window_seconds=window):
+    if not hit_network("newsletter-ip", ip, limit=settings.NEWSLETTER_SUBSCRIBE_PER_IP, window_seconds=window):
         return RequestOutcome.TOO_MANY
     if not hit("newsletter-email", email, limit=settings.NEWSLETTER_SUBSCRIBE_PER_EMAIL, window_seconds=window):
         # Same answer as success: the visitor must not learn that this address was used before.

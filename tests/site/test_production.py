@@ -18,8 +18,8 @@ PRODUCTION_ENV = {
     "SECRET_KEY": secrets.token_urlsafe(50),
     "ALLOWED_HOSTS": "www.ilumen.be",
     "EMAIL_URL": "smtp+tls://mailer:secret@smtp.example.net:587",
-    "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/ilumen",
-    "REDIS_URL": "redis://127.0.0.1:6379/1",
+    "DATABASE_URL": os.environ.get("DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/ilumen",
+    "REDIS_URL": os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/1",
     "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
     "ERASURE_HMAC_KEY": secrets.token_urlsafe(40),
 }
