@@ -90,6 +90,7 @@ def main() -> int:
     os.environ.update({
         "DATABASE_URL": DATABASE_URL, "DEBUG": "False", "SECRET_KEY": "bench-only-" + "x" * 50,
         "ALLOWED_HOSTS": "127.0.0.1", "ERASURE_HMAC_KEY": "bench-only-erasure-key-" + "y" * 30,
+        "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/6"),
     })
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ilumen_site.settings")
     sys.path.insert(0, str(ROOT))
