@@ -5,6 +5,7 @@ Imported from DatarightsConfig.ready(). contact and accesslog register themselve
 """
 
 import datetime
+import re
 
 from django.apps import apps
 from django.conf import settings
@@ -153,8 +154,27 @@ registry.register(
 # --- The admin's history (django.contrib.admin) ---------------------------------------
 
 
+# Characters that may stand next to an address inside it: before it, any local-part character;
+# after it, anything that would extend the domain ("e@example.com.evil.test"). A full stop
+# followed by a space or the end is punctuation, so "… to e@example.com." still names it.
+_BEFORE_ADDRESS = r"(?<![\w.!#$%&'*+/=?^`{|}~-])"
+_AFTER_ADDRESS = r"(?![\w-]|\.[\w-])"
+
+
+def _names_address(text: str, address: str) -> bool:
+    """Whether `text` contains `address` whole, not as part of a longer address."""
+    return re.search(_BEFORE_ADDRESS + re.escape(address) + _AFTER_ADDRESS, text, re.IGNORECASE) is not None
+
+
 def _log_entries(address: str):
-    return LogEntry.objects.filter(Q(object_repr__icontains=address) | Q(change_message__icontains=address))
+    # The database narrows to entries containing the text; only whole-address mentions count,
+    # or erasing e@example.com would take alice@example.com's history with it.
+    candidates = LogEntry.objects.filter(Q(object_repr__icontains=address) | Q(change_message__icontains=address))
+    ids = [
+        pk for pk, representation, message in candidates.values_list("pk", "object_repr", "change_message")
+        if _names_address(representation, address) or _names_address(message, address)
+    ]
+    return LogEntry.objects.filter(pk__in=ids)
 
 
 def _admin_log_export(address: str) -> registry.Records:

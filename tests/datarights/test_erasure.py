@@ -5,6 +5,7 @@ import json
 
 import pytest
 import time_machine
+from django.contrib.admin.models import CHANGE, LogEntry
 from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone, translation
@@ -101,6 +102,62 @@ def test_after_erasure_nothing_for_the_address_remains_but_its_hash(staff, djang
     lines = settings.ERASURE_LOG_FILE.read_text().splitlines()
     assert [json.loads(line)["hash"] for line in lines] == [hashed]
     assert local not in settings.ERASURE_LOG_FILE.read_text()
+
+
+ERASED = "E@Example.com"
+# Each contains the erased address as text, and none is it.
+SIMILAR = ("alice@example.com", "e@example.com.evil.test", "xe@example.com")
+
+
+def _staff_note(staff, text: str) -> LogEntry:
+    return LogEntry.objects.create(user=staff, action_flag=CHANGE, object_repr=f"Subscriber {text}",
+                                   change_message=f"Address changed to {text}.")
+
+
+def test_erasing_an_address_leaves_similar_addresses_untouched_in_every_source(staff):
+    hold_everything(ERASED, "Eve Erased", staff=staff)
+    for address in SIMILAR:
+        hold_everything(address, "Someone Similar", staff=staff)
+        _staff_note(staff, address)
+    erased_note = _staff_note(staff, "e@example.com")
+    before = {address: selectors.personal_data_export(address)["parts"] for address in SIMILAR}
+    for address, parts in before.items():  # so that "unchanged" covers every source
+        for part in parts:
+            for kind in part["kinds"]:
+                assert kind["records"] or not kind["linkable"], (address, part["key"], kind["key"])
+
+    services.erase_everything(ERASED)
+
+    for address in SIMILAR:
+        assert selectors.personal_data_export(address)["parts"] == before[address], address
+    assert not LogEntry.objects.filter(pk=erased_note.pk).exists()
+    left = {part["key"]: part for part in selectors.personal_data_export(ERASED)["parts"]}
+    assert left["admin_history"]["kinds"][0]["records"] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "names_it"),
+    [
+        ("e@example.com", True),
+        ("E@EXAMPLE.COM", True),
+        ("Subscriber e@example.com", True),
+        ("Changed e@example.com.", True),
+        ("<e@example.com>, bob@example.net", True),
+        ("alice@example.com", False),
+        ("xe@example.com", False),
+        ("x.e@example.com", False),
+        ("x+e@example.com", False),
+        ("e@example.com.evil.test", False),
+        ("e@example.community", False),
+        ("e@example.com-mail.test", False),
+    ],
+)
+def test_admin_history_is_matched_on_whole_addresses(staff, text, names_it):
+    entry = LogEntry.objects.create(user=staff, action_flag=CHANGE, object_repr=text, change_message="[]")
+    exported = registry.get("admin_history").export("e@example.com")["admin_history"]
+    assert len(exported) == int(names_it)
+    registry.get("admin_history").erase("e@example.com", None)
+    assert LogEntry.objects.filter(pk=entry.pk).exists() is not names_it
 
 
 def test_erasure_is_one_transaction(staff, monkeypatch):
