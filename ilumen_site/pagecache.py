@@ -5,7 +5,8 @@ pages (statements, home, legal notice) are cached whole. A cached page must neve
 one visitor's CSP nonce or CSRF token to another: before storing, both are replaced by
 placeholders, and every hit fills in the current request's own values.
 
-The key holds everything a public page varies on: path and query, language, and the
+The key holds everything a public page varies on: the origin (scheme and host, which the
+page's absolute URLs such as its hreflang links are built on), path and query, language, and the
 visitor's cookie-consent state (the banner and the gated scripts depend on it), plus a
 generation number that `page_cache_clear()` raises whenever content changes. A page is
 stored as encoded segments split at the placeholders, so a hit only joins bytes.
@@ -104,8 +105,9 @@ def _variant(request: HttpRequest) -> str:
 
 def _key(request: HttpRequest) -> str:
     generation = _generation()
-    path = hashlib.blake2b(request.get_full_path().encode(), digest_size=16).hexdigest()
-    return f"pagecache:v2:{generation}:{get_language()}:{path}:{_variant(request)}"
+    url = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
+    page = hashlib.blake2b(url.encode(), digest_size=16).hexdigest()
+    return f"pagecache:v3:{generation}:{get_language()}:{page}:{_variant(request)}"
 
 
 def _without_csrf_tokens(request: HttpRequest, body: str) -> str:

@@ -103,3 +103,19 @@ def test_visitors_with_the_same_choice_share_a_page_but_never_a_consent_id(seede
     for consent_id in ids:
         assert str(consent_id) not in pages[1].content.decode()
         assert consent_id.hex not in pages[1].content.decode()
+
+
+def test_each_host_and_scheme_has_its_own_page(seeded):
+    # Both names are in ALLOWED_HOSTS; the hreflang links are absolute URLs on the asking origin.
+    hreflang = re.compile(r'<link rel="alternate" hreflang="nl" href="([^"]+)"')
+    first = Client().get("/en/legal-notice/", HTTP_HOST="localhost:8301")
+    second = Client().get("/en/legal-notice/", HTTP_HOST="127.0.0.1")
+    assert [first["X-Page-Cache"], second["X-Page-Cache"]] == ["miss", "miss"]
+    assert hreflang.search(first.content.decode()).group(1) == "http://localhost:8301/nl/legal-notice/"
+    assert hreflang.search(second.content.decode()).group(1) == "http://127.0.0.1/nl/legal-notice/"
+    again = Client().get("/en/legal-notice/", HTTP_HOST="localhost:8301")
+    assert again["X-Page-Cache"] == "hit"
+    assert hreflang.search(again.content.decode()).group(1) == "http://localhost:8301/nl/legal-notice/"
+    secure = Client().get("/en/legal-notice/", HTTP_HOST="localhost:8301", secure=True)
+    assert secure["X-Page-Cache"] == "miss"
+    assert hreflang.search(secure.content.decode()).group(1) == "https://localhost:8301/nl/legal-notice/"
