@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -67,3 +69,24 @@ def test_without_debug_set_the_site_is_in_production_mode(tmp_path):
     )
     assert shown.returncode == 0, shown.stderr
     assert shown.stdout.split()[-2:] == ["False", "True"]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "named"),
+    [
+        ({"DATABASE_URL": "sqlite:///unused.sqlite3"}, "not PostgreSQL"),
+        ({"REDIS_URL": ""}, "not Redis"),
+    ],
+)
+def test_the_suite_refuses_stand_ins_when_make_test_asks_for_the_real_services(overrides, named):
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"} | {
+        "TEST_REQUIRE_REAL_SERVICES": "1", "DEBUG": "True",
+        "DATABASE_URL": os.environ.get("DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/ilumen",
+        "REDIS_URL": os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/1",
+    } | overrides
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", "tests/test_startup.py"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode != 0
+    assert "TEST_REQUIRE_REAL_SERVICES is set" in result.stderr and named in result.stderr
