@@ -19,19 +19,32 @@ PERMISSIONS_POLICY = (
     "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), "
     "payment=(), usb=(), browsing-topics=()"
 )
+TOKEN_PAGE_HEADERS = {
+    "Referrer-Policy": "no-referrer",
+    "X-Robots-Tag": "noindex, nofollow",
+    "Cache-Control": "no-store",
+}
 
 
 def token_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """For views whose URL carries a secret token that authenticates the request."""
+    """For views whose URL carries a secret token that authenticates the request.
+
+    The headers go on in SecurityHeadersMiddleware, not here: answers made outside the view
+    (the wrong-method page that replaces an empty 405, an error page) carry them too.
+    A HEAD is answered as the GET it stands for, so that no view can mistake it for a POST.
+    """
 
     @csrf_exempt
     @wraps(view)
     def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        response = view(request, *args, **kwargs)
-        response["Referrer-Policy"] = "no-referrer"
-        response["X-Robots-Tag"] = "noindex, nofollow"
-        response["Cache-Control"] = "no-store"
-        return response
+        request.token_page = True
+        if request.method != "HEAD":
+            return view(request, *args, **kwargs)
+        request.method = "GET"  # the server leaves out the body of the answer (RFC 9110, 9.3.2)
+        try:
+            return view(request, *args, **kwargs)
+        finally:
+            request.method = "HEAD"
 
     return wrapped
 
@@ -43,4 +56,7 @@ class SecurityHeadersMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         response.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        if getattr(request, "token_page", False):
+            for header, value in TOKEN_PAGE_HEADERS.items():
+                response[header] = value
         return response

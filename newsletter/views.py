@@ -8,7 +8,7 @@ import hmac
 import json
 
 from django.conf import settings
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language
@@ -110,11 +110,10 @@ def confirm_resend(request: HttpRequest, token: str) -> HttpResponse:
     return redirect("newsletter:subscribe_done")
 
 
-@csrf_exempt  # RFC 8058: the one-click POST carries no cookie and no CSRF token; the URL is the secret
+# RFC 8058: the one-click POST carries no cookie and no CSRF token; the URL is the secret (token_page).
 @token_page
+@require_http_methods(["GET", "POST"])
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
-    if request.method not in ("GET", "HEAD", "POST"):
-        return HttpResponseNotAllowed(["GET", "POST"])
     try:
         parsed = subscriber_token_read(token)
     except TokenInvalid:
