@@ -107,11 +107,41 @@ def test_client_ip_believes_only_trusted_proxies(remote, forwarded, expected):
     assert client_ip(request) == expected
 
 
+@pytest.fixture
+def broker_at():
+    """Points the Celery app at a broker URL for one test (the app reads it per connection)."""
+    from ilumen_site.celery import app
+
+    original = app.conf.broker_url
+
+    def point(url: str) -> None:
+        app.conf.broker_url = url
+
+    yield point
+    app.conf.broker_url = original
+
+
 @pytest.mark.django_db
-def test_healthz_reports_database_broker_and_beat(client):
+@pytest.mark.parametrize(("broker", "heartbeat", "status", "expected"), [
+    ("redis", True, 200, {"database": "ok", "broker": "ok", "beat": "ok"}),
+    ("redis", False, 200, {"database": "ok", "broker": "ok", "beat": "never"}),
+    ("unreachable", True, 503, {"database": "ok", "broker": "error: OperationalError", "beat": "ok"}),
+])
+@override_settings(CELERY_TASK_ALWAYS_EAGER=False)
+def test_healthz_reports_database_broker_and_beat(client, settings, broker_at, broker, heartbeat, status, expected):
+    from django.core.cache import cache
+
+    from ilumen_site.health import BEAT_HEARTBEAT_KEY, beat_heartbeat
+
+    # The test Redis is a real broker; nothing listens on port 1.
+    broker_at(settings.CACHES["default"]["LOCATION"] if broker == "redis" else "redis://127.0.0.1:1/0")
+    if heartbeat:
+        beat_heartbeat()
+    else:
+        cache.delete(BEAT_HEARTBEAT_KEY)
     response = client.get("/healthz")
-    assert response.status_code == 200
-    assert response.json()["checks"]["database"] == "ok"
+    assert (response.status_code, response.json()) == (status, {"status": "ok" if status == 200 else "fail",
+                                                                "checks": expected})
 
 
 @pytest.mark.django_db
@@ -130,14 +160,9 @@ def test_healthz_sees_a_stale_beat(client):
 
 @pytest.mark.django_db
 @override_settings(CELERY_TASK_ALWAYS_EAGER=False)
-def test_healthz_fails_when_the_broker_is_unreachable(client):
-    from ilumen_site.celery import app
-
-    original, app.conf.broker_url = app.conf.broker_url, "redis://127.0.0.1:1/0"
-    try:
-        response = client.get("/healthz")
-    finally:
-        app.conf.broker_url = original
+def test_healthz_fails_when_the_broker_is_unreachable(client, broker_at):
+    broker_at("redis://127.0.0.1:1/0")
+    response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json()["checks"]["broker"].startswith("error")
 
