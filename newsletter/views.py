@@ -8,7 +8,9 @@ import hmac
 import json
 
 from django.conf import settings
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.core.exceptions import SuspiciousOperation
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, UnreadablePostError
+from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language
@@ -120,8 +122,13 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         return _problem(request, "invalid", 400)
     topic = Topic.objects.filter(pk=parsed.topic_id).first() if parsed.topic_id else None
     if request.method == "POST":
+        try:
+            one_click = request.POST.get("List-Unsubscribe") == "One-Click"
+        except (SuspiciousOperation, MultiPartParserError, UnreadablePostError):
+            # Too big, too many fields, malformed: refused before anything is done.
+            return _problem(request, "unreadable", 400)
         subs.unsubscribe(subscriber_uuid=parsed.subscriber_uuid, topic_id=parsed.topic_id)
-        if request.POST.get("List-Unsubscribe") == "One-Click":
+        if one_click:
             # A mail client, not a person: a short 200 answer, never a redirect.
             return HttpResponse(_("You are unsubscribed.") + "\n", content_type="text/plain; charset=utf-8")
         context = {"topic": topic, "preferences_url": _preferences_url(parsed.subscriber_uuid)}

@@ -56,6 +56,22 @@ def test_one_click_post_needs_no_cookie_or_csrf_and_answers_2xx_without_redirect
     assert again.status_code == 200  # idempotent
 
 
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        ("List-Unsubscribe=One-Click&pad=" + "x" * (3 * 1024 * 1024), "application/x-www-form-urlencoded"),
+        ("List-Unsubscribe=One-Click" + "&f=1" * 1001, "application/x-www-form-urlencoded"),
+        ("--b\r\nContent-Disposition: form-data; name=List-Unsubscribe\r\n\r\nOne-Click", "multipart/form-data"),
+    ],
+    ids=["3 MiB", "too many fields", "malformed multipart"],
+)
+def test_an_unreadable_one_click_body_is_refused_before_anything_is_done(ann, topic, body, content_type):
+    url = f"/nl/newsletter/unsubscribe/{subscriber_token_make(ann.uuid, topic.pk)}/"
+    response = Client().post(url, body, content_type=content_type)
+    assert response.status_code == 400 and "Er is niets gewijzigd" in response.content.decode()
+    assert _status(ann, "newsletter") == "confirmed"
+
+
 def test_forged_unsubscribe_token_is_a_clear_error(ann, topic):
     token = subscriber_token_make(ann.uuid, topic.pk)
     forged = token[:-3] + ("xyz" if not token.endswith("xyz") else "abc")
