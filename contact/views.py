@@ -27,14 +27,18 @@ def contact(request: HttpRequest) -> HttpResponse:
             within_ip = ratelimit.hit_network(
                 "contact:ip", client_ip(request), limit=settings.CONTACT_RATE_LIMIT_PER_IP, window_seconds=HOUR
             )
-            within_address = ratelimit.hit(
-                "contact:address", data["email"], limit=settings.CONTACT_RATE_LIMIT_PER_ADDRESS, window_seconds=HOUR
-            )
-            if within_ip and within_address:
-                services.message_submit(
-                    name=data["name"], email=data["email"], subject=data["subject"], message=data["message"],
-                    language=get_language() or settings.LANGUAGE_CODE,
+            if within_ip:
+                within_address = ratelimit.hit(
+                    "contact:address", data["email"], limit=settings.CONTACT_RATE_LIMIT_PER_ADDRESS,
+                    window_seconds=HOUR,
                 )
+                # Over the per-address limit the answer is a success's, so that it cannot tell
+                # anyone how often an address was used; the message is dropped.
+                if within_address:
+                    services.message_submit(
+                        name=data["name"], email=data["email"], subject=data["subject"], message=data["message"],
+                        language=get_language() or settings.LANGUAGE_CODE,
+                    )
                 return redirect("contact:thanks")
             form.add_error(None, _("You have sent several messages in a short time. Please try again in an hour."))
             status = 429
