@@ -9,7 +9,7 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from newsletter.models import ConsentProof, OutboxMessage, Subscriber, Subscription, Topic
+from newsletter.models import ConsentProof, OutboxMessage, Subscriber, Subscription, Suppression, Topic
 from newsletter.services.outbox import outbox_deliver
 from newsletter.services.subscriptions import pending_purge
 from newsletter.tokens import confirm_token_make, subscriber_token_make
@@ -92,6 +92,42 @@ def test_the_answer_is_the_same_for_new_pending_and_confirmed_addresses(client):
     assert OutboxMessage.objects.count() == 3
     # Asking again changes nothing until the new link is confirmed.
     assert Subscription.objects.get(subscriber=subscriber).status == "confirmed"
+
+
+def test_a_new_request_changes_name_and_language_only_once_confirmed(client):
+    _subscribe(client, "en", email="ann@example.com")
+    [first] = _deliver_outbox()
+    assert client.post(_path(_confirm_link(first))).status_code == 200
+    subscriber = Subscriber.objects.get(email="ann@example.com")
+    assert (subscriber.name, subscriber.language) == ("Ann", "en")
+
+    # Anyone can type Ann's address: until the new link is confirmed, nothing of hers changes.
+    mail.outbox.clear()
+    client.post("/nl/newsletter/", {"email": "ann@example.com", "name": "Eve", "language": "nl",
+                                    "topics": [Topic.objects.get(slug="newsletter").pk], "consent": "on"},
+                REMOTE_ADDR="192.0.2.78")
+    subscriber.refresh_from_db()
+    assert (subscriber.name, subscriber.language) == ("Ann", "en")
+
+    [second] = _deliver_outbox()
+    assert client.post(_path(_confirm_link(second))).status_code == 200
+    subscriber.refresh_from_db()
+    assert (subscriber.name, subscriber.language) == ("Eve", "nl")
+
+
+@pytest.mark.parametrize("reason", ["bounce", "complaint"])
+def test_a_confirmed_new_opt_in_lifts_an_earlier_suppression(client, reason):
+    _subscribe(client, email="back@example.com")
+    [first] = _deliver_outbox()
+    client.post(_path(_confirm_link(first)))
+    Suppression.objects.create(email="back@example.com", reason=reason, source="webhook")
+
+    mail.outbox.clear()
+    _subscribe(client, email="back@example.com")
+    [second] = _deliver_outbox()
+    assert Suppression.objects.filter(email="back@example.com").exists()  # asking is not enough
+    assert client.post(_path(_confirm_link(second))).status_code == 200
+    assert not Suppression.objects.filter(email="back@example.com").exists()
 
 
 def test_honeypot_and_missing_consent(client):
