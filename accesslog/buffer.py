@@ -25,7 +25,7 @@ from typing import NamedTuple
 from django.conf import settings
 from django.db import close_old_connections, connection
 
-from ilumen_site.ipaddress import client_ip
+from ilumen_site.ipaddress import client_ip, truncate_ip
 
 logger = logging.getLogger(__name__)
 
@@ -45,17 +45,19 @@ _IP_MEMO: dict[tuple[str, str], str | None] = {}
 
 
 def _ip(row: Row) -> str | None:
-    """client_ip() for the row's headers, memoised: the same visitors come back page after page."""
+    """The client's network (truncate_ip) for the row's headers, memoised: the same visitors come
+    back page after page. The full address is never stored: the log serves security and
+    statistics, for which the network is enough."""
     key = (row.remote_addr, row.forwarded_for)
     if key not in _IP_MEMO:
         if len(_IP_MEMO) > 10_000:
             _IP_MEMO.clear()
         meta = {"REMOTE_ADDR": row.remote_addr, "HTTP_X_FORWARDED_FOR": row.forwarded_for}
-        _IP_MEMO[key] = client_ip(SimpleNamespace(META=meta))
+        _IP_MEMO[key] = truncate_ip(client_ip(SimpleNamespace(META=meta)))
     return _IP_MEMO[key]
 
 
-COLUMNS = ("time", "path", "status", "language", "ip", "ip_truncated")
+COLUMNS = ("time", "path", "status", "language", "ip")
 
 
 def write_rows(rows: list[Row]) -> None:
@@ -66,7 +68,7 @@ def write_rows(rows: list[Row]) -> None:
         table = connection.ops.quote_name(PageView._meta.db_table)
         with connection.cursor() as cursor, cursor.copy(f"COPY {table} ({', '.join(COLUMNS)}) FROM STDIN") as copy:
             for row in rows:
-                copy.write_row((row.time, row.path, row.status, row.language, _ip(row), False))
+                copy.write_row((row.time, row.path, row.status, row.language, _ip(row)))
         return
     PageView.objects.bulk_create(
         [PageView(time=r.time, path=r.path, status=r.status, language=r.language, ip=_ip(r)) for r in rows],

@@ -1,8 +1,10 @@
-"""The access log for datarights.registry: held, but not linkable to an e-mail address.
+"""The access log for datarights.registry: held, but not found by an e-mail address.
 
-A page view records an IP address, never an e-mail address, and no form on the site
-stores the IP address it was sent from, so nothing joins the two. The export says so
-instead of guessing; the retention rules truncate and delete the rows on their own.
+A page view records the client's network (the IP address truncated when written), never an
+e-mail address or a name. That does not make the rows anonymous: combined with other
+records (a confirmation's time, say) some could be tied to a person. So the export does not
+promise they cannot be linked; it says what is true (GDPR Art. 11(2)): the site cannot tell
+whose they are without more information from the visitor.
 """
 
 import datetime
@@ -18,10 +20,12 @@ from datarights import registry
 def _explanation() -> str:
     return gettext(
         "The web server logs each page view: time, page address (without anything personal in it), result, "
-        "language and IP address. It never records an e-mail address, and no form on this site stores the IP "
-        "address it was sent from, so these rows cannot be linked to your e-mail address and are not part of "
-        "this export. IP addresses are shortened after %(truncate)d days and the rows deleted after %(keep)d days."
-    ) % {"truncate": settings.ACCESS_LOG_IP_TRUNCATE_DAYS, "keep": settings.ACCESS_LOG_KEEP_DAYS}
+        "language and a shortened IP address (the network, without its last part: the full address is never "
+        "stored). These rows hold no e-mail address or name, so the website cannot tell which of them are yours "
+        "without extra information from you (GDPR Art. 11(2)), and they are not part of this export. If you give "
+        "us such information, such as the times of your visits and your network, we will look for them. The rows "
+        "are deleted after %(keep)d days."
+    ) % {"keep": settings.ACCESS_LOG_KEEP_DAYS}
 
 
 explanation = lazy(_explanation, str)()

@@ -49,16 +49,16 @@ def _measure(rows: int) -> dict:
     with connection.cursor() as cursor:
         cursor.execute("TRUNCATE accesslog_pageview RESTART IDENTITY")
         cursor.execute(
-            """INSERT INTO accesslog_pageview (time, path, status, language, ip, ip_truncated)
+            """INSERT INTO accesslog_pageview (time, path, status, language, ip)
                SELECT now() - make_interval(days => %s + 1) - (g %% 86400) * interval '1 second',
                       '/nl/page-' || (g %% 50) || '/', 200, CASE WHEN g %% 3 = 0 THEN 'en' ELSE 'nl' END,
-                      ('192.0.' || (g %% 250) || '.0')::inet, true
+                      ('192.0.' || (g %% 250) || '.0')::inet
                FROM generate_series(1, %s) AS g""",
             [keep, rows],
         )
         cursor.execute(
-            """INSERT INTO accesslog_pageview (time, path, status, language, ip, ip_truncated)
-               SELECT now() - (g %% 86400) * interval '1 second', '/en/', 200, 'en', '192.0.2.1'::inet, false
+            """INSERT INTO accesslog_pageview (time, path, status, language, ip)
+               SELECT now() - (g %% 86400) * interval '1 second', '/en/', 200, 'en', '192.0.2.0'::inet
                FROM generate_series(1, %s) AS g""",
             [recent],
         )

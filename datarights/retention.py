@@ -1,4 +1,4 @@
-"""Retention rules: what the site deletes (or shortens) and when, from settings.
+"""Retention rules: what the site deletes and when, from settings.
 
 The same list drives the daily Celery task, the `retention_run` command and the page
 /<lang>/privacy/retention/, so the page and the behaviour cannot disagree.
@@ -43,7 +43,6 @@ class Rule:
     why: Promise
     run: Callable[[RunContext], dict[str, int]]
     available: Callable[[], bool] = field(default=lambda: True)
-    shortens: bool = False  # shortens data instead of deleting it
 
     @property
     def days(self) -> int:
@@ -91,26 +90,6 @@ def delete_in_batches(queryset: QuerySet, ctx: RunContext, label: str) -> int:
 
 
 # --- Access log -----------------------------------------------------------------------
-
-
-def _access_log_truncate(ctx: RunContext) -> dict[str, int]:
-    from accesslog.models import PageView
-    from ilumen_site.ipaddress import truncate_ip
-
-    due = PageView.objects.filter(ip_truncated=False, time__lt=_cutoff(ctx, settings.ACCESS_LOG_IP_TRUNCATE_DAYS))
-    if ctx.dry_run:
-        return {"page views (IP address shortened)": due.count()}
-    total = last_pk = 0
-    while True:
-        rows = [PageView(pk=pk, ip=truncate_ip(ip), ip_truncated=True)
-                for pk, ip in due.filter(pk__gt=last_pk).order_by("pk").values_list("pk", "ip")[: ctx.batch_size]]
-        if not rows:
-            break
-        PageView.objects.bulk_update(rows, ["ip", "ip_truncated"], batch_size=1000)
-        total += len(rows)
-        last_pk = rows[-1].pk
-        ctx.progress("access_log_truncate", total)
-    return {"page views (IP address shortened)": total}
 
 
 def _access_log_delete(ctx: RunContext) -> dict[str, int]:
@@ -437,13 +416,8 @@ RULES: list[Rule] = [
         _consent_records, _consent_available,
     ),
     Rule(
-        "access_log_truncate", _("IP addresses in the web server's access log"), "ACCESS_LOG_IP_TRUNCATE_DAYS",
-        _("after the visit"),
-        _("Needed only to fend off abuse; afterwards shortened to the network (the last part is removed)."),
-        _access_log_truncate, shortens=True,
-    ),
-    Rule(
-        "access_log_delete", _("The web server's access log"), "ACCESS_LOG_KEEP_DAYS", _("after the visit"),
+        "access_log_delete", _("The web server's access log (IP addresses shortened when written)"),
+        "ACCESS_LOG_KEEP_DAYS", _("after the visit"),
         _("Basic logs for security and anonymous statistics; never analysed per visitor."), _access_log_delete,
     ),
 ]

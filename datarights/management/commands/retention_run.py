@@ -39,7 +39,7 @@ class Command(BaseCommand):
             if verbose:
                 self.stdout.write(f"{rule.key} ({rule.period} {rule.counted_from})")
             counts = retention.rule_run(rule, batch_size=batch_size, progress=progress, dry_run=dry_run)
-            verb = "due" if dry_run else ("shortened" if rule.shortens else "deleted")
+            verb = "due" if dry_run else "deleted"
             for what, count in counts.items():
                 self.stdout.write(f"  {verb}: {count} {what}")
                 grand_total += count
