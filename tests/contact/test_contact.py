@@ -9,7 +9,7 @@ from django.contrib.auth.models import Permission, User
 from django.utils import timezone
 
 from contact.models import ContactMessage
-from contact.services import messages_forward_pending
+from contact.services import message_forward, messages_forward_pending
 from tests.newsletter.conftest import SmtpServer, free_port
 
 pytestmark = pytest.mark.django_db
@@ -56,6 +56,33 @@ def test_a_message_is_stored_and_forwarded_by_smtp(client, smtp, django_capture_
     assert "Offerte batterij" in message["Subject"]
     assert "Graag een offerte voor een thuisbatterij." in message.get_content()
     assert client.get("/nl/contact/thanks/").status_code == 200
+
+
+def test_the_forwarded_mail_is_plain_text_as_typed(client, smtp, django_capture_on_commit_callbacks):
+    typed = {"name": 'Tom "T" O\'Brien & Zn.', "subject": "Tom's <offerte> & co", "message": "Prijs < 5 000 & 'snel'?"}
+    with django_capture_on_commit_callbacks(execute=True):
+        assert _send(client, **typed).status_code == 302
+    [received] = smtp.to("info@ilumen.be")
+    message = received.message
+    assert message["Subject"] == "[iLumen contactformulier] Tom's <offerte> & co"
+    body = message.get_content()
+    assert f"Naam: {typed['name']}" in body
+    assert typed["subject"] in body and typed["message"] in body
+    assert "&amp;" not in body and "&#x27;" not in body and "&lt;" not in body
+
+
+def test_a_stored_subject_with_line_breaks_cannot_add_headers(smtp):
+    # The form refuses control characters; a row written another way still makes one header line.
+    stored = ContactMessage.objects.create(
+        name="Eve\r\nX-Injected: 1", email="eve@example.be", subject="Hallo\r\nBcc: victim@example.org",
+        message="m", language="nl",
+    )
+    assert message_forward(stored.pk)
+    [received] = smtp.received
+    message = received.message
+    assert message["Subject"] == "[iLumen contactformulier] Hallo Bcc: victim@example.org"
+    assert message["Bcc"] is None and message["X-Injected"] is None
+    assert [r.rcpt for r in smtp.received] == ["info@ilumen.be"]
 
 
 def test_forwarding_survives_a_mail_server_outage(client, settings, django_capture_on_commit_callbacks):
