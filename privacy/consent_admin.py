@@ -1,11 +1,12 @@
 """Admin for cookie consent: the registry (every material change makes a policy revision),
-the revisions themselves, and the consent records, read-only, with a CSV export and a
-weekly accept/refuse chart for audits.
+the revisions themselves, the consent records and the daily counts of Global Privacy
+Control refusals, read-only, each with a CSV export, and a weekly accept/refuse chart
+(records and GPC counts together) for audits.
 """
 
 import csv
 import datetime
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
@@ -20,7 +21,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from privacy import charts, selectors
-from privacy.models import Category, ConsentRecord, Cookie, RegistryRevision
+from privacy.models import Category, ConsentRecord, Cookie, GpcRefusalDay, RegistryRevision
 from privacy.services.consent import registry_revise
 
 
@@ -147,6 +148,27 @@ class _Echo:
         return value
 
 
+def _csv_export(
+    model_admin: admin.ModelAdmin, request: HttpRequest, rows: Callable[[QuerySet], Iterator[list[str]]], name: str
+) -> HttpResponse:
+    """What the change list shows (its filters and search apply), streamed as CSV."""
+    if not model_admin.has_view_permission(request):
+        raise PermissionDenied
+    try:
+        queryset = model_admin.get_changelist_instance(request).get_queryset(request)
+    except IncorrectLookupParameters:
+        opts = model_admin.model._meta
+        return HttpResponseRedirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"))
+    writer = csv.writer(_Echo())
+    response = StreamingHttpResponse(
+        (writer.writerow(row) for row in rows(queryset)), content_type="text/csv; charset=utf-8"
+    )
+    stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
+    response["Content-Disposition"] = f'attachment; filename="{name}-{stamp}.csv"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 @admin.register(ConsentRecord)
 class ConsentRecordAdmin(ReadOnlyAdmin):
     list_display = [
@@ -190,20 +212,7 @@ class ConsentRecordAdmin(ReadOnlyAdmin):
 
     def export_view(self, request: HttpRequest) -> HttpResponse:
         """The records the change list shows (its filters and search apply), as CSV."""
-        if not self.has_view_permission(request):
-            raise PermissionDenied
-        try:
-            queryset = self.get_changelist_instance(request).get_queryset(request)
-        except IncorrectLookupParameters:
-            return HttpResponseRedirect(reverse("admin:privacy_consentrecord_changelist"))
-        writer = csv.writer(_Echo())
-        response = StreamingHttpResponse(
-            (writer.writerow(row) for row in self._rows(queryset)), content_type="text/csv; charset=utf-8"
-        )
-        stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
-        response["Content-Disposition"] = f'attachment; filename="consent-records-{stamp}.csv"'
-        response["Cache-Control"] = "no-store"
-        return response
+        return _csv_export(self, request, self._rows, "consent-records")
 
     def chart_view(self, request: HttpRequest) -> HttpResponse:
         if not self.has_view_permission(request):
@@ -225,3 +234,30 @@ class ConsentRecordAdmin(ReadOnlyAdmin):
             "weeks": weeks,
         }
         return render(request, "admin/privacy/consentrecord/chart.html", context)
+
+
+GPC_CSV_COLUMNS = ["day", "language", "gpc_refusals"]
+
+
+@admin.register(GpcRefusalDay)
+class GpcRefusalDayAdmin(ReadOnlyAdmin):
+    """A GPC signal refuses every optional category; it is counted per day, not recorded per visitor."""
+
+    list_display = ["day", "language", "count"]
+    list_filter = ["language"]
+    date_hierarchy = "day"
+    change_list_template = "admin/privacy/gpcrefusalday/change_list.html"
+
+    def get_urls(self) -> list:
+        return [
+            path("export.csv", self.admin_site.admin_view(self.export_view), name="privacy_gpcrefusalday_export"),
+            *super().get_urls(),
+        ]
+
+    def _rows(self, queryset: QuerySet) -> Iterator[list[str]]:
+        yield GPC_CSV_COLUMNS
+        for day, language, count in queryset.order_by("day", "language").values_list("day", "language", "count"):
+            yield [day.isoformat(), language, str(count)]
+
+    def export_view(self, request: HttpRequest) -> HttpResponse:
+        return _csv_export(self, request, self._rows, "gpc-refusals")

@@ -2,7 +2,7 @@
 
 No database query: the cookie is checked with the SECRET_KEY, the registry comes from
 the cache. The middleware also keeps two promises on every page: a `Sec-GPC: 1` header
-refuses every optional category until the visitor opts in (recorded once per visitor),
+refuses every optional category until the visitor opts in (counted once per visitor),
 and an optional cookie of the site's own that reaches the server without consent is
 expired at once, so one that a script set again after a withdrawal does not survive.
 """
@@ -105,28 +105,23 @@ class ConsentMiddleware:
             return response
         decided_now = settings.CONSENT_COOKIE_NAME in response.cookies  # the consent view answered
         if state.gpc_refusal and not decided_now and _is_page_view(request, response):
-            self._record_gpc(request, response, state)
+            self._refuse_by_gpc(request, response, state)
         if not decided_now:
             self._expire_unconsented(request, response, state)
         if response.get("Content-Type", "").startswith("text/html"):
             patch_vary_headers(response, ("Cookie", "Sec-GPC"))
         return response
 
-    def _record_gpc(self, request: HttpRequest, response: HttpResponse, state: ConsentState) -> None:
-        from privacy.services.consent import consent_record_gpc
+    def _refuse_by_gpc(self, request: HttpRequest, response: HttpResponse, state: ConsentState) -> None:
+        from privacy.services.consent import consent_gpc_refuse
 
         language = getattr(request, "LANGUAGE_CODE", settings.LANGUAGE_CODE)
         if language not in dict(settings.LANGUAGES):
             language = settings.LANGUAGE_CODE
-        cookie = consent_record_gpc(
-            registry=state.registry,
-            consent_id=state.consent_id,
-            language=language,
-            client_ip=client_ip(request),
-            user_agent=request.headers.get("User-Agent", ""),
+        cookie = consent_gpc_refuse(
+            registry=state.registry, consent_id=state.consent_id, language=language, client_ip=client_ip(request),
         )
-        if cookie is not None:
-            consent_cookie.write(response, cookie)
+        consent_cookie.write(response, cookie)
 
     def _expire_unconsented(self, request: HttpRequest, response: HttpResponse, state: ConsentState) -> None:
         refused = state.registry.optional_keys - state.granted

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from ilumen_site.richtext import TocEntry, render_markdown
 from privacy.diffing import DiffBlock, diff_texts
-from privacy.models import Category, ConsentRecord, Document, RegistryRevision, Version
+from privacy.models import Category, ConsentRecord, Document, GpcRefusalDay, RegistryRevision, Version
 
 _CACHE_PREFIX = "privacy:statement:v1"
 
@@ -371,7 +371,8 @@ def statement_version_in_force(language: str) -> Version | None:
 class WeeklyRate:
     week: datetime.date  # the Monday the week starts on
     accepted: int
-    refused: int
+    refused: int  # GPC refusals included
+    gpc: int = 0  # of the refusals, those by a Global Privacy Control signal
 
     @property
     def total(self) -> int:
@@ -385,8 +386,10 @@ class WeeklyRate:
 def consent_weekly_rates(weeks: int = 12, *, today: datetime.date | None = None) -> dict[str, list[WeeklyRate]]:
     """Per optional category, per week (oldest first): how many decisions accepted or refused it.
 
-    Each record counts once per category it names, whatever the method (a GPC signal
-    and a withdrawal are refusals as much as a click on "Reject all" is).
+    Each record counts once per category it names, whatever the method (a withdrawal is a
+    refusal as much as a click on "Reject all" is). A Global Privacy Control signal refuses
+    every optional category; those are counted per day, not recorded, and count here as a
+    refusal of each category the registry now has.
     """
     today = today or timezone.localdate()
     first_monday = today - datetime.timedelta(days=today.weekday(), weeks=weeks - 1)
@@ -399,7 +402,16 @@ def consent_weekly_rates(weeks: int = 12, *, today: datetime.date | None = None)
         for keys, index in ((granted, 0), (refused, 1)):
             for key in keys:
                 counts.setdefault(key, {}).setdefault(monday, [0, 0])[index] += 1
+    gpc: dict[datetime.date, int] = {}
+    for day, count in GpcRefusalDay.objects.filter(day__gte=first_monday).values_list("day", "count"):
+        monday = day - datetime.timedelta(days=day.weekday())
+        gpc[monday] = gpc.get(monday, 0) + count
     mondays = [first_monday + datetime.timedelta(weeks=n) for n in range(weeks)]
     state = registry_state()
     keys = sorted(state.optional_keys) if state else sorted(counts)
-    return {key: [WeeklyRate(m, *counts.get(key, {}).get(m, [0, 0])) for m in mondays] for key in keys}
+
+    def rate(key: str, monday: datetime.date) -> WeeklyRate:
+        accepted, refused = counts.get(key, {}).get(monday, [0, 0])
+        return WeeklyRate(monday, accepted, refused + gpc.get(monday, 0), gpc.get(monday, 0))
+
+    return {key: [rate(key, m) for m in mondays] for key in keys}

@@ -1,6 +1,7 @@
-from .consent import Category, ConsentRecord, Cookie, RegistryRevision
+from .consent import Category, ConsentRecord, Cookie, GpcRefusalDay, RegistryRevision
 from .statements import Document, Version, VersionQuerySet
 
 __all__ = [
-    "Category", "ConsentRecord", "Cookie", "Document", "RegistryRevision", "Version", "VersionQuerySet",
+    "Category", "ConsentRecord", "Cookie", "Document", "GpcRefusalDay", "RegistryRevision", "Version",
+    "VersionQuerySet",
 ]

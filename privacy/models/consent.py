@@ -242,3 +242,24 @@ class ConsentRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.consent_id} {self.get_method_display()} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class GpcRefusalDay(models.Model):
+    """How many visitors' Global Privacy Control signals refused every optional category, per day and
+    language. A refusal needs no proof of consent, so it is counted for the statistics, never kept
+    per visitor: no id, no address, no browser."""
+
+    day = models.DateField(_("day"))
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
+    count = models.PositiveIntegerField(_("refusals"), default=0)
+
+    class Meta:
+        verbose_name = _("Global Privacy Control refusals per day")
+        verbose_name_plural = _("Global Privacy Control refusals per day")
+        ordering = ["-day", "language"]
+        constraints = [
+            models.UniqueConstraint(fields=["day", "language"], name="consent_gpc_day_language_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day:%Y-%m-%d} {self.language}: {self.count}"

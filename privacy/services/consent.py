@@ -14,11 +14,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
+from django.db import connection, transaction
+from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from ilumen_site import ratelimit
-from ilumen_site.ipaddress import truncate_ip
+from ilumen_site.ipaddress import client_network, truncate_ip
 from ilumen_site.pagecache import page_cache_clear
 from privacy import selectors
 from privacy.consent_cookie import ConsentCookie
@@ -33,9 +34,14 @@ ACTIONS = (ACCEPT_ALL, REJECT_ALL, SAVE, GRANT)
 # Where the decision was taken; a refusal of something granted before is a withdrawal wherever it happens.
 SOURCES = {"banner": Method.BANNER, "settings": Method.SETTINGS, "embed": Method.EMBED}
 
-# One GPC record per visitor: a browser that keeps cookies gets its record once (the cookie
-# says it is done); one that does not is recorded at most once per window.
-GPC_RECORD_WINDOW_SECONDS = 24 * 3600
+# A GPC refusal is counted once per visitor: a browser that keeps cookies once (the cookie says
+# it is done), one that does not at most once per window for its network.
+GPC_COUNT_WINDOW_SECONDS = 24 * 3600
+# GpcRefusalDay's table. One statement, so parallel first page views on a new day neither collide nor lose a count.
+_GPC_COUNT_SQL = (
+    "INSERT INTO privacy_gpcrefusalday AS d (day, language, count) VALUES (%s, %s, 1) "
+    "ON CONFLICT (day, language) DO UPDATE SET count = d.count + 1"
+)
 
 
 # --- Registry revisions ----------------------------------------------------------------
@@ -175,32 +181,23 @@ def consent_decide(
     return Decision(record, cookie, granted, refused, registry.first_party_names(refused))
 
 
-def consent_record_gpc(
+def consent_gpc_refuse(
     *,
     registry: RegistryState,
     consent_id: uuid.UUID | None,
     language: str,
     client_ip: str | None,
-    user_agent: str,
-) -> ConsentCookie | None:
-    """Record that a Global Privacy Control signal refused every optional category.
+) -> ConsentCookie:
+    """A Global Privacy Control signal refused every optional category: count it, and return the
+    cookie that tells the next page views so (no banner, no second count).
 
-    Returns the cookie that keeps this from being recorded again, or None when this
-    visitor's GPC refusal was already recorded within the window (a browser that does
-    not keep cookies, or parallel first requests).
+    A refusal needs no proof of consent, so nothing is kept about the visitor: the day's count for
+    the language goes up by one, at most once per visitor per window. The visitor is their consent
+    id when their browser keeps cookies, else their network: a browser that keeps none cannot be
+    told apart from another one in the same network by anything it could not vary at will.
     """
-    visitor = consent_id.hex if consent_id else f"{truncate_ip(client_ip)}|{user_agent_hash(user_agent)}"
-    if not ratelimit.hit(
-        f"consent-gpc-{registry.revision}", visitor, limit=1, window_seconds=GPC_RECORD_WINDOW_SECONDS
-    ):
-        return None
-    consent_id = consent_id or uuid.uuid4()
-    try:
-        record = _record(
-            registry=registry, consent_id=consent_id, granted=frozenset(), method=Method.GPC, language=language,
-            client_ip=client_ip, user_agent=user_agent, gpc=True,
-        )
-    except StaleRegistry:
-        return None  # the next page view, on the registry in force, records it
-    return ConsentCookie(consent_id, registry.revision, frozenset(), Method.GPC, True, record.created_at)
-
+    visitor = consent_id.hex if consent_id else client_network(client_ip) or "no-address"
+    if ratelimit.hit("consent-gpc", visitor, limit=1, window_seconds=GPC_COUNT_WINDOW_SECONDS):
+        with connection.cursor() as cursor:
+            cursor.execute(_GPC_COUNT_SQL, [timezone.localdate(), language])
+    return ConsentCookie(consent_id or uuid.uuid4(), registry.revision, frozenset(), Method.GPC, True, timezone.now())

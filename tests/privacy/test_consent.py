@@ -9,13 +9,14 @@ import time_machine
 from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, InternalError, connection, transaction
+from django.db.models import Sum
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from privacy import consent_cookie
 from privacy.consent_cookie import ConsentCookie
-from privacy.models import Category, ConsentRecord, Cookie, Version
+from privacy.models import Category, ConsentRecord, Cookie, GpcRefusalDay, Version
 from privacy.services.consent import registry_revise
 
 pytestmark = pytest.mark.django_db
@@ -226,8 +227,41 @@ def test_decisions_are_rate_limited_per_network(client, registry, settings):
     settings.CONSENT_DECISIONS_PER_HOUR = 2
     assert decide(client, "reject").status_code == 303
     assert decide(client, "reject").status_code == 303
-    assert decide(client, "reject").status_code == 429
+    limited = decide(client, "reject")
+    assert limited.status_code == 429 and limited["Retry-After"] == "3600"
+    assert "Too many cookie choices" in limited.content.decode()
     assert ConsentRecord.objects.count() == 2
+
+
+def _from(address: str) -> dict:
+    """A request through the site's proxy on behalf of `address`."""
+    return {"REMOTE_ADDR": "10.0.0.5", "HTTP_X_FORWARDED_FOR": address}
+
+
+def test_every_address_of_one_ipv6_64_shares_the_decision_limit(client, registry, settings):
+    settings.TRUSTED_PROXIES = ["10.0.0.0/8"]
+    limit = settings.CONSENT_DECISIONS_PER_HOUR
+    for number in range(limit):
+        response = decide(client, "reject", **_from(f"2001:db8:aaaa:1:{number:x}::{number + 1:x}"))
+        assert response.status_code == 303, number
+    limited = decide(client, "reject", HTTP_ACCEPT="application/json", **_from("2001:db8:aaaa:1:ffff::99"))
+    assert limited.status_code == 429 and int(limited["Retry-After"]) > 0
+    assert "Too many cookie choices" in limited.json()["error"]
+    assert ConsentRecord.objects.count() == limit
+    # another client, in another /48, is not held back by that one
+    assert decide(Client(), "reject", **_from("2001:db8:bbbb:1::1")).status_code == 303
+
+
+def test_the_64s_of_one_ipv6_48_share_a_ceiling(registry, settings):
+    settings.CONSENT_DECISIONS_PER_HOUR = 2
+    settings.RATE_LIMIT_IPV6_SITE_FACTOR = 3
+    ceiling = 2 * 3
+    for number in range(ceiling):  # each /64 stays within its own limit
+        assert decide(Client(), "reject", REMOTE_ADDR=f"2001:db8:cccc:{number:x}::1").status_code == 303
+    limited = decide(Client(), "reject", REMOTE_ADDR="2001:db8:cccc:ff::1")
+    assert limited.status_code == 429 and limited["Retry-After"] == "3600"
+    assert ConsentRecord.objects.count() == ceiling
+    assert decide(Client(), "reject", REMOTE_ADDR="2001:db8:dddd:ff::1").status_code == 303, "another /48 passes"
 
 
 def test_records_cannot_be_changed(client, registry):
@@ -307,40 +341,58 @@ def test_the_banner_comes_back_when_the_registry_changes(client, registry, djang
 # --- GPC -------------------------------------------------------------------------------------
 
 
-def test_gpc_refuses_everything_with_one_record_per_visitor(client, registry, seeded):
+def gpc_refusals(language: str) -> int:
+    return GpcRefusalDay.objects.filter(day=timezone.localdate(), language=language).aggregate(n=Sum("count"))["n"] or 0
+
+
+def test_gpc_refuses_everything_and_is_counted_once_per_visitor(client, registry, seeded):
     first = client.get("/en/", HTTP_SEC_GPC="1", HTTP_USER_AGENT=UA)
     html = first.content.decode()
     assert banner_shown(html) and "Global Privacy Control" in html
     assert 'data-consent-granted=""' in html
+    cookie = consent_cookie.decode(first.cookies[CONSENT].value)
+    assert (cookie.method, cookie.gpc, cookie.granted, cookie.revision) == ("gpc", True, frozenset(), 1)
     for url in ("/en/", "/en/privacy/", "/nl/", "/en/legal-notice/"):
         page = client.get(url, HTTP_SEC_GPC="1", HTTP_USER_AGENT=UA).content.decode()
         assert not banner_shown(page) and "Global Privacy Control signal" not in page
-    record = ConsentRecord.objects.get()
-    assert (record.method, record.gpc, record.granted, record.refused) == (
-        "gpc", True, ["necessary"], ["analytics", "social"])
+    assert (gpc_refusals("en"), gpc_refusals("nl")) == (1, 0)
+    assert not ConsentRecord.objects.exists(), "a refusal needs no proof: nothing is kept per visitor"
     assert first["Vary"].count("Sec-GPC") == 1
 
 
-def test_gpc_from_a_browser_without_cookies_is_recorded_once(client, registry):
-    for _ in range(5):
+def test_gpc_without_cookies_and_with_ever_new_browsers_writes_no_row_and_counts_once(client, registry):
+    """A flood of GPC page views from one network, each with another User-Agent and no cookie."""
+    for number in range(50):
         client.cookies.clear()
-        client.get("/en/", HTTP_SEC_GPC="1", HTTP_USER_AGENT=UA)
-    assert ConsentRecord.objects.filter(method="gpc").count() == 1
+        response = client.get("/en/legal-notice/", HTTP_SEC_GPC="1", HTTP_USER_AGENT=f"Browser/{number}")
+        assert CONSENT in response.cookies, "each still gets the cookie that hides the banner"
+    assert ConsentRecord.objects.count() == 0
+    assert gpc_refusals("en") == 1
+    assert GpcRefusalDay.objects.count() == 1, "one row per day and language"
+
+
+def test_gpc_from_another_network_is_counted_apart(client, registry):
+    client.get("/nl/", HTTP_SEC_GPC="1", REMOTE_ADDR="2001:db8:1:1::1")
+    Client().get("/nl/", HTTP_SEC_GPC="1", REMOTE_ADDR="2001:db8:1:1::2")  # same /64: same client
+    Client().get("/nl/", HTTP_SEC_GPC="1", REMOTE_ADDR="2001:db8:1:2::1")
+    assert gpc_refusals("nl") == 2
+    assert not ConsentRecord.objects.exists()
 
 
 def test_gpc_overrides_an_earlier_opt_in_but_not_one_given_with_it(client, registry):
     decide(client, "accept")  # no GPC signal then
     consent_id = ConsentRecord.objects.get().consent_id
-    html = client.get("/en/", HTTP_SEC_GPC="1").content.decode()
+    response = client.get("/en/", HTTP_SEC_GPC="1")
+    html = response.content.decode()
     assert 'data-consent-granted=""' in html and "Global Privacy Control" in html
-    gpc = ConsentRecord.objects.get(method="gpc")
-    assert gpc.consent_id == consent_id
+    assert consent_cookie.decode(response.cookies[CONSENT].value).consent_id == consent_id, "one id per visitor"
+    assert gpc_refusals("en") == 1 and ConsentRecord.objects.count() == 1
     # the visitor actively opts in again while their browser sends the signal: that holds
     decide(client, "save", categories=["analytics"], source="settings", HTTP_SEC_GPC="1")
     assert ConsentRecord.objects.latest("created_at").gpc is True
     html = client.get("/en/", HTTP_SEC_GPC="1").content.decode()
-    assert 'data-consent-granted="analytics"' in html and not banner_shown(html)
-    assert ConsentRecord.objects.count() == 3
+    assert 'data-consent-granted="analytics" ' in html and not banner_shown(html)
+    assert ConsentRecord.objects.count() == 2 and gpc_refusals("en") == 1
 
 
 # --- pages and history -------------------------------------------------------------------------
@@ -434,10 +486,3 @@ def test_a_registry_changed_by_another_process_never_records_a_stale_revision(cl
     assert 'name="revision" value="2"' in html
     assert decide(client, "accept", revision=2).status_code == 303
     assert ConsentRecord.objects.get().registry_revision.number == 2
-    # the GPC path skips its record rather than write a stale one
-    RegistryRevision.objects.create(number=3, snapshot=registry_live_snapshot())
-    gpc = Client()
-    gpc.get("/en/", HTTP_SEC_GPC="1")
-    assert not ConsentRecord.objects.filter(method="gpc").exists()
-    gpc.get("/nl/", HTTP_SEC_GPC="1")
-    assert ConsentRecord.objects.get(method="gpc").registry_revision.number == 3

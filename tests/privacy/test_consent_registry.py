@@ -10,6 +10,7 @@ import pytest
 import time_machine
 from django.contrib.auth.models import User
 from django.db import IntegrityError, InternalError, transaction
+from django.test import Client
 from django.utils import timezone
 
 from privacy import selectors
@@ -254,6 +255,32 @@ def test_weekly_rates_and_chart(client, superuser, registry_state):
     # a third of the plot height accepted: the bar's geometry is computed on the server
     heights = re.findall(r'class="accepted" [^>]*height="([\d.]+)"', html)
     assert heights and "<script" not in html.split("<svg viewBox")[1].split("</svg>")[0]
+
+
+def test_gpc_refusals_count_in_the_chart_and_have_their_own_export(client, superuser, registry_state):
+    """GPC refusals are counted per day, not recorded: the statistics must still include them."""
+    _decide(registry_state, "accept")
+    for network in ("203.0.113.1", "203.0.113.2", "2001:db8:5::1"):
+        Client().get("/nl/", HTTP_SEC_GPC="1", REMOTE_ADDR=network)
+    assert ConsentRecord.objects.count() == 1
+    today = timezone.localdate()
+    monday = today - datetime.timedelta(days=today.weekday())
+    this_week = selectors.consent_weekly_rates(12)["analytics"][-1]
+    assert (this_week.week, this_week.accepted, this_week.refused, this_week.gpc) == (monday, 1, 3, 3)
+    client.force_login(superuser)
+    html = client.get("/en/admin/privacy/consentrecord/chart/").content.decode()
+    assert f'data-week="{monday.isoformat()}" data-accepted="1" data-refused="3"' in html
+    assert "1 accepted, 3 refused in these weeks." in html
+    assert "/en/admin/privacy/gpcrefusalday/" in client.get("/en/admin/privacy/consentrecord/").content.decode()
+    response = client.get("/en/admin/privacy/gpcrefusalday/export.csv")
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert rows == [["day", "language", "gpc_refusals"], [today.isoformat(), "nl", "3"]]
+    filtered = client.get("/en/admin/privacy/gpcrefusalday/export.csv?language__exact=en")
+    assert list(csv.reader(io.StringIO(b"".join(filtered.streaming_content).decode()))) == [rows[0]]
+    assert client.get("/en/admin/privacy/gpcrefusalday/").status_code == 200
+    clerk = User.objects.create_user("clerk", "c@example.com", "a-long-test-password", is_staff=True)
+    client.force_login(clerk)
+    assert client.get("/en/admin/privacy/gpcrefusalday/export.csv").status_code == 403
 
 
 # --- "necessary" means strictly necessary --------------------------------------------------------
