@@ -4,6 +4,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from ilumen_site.validators import PersonNameField
+
 
 def _no_control_characters(value: str) -> None:
     """Names and subjects end up in mail headers and admin lists: one line of printable text."""
@@ -12,7 +14,7 @@ def _no_control_characters(value: str) -> None:
 
 
 class ContactForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=150, validators=[_no_control_characters])
+    name = PersonNameField(label=_("Name"))
     email = forms.EmailField(label=_("E-mail address"), max_length=254)
     subject = forms.CharField(label=_("Subject"), max_length=200, validators=[_no_control_characters])
     message = forms.CharField(label=_("Message"), max_length=5000, widget=forms.Textarea(attrs={"rows": 8}))

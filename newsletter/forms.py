@@ -1,7 +1,5 @@
 """Forms for visitors: subscribe (footer and page) and preferences."""
 
-import unicodedata
-
 from django import forms
 from django.conf import settings
 from django.urls import reverse
@@ -9,6 +7,7 @@ from django.utils.html import format_html
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
+from ilumen_site.validators import PersonNameField
 from newsletter.models import Topic
 from newsletter.services.subscriptions import ConsentShown
 
@@ -27,11 +26,6 @@ def consent_shown(request_language: str) -> ConsentShown:
     return ConsentShown(f"{CONSENT_TEXT} [{label}: {privacy_url}]", f"{CONSENT_VERSION}-{request_language}")
 
 
-def _no_control_characters(value: str) -> None:
-    if any(unicodedata.category(ch).startswith("C") for ch in value):
-        raise forms.ValidationError(_("Please use letters, digits and punctuation only."))
-
-
 class TopicChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj: Topic) -> str:
         description = obj.description()
@@ -40,9 +34,7 @@ class TopicChoiceField(forms.ModelMultipleChoiceField):
 
 class SubscribeForm(forms.Form):
     email = forms.EmailField(label=gettext_lazy("E-mail address"), max_length=254)
-    name = forms.CharField(
-        label=gettext_lazy("Name (optional)"), max_length=150, required=False, validators=[_no_control_characters]
-    )
+    name = PersonNameField(label=gettext_lazy("Name (optional)"), required=False)
     language = forms.ChoiceField(label=gettext_lazy("Language of the e-mails"), choices=settings.LANGUAGES)
     topics = TopicChoiceField(
         label=gettext_lazy("What would you like to receive?"),
@@ -79,9 +71,7 @@ def consent_label() -> str:
 
 
 class PreferencesForm(forms.Form):
-    name = forms.CharField(
-        label=gettext_lazy("Name"), max_length=150, required=False, validators=[_no_control_characters]
-    )
+    name = PersonNameField(label=gettext_lazy("Name"), required=False)
     language = forms.ChoiceField(label=gettext_lazy("Language of the e-mails"), choices=settings.LANGUAGES)
     topics = forms.MultipleChoiceField(
         label=gettext_lazy("Keep receiving"), required=False, widget=forms.CheckboxSelectMultiple

@@ -18,6 +18,7 @@ from django.utils import translation
 from django.utils.html import escape
 
 from ilumen_site.richtext import html_to_text, render_markdown
+from ilumen_site.validators import one_line
 from newsletter.tokens import confirm_token_make, subscriber_token_make
 
 
@@ -102,7 +103,7 @@ def _qp(text: str) -> bytes:
 
 
 def _header(value: str) -> str:
-    value = " ".join(value.split())  # never a line break from the admin into a header
+    value = one_line(value)  # never a line break from the admin into a header
     if value.isascii():
         return value
     return Header(value, "utf-8").encode(linesep="\r\n")
@@ -116,7 +117,9 @@ def _ascii_address(email_address: str) -> str:
 
 
 def _mailbox(email_address: str, name: str = "") -> str:
-    return formataddr((name, _ascii_address(email_address)), charset="utf-8")
+    """A To header value. Both parts are made one line here, whatever was stored: a name saved
+    before names were validated must not add header lines (a Bcc) to a campaign."""
+    return formataddr((one_line(name), _ascii_address(one_line(email_address))), charset="utf-8")
 
 
 class CampaignMessages:
@@ -165,20 +168,21 @@ class CampaignMessages:
     def build(self, recipient: Recipient, message_id: str | None = None) -> RawMessage:
         language = recipient.language if recipient.language in self.contents else next(iter(self.contents))
         content = self.contents[language]
-        text, html = self._parts[(language, bool(recipient.name))]
+        name = one_line(recipient.name)
+        text, html = self._parts[(language, bool(name))]
         unsubscribe_base, preferences_base = self._urls[language]
         unsubscribe = unsubscribe_base.replace(_TOKEN, subscriber_token_make(recipient.uuid, self.topic_id))
         preferences = preferences_base.replace(_TOKEN, subscriber_token_make(recipient.uuid))
         text = text.replace(_UNSUBSCRIBE, unsubscribe).replace(_PREFERENCES, preferences)
         html = html.replace(_UNSUBSCRIBE, unsubscribe).replace(_PREFERENCES, preferences)
-        if recipient.name:
-            text = text.replace(_NAME, recipient.name)
-            html = html.replace(_NAME, escape(recipient.name))
+        if name:
+            text = text.replace(_NAME, name)
+            html = html.replace(_NAME, escape(name))
         subject = self.subject_prefix + content.subject
         message_id = message_id or message_id_make("c")
         headers = {
             "From": self.from_header,
-            "To": _mailbox(recipient.email, recipient.name),
+            "To": _mailbox(recipient.email, name),
             "Subject": _header(subject),
             "Date": formatdate(localtime=True),
             "Message-ID": message_id,

@@ -15,6 +15,8 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from ilumen_site.validators import NAME_MAX_LENGTH, person_name_validate
+
 # The topic that privacy-statement change notices go to (created by migration 0002).
 PRIVACY_TOPIC_SLUG = "privacy-changes"
 
@@ -52,7 +54,7 @@ class Subscriber(models.Model):
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     email = models.EmailField(_("e-mail address"), max_length=254)
-    name = models.CharField(_("name"), max_length=150, blank=True)
+    name = models.CharField(_("name"), max_length=NAME_MAX_LENGTH, blank=True, validators=[person_name_validate])
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
@@ -77,7 +79,9 @@ class ConsentProof(models.Model):
     subscriber = models.ForeignKey(Subscriber, on_delete=models.CASCADE, related_name="proofs")
     nonce = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     topics = models.ManyToManyField(Topic, related_name="+", verbose_name=_("topics"))
-    requested_name = models.CharField(_("name given"), max_length=150, blank=True)
+    requested_name = models.CharField(
+        _("name given"), max_length=NAME_MAX_LENGTH, blank=True, validators=[person_name_validate]
+    )
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
     consent_text = models.TextField(_("consent text shown"))
     consent_version = models.CharField(_("consent text version"), max_length=20)

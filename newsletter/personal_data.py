@@ -19,6 +19,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from datarights import registry
+from ilumen_site.validators import PersonNameField
 from newsletter.models import ConsentProof, Delivery, OutboxMessage, Subscriber, Subscription, Suppression
 from newsletter.services.subscriptions import preferences_update
 
@@ -159,7 +160,7 @@ def correction_fields(address: str) -> dict[str, forms.Field]:
         .order_by("topic__position")
     )
     fields: dict[str, forms.Field] = {
-        "name": forms.CharField(label=_("Name"), max_length=150, required=False, initial=subscriber.name),
+        "name": PersonNameField(label=_("Name"), required=False, initial=subscriber.name),
         "language": forms.ChoiceField(
             label=_("Language of our e-mails"), choices=settings.LANGUAGES, initial=subscriber.language
         ),
