@@ -1,6 +1,7 @@
 """Statement versions: publishing, immutability, permissions, history, diff, fallback."""
 
 import datetime
+import re
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -236,3 +237,19 @@ def test_admin_publish_flow(client, seeded, legal_publisher, legal_editor):
     assert change.status_code in (200, 302)
     draft.refresh_from_db()
     assert draft.title == "Privacy"
+
+
+def test_the_admin_shows_a_published_statement_rendered_as_visitors_see_it(client, seeded, legal_editor, publish,
+                                                                          legal_publisher):
+    draft = _draft(Document.objects.get(slug="ilumen"), "nl",
+                   body="## Nieuw hoofdstuk\n\nTekst *met nadruk*.<script>alert(1)</script>")
+    version = publish(version=draft, user=legal_publisher)
+    client.force_login(legal_editor)
+    page = client.get(reverse("admin:privacy_version_change", args=[version.pk])).content.decode()
+    assert re.search(r"<h2[^>]*>Nieuw hoofdstuk</h2>", page)
+    assert "<em>met nadruk</em>" in page
+    assert "&lt;h2" not in page and "&lt;p&gt;" not in page
+    assert "<script>alert(1)" not in page
+    public = client.get("/nl/privacy/").content.decode()
+    fragment = re.search(r"<h2[^>]*>Nieuw hoofdstuk</h2>.*?</p>", public, re.S).group(0)
+    assert fragment in page  # the same renderer and sanitiser as the public page
