@@ -42,6 +42,13 @@ class VersionAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request: HttpRequest, obj: Version | None = None) -> list[str]:
         return self.readonly_fields_published if obj and obj.is_published else []
 
+    def has_change_permission(self, request: HttpRequest, obj: Version | None = None) -> bool:
+        # A published version is shown read-only to everyone, superusers included: posting its
+        # change form is refused (403) instead of "saving" nothing and reporting success.
+        if obj is not None and obj.is_published:
+            return False
+        return super().has_change_permission(request, obj)
+
     def has_delete_permission(self, request: HttpRequest, obj: Version | None = None) -> bool:
         if obj is not None and obj.is_published:
             return False

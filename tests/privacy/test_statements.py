@@ -4,6 +4,8 @@ import datetime
 import re
 
 import pytest
+from django.contrib.admin.models import LogEntry
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
@@ -233,10 +235,13 @@ def test_admin_publish_flow(client, seeded, legal_publisher, legal_editor):
     assert response.status_code == 302
     draft.refresh_from_db()
     assert draft.number == 2
-    change = client.post(reverse("admin:privacy_version_change", args=[draft.pk]), {"title": "Hacked"})
-    assert change.status_code in (200, 302)
-    draft.refresh_from_db()
-    assert draft.title == "Privacy"
+    change_url = reverse("admin:privacy_version_change", args=[draft.pk])
+    page = client.get(change_url).content.decode()
+    assert 'name="title"' not in page and 'name="_save"' not in page  # shown read-only
+    before = Version.objects.filter(pk=draft.pk).values().get()
+    # Refused outright: not a form error (200) nor a "saved" that changed nothing (302).
+    assert client.post(change_url, {"title": "Hacked", "_save": "Save"}).status_code == 403
+    assert Version.objects.filter(pk=draft.pk).values().get() == before
 
 
 def test_the_admin_shows_a_published_statement_rendered_as_visitors_see_it(client, seeded, legal_editor, publish,
@@ -253,3 +258,21 @@ def test_the_admin_shows_a_published_statement_rendered_as_visitors_see_it(clien
     public = client.get("/nl/privacy/").content.decode()
     fragment = re.search(r"<h2[^>]*>Nieuw hoofdstuk</h2>.*?</p>", public, re.S).group(0)
     assert fragment in page  # the same renderer and sanitiser as the public page
+
+
+def test_a_published_version_cannot_be_changed_or_deleted_through_the_admin_even_by_a_superuser(client, seeded):
+    """Independent of the database trigger: the admin itself refuses, and the row stays identical."""
+    version = Version.objects.published().get(document__slug="ilumen", language="en")
+    before = Version.objects.filter(pk=version.pk).values().get()
+    client.force_login(User.objects.create_superuser("root", "root@ilumen.be", "a-long-test-password"))
+    form = {
+        "document": version.document_id, "language": "en", "title": "Rewritten history", "body": "## Rewritten",
+        "last_amended": "2030-01-01", "change_summary": "quietly changed", "_save": "Save",
+    }
+    assert client.post(reverse("admin:privacy_version_change", args=[version.pk]), form).status_code == 403
+    assert client.post(reverse("admin:privacy_version_delete", args=[version.pk]), {"post": "yes"}).status_code == 403
+    changelist = reverse("admin:privacy_version_changelist")
+    bulk_delete = {"action": "delete_selected", "_selected_action": [version.pk], "post": "yes"}
+    client.post(changelist, bulk_delete)
+    assert Version.objects.filter(pk=version.pk).values().get() == before
+    assert not LogEntry.objects.filter(object_id=str(version.pk)).exists()
