@@ -123,9 +123,6 @@ class DataRequestAdmin(admin.ModelAdmin):
             services.request_set_status(stored, obj.status, actor=request.user)
         obj.refresh_from_db()
 
-    def save_related(self, request, form, formsets, change) -> None:
-        form.save_m2m()  # the audit trail inline is read-only: nothing to save there
-
     # --- Export and erasure -----------------------------------------------------------
 
     def get_urls(self) -> list:

@@ -2,6 +2,7 @@
 
 import datetime
 import json
+import re
 
 import pytest
 import time_machine
@@ -36,6 +37,34 @@ def test_register_a_request_received_by_post(client, staff):
     )
     assert request.handled_by == staff
     assert list(request.events.values_list("action", "actor_label")) == [("registered", "clerk")]
+
+
+def _add_form_as_the_browser_sends_it(client) -> dict[str, str]:
+    """The add page's hidden inputs (the CSRF token aside), so inline management forms are posted as rendered."""
+    page = client.get("/en/admin/datarights/datarequest/add/").content.decode()
+    hidden = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page))
+    hidden.pop("csrfmiddlewaretoken", None)
+    return hidden
+
+
+@pytest.mark.parametrize("who", ["superuser", "Support"])
+def test_superusers_and_support_staff_register_a_request_in_the_admin(client, group_member, who):
+    user = (User.objects.create_superuser("root", "root@ilumen.be", "a-long-test-password") if who == "superuser"
+            else group_member("Support"))
+    client.force_login(user)
+    form = _add_form_as_the_browser_sends_it(client)
+    if who == "superuser":  # only superusers may view the audit-trail inline, so only they post its formset
+        assert form.get("events-TOTAL_FORMS") == "0"
+    response = client.post("/en/admin/datarights/datarequest/add/", {
+        **form, "kind": "access", "channel": "email", "subject_email": "Dora@Example.org",
+        "received_on": "2026-03-10",
+    })
+    assert response.status_code == 302, response.content.decode()[:2000]
+    request = DataRequest.objects.get()
+    assert (request.subject_email, request.status, request.handled_by) == ("dora@example.org", "open", user)
+    assert list(request.events.values_list("action", "actor_label")) == [("registered", user.get_username())]
+    change = client.get(f"/en/admin/datarights/datarequest/{request.pk}/change/")
+    assert change.status_code == 200
 
 
 def test_overdue_requests_stand_out(client, staff):
