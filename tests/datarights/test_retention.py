@@ -13,7 +13,7 @@ from accesslog.models import PageView
 from contact.models import ContactMessage
 from datarights import retention, services
 from datarights.hashing import address_hash
-from datarights.models import AccessLink, DataRequest, RetentionNotice, SuppressedAddress
+from datarights.models import AccessLink, DataRequest, ProfileActivity, RetentionNotice, SuppressedAddress
 from newsletter.models import ConsentProof, OutboxMessage, Subscriber, Subscription, Topic
 from newsletter.services.subscriptions import ConsentShown, subscription_confirm, subscription_request, unsubscribe
 
@@ -142,9 +142,15 @@ def test_inactive_profiles_are_warned_30_days_before_and_then_deleted(client, se
     assert _run("inactive_profiles") == {"inactive profiles warned": 0, "inactive profiles": 0}  # once only
 
     stay_path = link_in(next(m for m in warnings if m.to == ["stayer@example.org"]), "/my-data/stay/")
-    assert client.get(stay_path).status_code == 200  # a page with a button; a GET changes nothing
+    stayer = address_hash("stayer@example.org")
+    # A page with a button: a GET (a mail scanner following the link) must record nothing, or
+    # a scanner would keep the profile forever.
+    assert client.get(stay_path).status_code == 200
+    assert RetentionNotice.objects.filter(address_hash=stayer).exists()
+    assert not ProfileActivity.objects.filter(address_hash=stayer).exists()
     assert client.post(stay_path).status_code == 200
-    assert not RetentionNotice.objects.filter(address_hash=address_hash("stayer@example.org")).exists()
+    assert not RetentionNotice.objects.filter(address_hash=stayer).exists()
+    assert ProfileActivity.objects.get(address_hash=stayer).last_active_at > timezone.now() - DAY
 
     with _at(timezone.now() + 25 * DAY):  # four years passed, but the warning is only 25 days old
         assert _run("inactive_profiles") == {"inactive profiles warned": 0, "inactive profiles": 0}
