@@ -50,17 +50,20 @@ _GPC_COUNT_SQL = (
 def registry_material(snapshot: dict) -> str:
     """A fingerprint of what makes a change material.
 
-    Material: a category or cookie added or removed, whether a category is necessary,
-    what a category is for (its description), and a cookie's category, provider,
-    domain, purpose or lifetime. Not material: display order and category names,
-    which a typo fix may touch without changing what the visitor agreed to.
+    Material: a category added or removed, whether a category is necessary, what a
+    category is for (its description), and a cookie of an optional category added,
+    removed, or changed in provider, domain, purpose or lifetime (moving a cookie into or
+    out of an optional category is one of these). Not material: display order, category
+    names, which a typo fix may touch without changing what the visitor agreed to, and
+    the cookies of a strictly necessary category: they need no consent (ePrivacy
+    Directive art. 5(3)), so listing one more must not ask every visitor again.
     """
     material = sorted(
         (
             category["key"],
             category["necessary"],
             category["description"],
-            sorted(
+            [] if category["necessary"] else sorted(
                 (k["name"], k["provider"], k["domain"], k["purpose"], k["lifetime"]) for k in category["cookies"]
             ),
         )

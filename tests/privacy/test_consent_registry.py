@@ -13,6 +13,7 @@ from django.db import IntegrityError, InternalError, transaction
 from django.test import Client
 from django.utils import timezone
 
+from datarights import tokens as datarights_tokens
 from privacy import selectors
 from privacy.models import Category, ConsentRecord, Cookie, RegistryRevision
 from privacy.services.consent import consent_decide, registry_material, registry_revise
@@ -81,13 +82,17 @@ def test_the_seeded_snapshot_is_what_the_service_would_take(revise):
         lambda: Cookie.objects.filter(name="_ga").update(provider="Someone else"),
         lambda: Cookie.objects.filter(name="_ga").update(lifetime_en="13 months"),
         lambda: Cookie.objects.filter(name="_ga").update(category=Category.objects.get(key="social")),
+        lambda: Cookie.objects.filter(name="django_language").update(category=Category.objects.get(key="analytics")),
+        lambda: Cookie.objects.filter(name="_gid").update(category=Category.objects.get(key="necessary")),
+        lambda: Category.objects.filter(key="analytics").update(necessary=True),
         lambda: Category.objects.filter(key="social").update(description_en="Other purpose."),
         lambda: Category.objects.create(key="marketing", name_nl="M", name_en="M", description_nl="d",
                                         description_en="d"),
         lambda: Category.objects.filter(key="social").delete(),
     ],
     ids=["cookie added", "cookie removed", "purpose en", "purpose nl", "provider", "lifetime", "moved",
-         "category purpose", "category added", "category removed"],
+         "moved out of necessary", "moved into necessary", "category made necessary", "category purpose",
+         "category added", "category removed"],
 )
 def test_a_material_change_makes_a_revision_with_a_snapshot(revise, change, superuser):
     before = RegistryRevision.objects.get().snapshot
@@ -114,6 +119,40 @@ def test_a_change_that_is_not_material_keeps_the_revision_but_shows(revise, chan
     names = [c.name["en"] for c in selectors.registry_state().categories]
     assert "Social networks" in names or names == ["Strictly necessary", "Statistics (Google Analytics)",
                                                    "Social media"]
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda: _cookie(name="lb_route", provider="iLumen", category=Category.objects.get(key="necessary")),
+        lambda: Cookie.objects.filter(name="csrftoken").delete(),
+        lambda: Cookie.objects.filter(name="csrftoken").update(purpose_en="Something else.", lifetime_nl="2 jaar"),
+    ],
+    ids=["necessary cookie added", "necessary cookie removed", "necessary cookie edited"],
+)
+def test_a_strictly_necessary_cookie_changes_no_revision_and_asks_nobody_again(client, revise, change):
+    """Necessary cookies need no consent: the policy shows the change, visitors keep their choice."""
+    response = client.post("/en/privacy/consent/", {"action": "accept", "revision": 1, "next": "/en/"})
+    assert response.status_code == 303
+    change()
+    assert revise() is None
+    assert RegistryRevision.objects.count() == 1
+    shown = {(k.name, k.purpose["en"], k.lifetime["nl"]) for c in selectors.registry_state().categories
+             for k in c.cookies}
+    assert shown == set(Cookie.objects.values_list("name", "purpose_en", "lifetime_nl")), "the policy shows it"
+    page = client.get("/en/").content.decode()
+    assert re.search(r'<section id="consent-banner"[^>]*hidden', page), "no one is asked again"
+    assert 'data-consent-granted="analytics social"' in page
+
+
+def test_adding_an_optional_cookie_after_a_necessary_one_still_asks_again(revise):
+    _cookie(name="lb_route", provider="iLumen", category=Category.objects.get(key="necessary"))
+    assert revise() is None
+    _cookie()
+    revision = revise()
+    assert revision is not None and revision.number == 2
+    names = {k["name"] for c in revision.snapshot["categories"] for k in c["cookies"]}
+    assert {"lb_route", "_fbp"} <= names, "the new revision's snapshot holds the whole registry"
 
 
 def test_revisions_cannot_be_changed():
@@ -294,22 +333,39 @@ def tracker_message(name: str) -> str:
     return f"“{name}” is a tracking cookie: it cannot be strictly necessary. Put it in a category that needs consent."
 
 
-def test_the_seeded_necessary_category_holds_exactly_the_strictly_necessary_cookies(settings):
-    """Session, CSRF, language and the consent cookie itself: this site's own, under their real names."""
+def test_the_seeded_necessary_category_holds_exactly_the_strictly_necessary_cookies(client, settings):
+    """Session, CSRF, language, the consent cookie itself and the my-data session: this site's own,
+    under their real names."""
     assert list(Category.objects.filter(necessary=True).values_list("key", flat=True)) == ["necessary"]
     necessary = Cookie.objects.filter(category__key="necessary")
-    assert sorted(necessary.values_list("name", flat=True)) == sorted([
+    names = sorted(necessary.values_list("name", flat=True))
+    assert names == sorted([
         settings.SESSION_COOKIE_NAME, settings.CSRF_COOKIE_NAME, settings.LANGUAGE_COOKIE_NAME,
-        settings.CONSENT_COOKIE_NAME,
+        settings.CONSENT_COOKIE_NAME, datarights_tokens.SESSION_COOKIE,
     ])
     assert set(necessary.values_list("domain", flat=True)) == {""}, "set by this site only"
     assert set(necessary.values_list("provider", flat=True)) == {"iLumen"}
-    # and the published cookie policy (revision 1) says the same
+    # revision 1 came before the my-data cookie was listed; it is still the policy in force
     snapshot = RegistryRevision.objects.get(number=1).snapshot
     published = {c["key"]: c for c in snapshot["categories"]}
     assert [key for key, c in published.items() if c["necessary"]] == ["necessary"]
-    assert sorted(c["name"] for c in published["necessary"]["cookies"]) == sorted(necessary.values_list("name",
-                                                                                                      flat=True))
+    assert {c["name"] for c in published["necessary"]["cookies"]} < set(names)
+    policy = client.get("/en/cookies/").content.decode()
+    assert all(f"<code>{name}</code>" in policy for name in names) and "Revision 1" in policy
+
+
+def test_the_my_data_cookie_is_listed_in_both_languages_without_asking_anyone_again(client):
+    cookie = Cookie.objects.get(name=datarights_tokens.SESSION_COOKIE)
+    assert (cookie.category.key, cookie.domain, cookie.provider) == ("necessary", "", "iLumen")
+    assert (cookie.lifetime_nl, cookie.lifetime_en) == ("30 minuten", "30 minutes")
+    english = client.get("/en/cookies/").content.decode()
+    assert "Keeps the “My data” page open after you used the link from our e-mail" in english
+    assert "30 minutes" in english
+    dutch = client.get("/nl/cookies/").content.decode()
+    assert "Houdt de pagina ‘Mijn gegevens’ open nadat u de link uit onze e-mail gebruikte" in dutch
+    assert "30 minuten" in dutch
+    assert RegistryRevision.objects.count() == 1, "the migration made no new revision"
+    assert selectors.registry_state().revision == 1
 
 
 @pytest.mark.parametrize(
