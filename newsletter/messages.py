@@ -20,6 +20,7 @@ from django.utils.html import escape
 from ilumen_site.richtext import html_to_text, render_markdown
 from ilumen_site.validators import one_line
 from newsletter.tokens import confirm_token_make, subscriber_token_make
+from pages.selectors import company_profile
 
 
 @dataclass(frozen=True)
@@ -144,6 +145,7 @@ class CampaignMessages:
         self._parts: dict[tuple[str, bool], tuple[str, str]] = {}
         self._urls: dict[str, tuple[str, str]] = {}
         self.contents = contents
+        company = company_profile()  # the sender's identity in every footer (Code of Economic Law book XII)
         for language, content in contents.items():
             self._urls[language] = (
                 site_url("newsletter:unsubscribe", language, token=_TOKEN),
@@ -158,6 +160,7 @@ class CampaignMessages:
                     "preferences_url": _PREFERENCES,
                     "site_url": settings.SITE_URL,
                     "language": content.language,
+                    "company": company,
                 }
                 with translation.override(content.language):
                     self._parts[(language, named)] = (

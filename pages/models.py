@@ -7,15 +7,23 @@ from django.utils.translation import gettext_lazy as _
 
 from ilumen_site.pagecache import page_cache_clear
 
-COMPANY_CACHE_KEY = "pages:company:v1"
+COMPANY_CACHE_KEY = "pages:company:v2"
 
 
 class CompanyProfile(models.Model):
-    """The one row of company details (footer, legal notice, home page)."""
+    """The one row of company details (footer, legal notice, home page, campaign e-mails)."""
 
     singleton = models.BooleanField(default=True, editable=False, unique=True)
     legal_name = models.CharField(_("legal name"), max_length=200)
+    # The sender's identity that every campaign e-mail and the legal notice carry (Code of
+    # Companies and Associations art. 2:20; Code of Economic Law book XII).
+    legal_form = models.CharField(_("legal form"), max_length=40, blank=True, help_text=_("E.g. NV or BV."))
     enterprise_number = models.CharField(_("enterprise number"), max_length=40, blank=True)
+    register_court = models.CharField(
+        _("register (RPR/RPM) and court"), max_length=120, blank=True,
+        help_text=_("As it must appear on the company's documents, e.g. 'RPR Antwerpen, afdeling Hasselt'."),
+    )
+    vat_number = models.CharField(_("VAT number"), max_length=40, blank=True)
     street = models.CharField(_("street and number"), max_length=200)
     street_extra = models.CharField(_("address line 2"), max_length=200, blank=True)
     postal_code = models.CharField(_("postal code"), max_length=20)

@@ -1,5 +1,6 @@
 """The campaign builder: whatever name is stored (even one saved before names were validated),
-the message it produces has one To header and no header lines the name brought in."""
+the message it produces has one To header and no header lines the name brought in; and every
+campaign message names its sender (legal name and form, enterprise number, register, office)."""
 
 import email
 import email.policy
@@ -11,6 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from newsletter.messages import CampaignMessages, Recipient, content_render
+from pages.models import CompanyProfile
+
+from .factories import campaign_sending, campaign_with_content, confirmed_subscriber, send_all
 
 pytestmark = pytest.mark.django_db
 
@@ -68,3 +72,68 @@ def test_any_name_gives_one_to_header_and_nothing_else(builder, name):
     assert parsed.get_all("Bcc") is None
     assert [address for _display, address in getaddresses(parsed.get_all("To"))] == ["eve@example.com"]
     assert parsed.get_content_type() == "multipart/alternative"
+
+
+# --- The sender's identity (Code of Companies and Associations art. 2:20, Code of Economic Law book XII) ---
+
+IDENTITY = {"legal_form": "NV", "enterprise_number": "0123.456.749",
+            "register_court": "RPR Antwerpen, afdeling Hasselt", "vat_number": "BE 0123.456.749"}
+LABELS = {"nl": ("Ondernemingsnummer 0123.456.749, RPR Antwerpen, afdeling Hasselt", "Maatschappelijke zetel",
+                 "België", "Btw-nummer BE 0123.456.749"),
+          "en": ("Enterprise number 0123.456.749, RPR Antwerpen, afdeling Hasselt", "Registered office",
+                 "Belgium", "VAT number BE 0123.456.749")}
+
+
+@pytest.fixture
+def company(db) -> CompanyProfile:
+    profile = CompanyProfile.objects.get()
+    for field, value in IDENTITY.items():
+        setattr(profile, field, value)
+    profile.save()
+    return profile
+
+
+@pytest.mark.parametrize("language", ["nl", "en"])
+def test_every_campaign_message_names_the_sender_in_both_parts(smtp_mail, topic, company, language):
+    confirmed_subscriber("ann@example.com", topic, language=language, name="Ann")
+    confirmed_subscriber("bob@example.com", topic, language=language)
+    send_all(campaign_sending(campaign_with_content(topic)))
+
+    assert len(smtp_mail.received) == 2
+    for received in smtp_mail.received:
+        message = received.message
+        for part in (message.get_body(("plain",)).get_content(), message.get_body(("html",)).get_content()):
+            part = " ".join(part.split())
+            assert "iLumen NV" in part
+            assert "Ambachtsstraat 19, Poort West-Limburg 1060, B-3980 Tessenderlo" in part
+            for label in LABELS[language]:
+                assert label in part
+
+
+def test_a_profile_with_only_the_required_fields_still_builds_every_message(builder_for, topic, company):
+    for field in [*IDENTITY, "street_extra"]:
+        setattr(company, field, "")
+    company.save()
+    text = builder_for("en").build(_eve()).text
+    assert "iLumen · Registered office: Ambachtsstraat 19, B-3980 Tessenderlo, Belgium" in text
+    assert "Enterprise number" not in text and "VAT" not in text and "None" not in text
+
+
+def test_without_a_company_profile_messages_are_still_built(builder_for, topic):
+    CompanyProfile.objects.all().delete()
+    message = builder_for("nl").build(_eve())
+    assert "Uitschrijven" in message.text and "Maatschappelijke zetel" not in message.text
+
+
+@pytest.fixture
+def builder_for(topic):
+    def make(language: str) -> CampaignMessages:
+        content = content_render(language=language, subject="News", body="News.")
+        return CampaignMessages(contents={language: content}, topic_id=topic.pk, topic_slug=topic.slug,
+                                topic_names={language: "News"})
+
+    return make
+
+
+def _eve() -> Recipient:
+    return Recipient(email="eve@example.com", name="Eve", language="en", uuid=uuid.uuid4())
