@@ -2,7 +2,11 @@
 
 import datetime
 import io
+import os
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 import time_machine
@@ -22,6 +26,7 @@ from .conftest import delivered, link_in
 pytestmark = pytest.mark.django_db
 
 DAY = datetime.timedelta(days=1)
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _run(key: str, **kwargs) -> dict[str, int]:
@@ -161,6 +166,31 @@ def test_inactive_profiles_are_warned_30_days_before_and_then_deleted(client, se
     assert set(Subscriber.objects.values_list("email", flat=True)) == {
         "stayer@example.org", "asker@example.org", "active@example.org"
     }
+
+
+def test_with_default_settings_a_profile_goes_after_four_years_without_activity_and_not_a_day_before():
+    """The default itself, through the real daily run (no override, not the retention page's text)."""
+    four_years = 4 * 365 * DAY
+    start = timezone.now() - four_years - 10 * DAY
+    with _at(start):
+        _subscribe("sleeper@example.org")
+    for day in range(-35, 2):  # the daily run, from five weeks before the four years are up
+        with _at(start + four_years + day * DAY):
+            retention.retention_run_all()
+            still_there = Subscriber.objects.filter(email="sleeper@example.org").exists()
+        assert still_there is (day < 1), f"{day} days after four years without activity"
+    assert RetentionNotice.objects.count() == 0  # warned once, then deleted with its notice
+
+
+def test_the_inactivity_period_defaults_to_four_years_and_the_warning_to_30_days():
+    """Read by a fresh process from settings.py with neither variable set."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("INACTIVE_PROFILE_", "PYTEST"))}
+    script = ("import django; django.setup(); from django.conf import settings; "
+              "print(settings.INACTIVE_PROFILE_DAYS, settings.INACTIVE_PROFILE_WARNING_DAYS)")
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.split() == [str(4 * 365), "30"]
 
 
 def test_sent_transactional_mail_records_go_after_their_period(settings):
