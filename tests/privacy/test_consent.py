@@ -1,6 +1,7 @@
 """Cookie consent: decisions, the signed cookie, withdrawal, GPC, proof records, speed."""
 
 import datetime
+import hashlib
 import re
 import uuid
 
@@ -17,7 +18,7 @@ from django.utils import timezone
 from privacy import consent_cookie
 from privacy.consent_cookie import ConsentCookie
 from privacy.models import Category, ConsentRecord, Cookie, GpcRefusalDay, Version
-from privacy.services.consent import registry_revise
+from privacy.services.consent import registry_revise, user_agent_hash
 
 pytestmark = pytest.mark.django_db
 
@@ -135,11 +136,23 @@ def test_accept_all_without_javascript_records_proof_and_redirects_back(client, 
     assert record.registry_revision.number == 1
     assert record.statement_version == Version.objects.get(document__slug="ilumen", language="en")
     assert record.ip_prefix == "127.0.0.0"
-    assert re.fullmatch(r"[0-9a-f]{64}", record.user_agent_hash) and UA not in record.user_agent_hash
+    assert record.user_agent_hash == user_agent_hash(UA) != hashlib.sha256(UA.encode()).hexdigest()
     assert consent_cookie.decode(morsel.value).consent_id == record.consent_id
     page = client.get("/en/privacy/history/").content.decode()
     assert not banner_shown(page)
     assert 'data-consent-granted="analytics social"' in page
+
+
+def test_the_user_agent_hash_is_keyed_with_the_secret(settings):
+    """A plain hash of a browser's name could be matched against a list of common browsers."""
+    keyed = user_agent_hash(UA)
+    assert re.fullmatch(r"[0-9a-f]{64}", keyed)
+    assert keyed == user_agent_hash(UA), "stable under one key, so records of one browser can be compared"
+    assert keyed != hashlib.sha256(UA.encode()).hexdigest()
+    assert keyed != hashlib.sha256(UA[:1000].encode()).hexdigest()
+    assert user_agent_hash(UA + " ") != keyed
+    settings.SECRET_KEY = "another-secret-key-for-this-test-only-0123456789"
+    assert user_agent_hash(UA) != keyed, "without the key the value cannot be reproduced"
 
 
 def test_reject_all_and_settings(client, registry, seeded):
