@@ -46,6 +46,11 @@ def server_error(request: HttpRequest) -> HttpResponse:
     return render(request, "500.html", status=500)
 
 
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """CSRF_FAILURE_VIEW: Django's own page is English and bare; the reason is for developers."""
+    return render(request, "403_csrf.html", status=403)
+
+
 @require_GET
 def security_txt(request: HttpRequest) -> HttpResponse:
     """RFC 9116: where to report a vulnerability."""

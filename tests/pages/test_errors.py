@@ -16,3 +16,40 @@ def test_opening_a_form_only_address_explains_itself(client, language, text):
     page = response.content.decode()
     assert text in page and f'<html lang="{language}"' in page
     assert "nonce-" in response["Content-Security-Policy"]
+
+
+@pytest.mark.parametrize(("language", "heading", "text"), [
+    ("en", "<h1>This form could not be sent</h1>", "Reload the page"),
+    ("nl", "<h1>Dit formulier kon niet worden verstuurd</h1>", "Laad de pagina opnieuw"),
+])
+def test_a_form_posted_without_its_csrf_token_explains_itself_in_the_site_layout(language, heading, text):
+    from django.test import Client
+
+    from contact.models import ContactMessage
+
+    visitor = Client(enforce_csrf_checks=True)
+    visitor.get(f"/{language}/contact/")
+    response = visitor.post(f"/{language}/contact/", {
+        "name": "Dirk", "email": "dirk@example.be", "subject": "Offerte", "message": "Graag een offerte.",
+    })
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert heading in page and text in page
+    assert f'<html lang="{language}"' in page and 'class="site-header"' in page
+    assert "nonce-" in response["Content-Security-Policy"]
+    assert not ContactMessage.objects.exists()
+
+
+@pytest.mark.parametrize(("language", "heading"), [
+    ("en", "<h1>Access denied</h1>"),
+    ("nl", "<h1>Geen toegang</h1>"),
+])
+def test_a_refused_page_explains_itself_in_the_site_layout(client, language, heading):
+    from django.contrib.auth.models import User
+
+    # A staff member without the access log's permission is refused its overview.
+    client.force_login(User.objects.create_user("clerk", "clerk@ilumen.be", "a-long-test-password", is_staff=True))
+    response = client.get(f"/{language}/admin/accesslog/pageview/")
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert heading in page and f'<html lang="{language}"' in page and 'class="site-header"' in page
