@@ -4,6 +4,8 @@ import datetime
 import hashlib
 import re
 import uuid
+from dataclasses import dataclass
+from html.parser import HTMLParser
 
 import pytest
 import time_machine
@@ -48,6 +50,53 @@ def banner_shown(html: str) -> bool:
     match = re.search(r'<section id="consent-banner"[^>]*>', html)
     assert match, "the banner markup is on every page"
     return " hidden" not in match.group(0)
+
+
+@dataclass(frozen=True)
+class Control:
+    tag: str
+    value: str
+    classes: str
+    text: str
+
+
+class _FirstLayer(HTMLParser):
+    """The controls of the banner's first layer: its own form, not the settings form nested in the
+    banner (hidden until "Settings" is opened), which has buttons with the same labels."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.in_banner = self.in_layer = False
+        self.controls: list[Control] = []
+        self._open: dict | None = None
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        attributes = {name: value or "" for name, value in attrs}
+        if tag == "section" and attributes.get("id") == "consent-banner":
+            self.in_banner = True
+        elif tag == "form" and self.in_banner:
+            self.in_layer = "consent-form" in attributes.get("class", "").split()
+        elif self.in_layer and tag in ("button", "a") and "consent-button" in attributes.get("class", "").split():
+            self._open = {"tag": tag, "value": attributes.get("value", ""), "classes": attributes["class"], "text": ""}
+
+    def handle_data(self, data: str) -> None:
+        if self._open is not None:
+            self._open["text"] += data
+
+    def handle_endtag(self, tag: str) -> None:
+        if self._open is not None and tag == self._open["tag"]:
+            self.controls.append(Control(**{**self._open, "text": " ".join(self._open["text"].split())}))
+            self._open = None
+        elif tag == "form":
+            self.in_layer = False
+        elif tag == "section":
+            self.in_banner = False
+
+
+def first_layer(html: str) -> list[Control]:
+    parser = _FirstLayer()
+    parser.feed(html)
+    return parser.controls
 
 
 def optional_cookies(response) -> set[str]:
@@ -110,7 +159,8 @@ def test_first_visit_shows_the_banner_and_sets_no_optional_cookie(client, regist
     assert banner_shown(html)
     assert optional_cookies(response) == set()
     assert set(response.cookies) <= {"csrftoken"}
-    assert "Alles accepteren" in html and "Alles weigeren" in html
+    # both choices on the first layer, side by side, before any settings
+    assert [c.text for c in first_layer(html)] == ["Alles accepteren", "Alles weigeren", "Instellingen"]
     # the page itself is there behind the banner: no cookie wall
     assert "statement-body" in html
     assert not ConsentRecord.objects.exists()
@@ -118,9 +168,11 @@ def test_first_visit_shows_the_banner_and_sets_no_optional_cookie(client, regist
 
 def test_accept_and_reject_are_the_same_kind_of_element(client, registry):
     html = client.get("/en/").content.decode()
-    accept = re.search(r'<button type="submit" name="action" value="accept" class="([^"]+)">', html)
-    reject = re.search(r'<button type="submit" name="action" value="reject" class="([^"]+)">', html)
-    assert accept and reject and accept.group(1) == reject.group(1) == "consent-button"
+    controls = {c.value: c for c in first_layer(html) if c.tag == "button"}
+    assert set(controls) == {"accept", "reject"}, "the first layer has both, whatever the settings form has"
+    accept, reject = controls["accept"], controls["reject"]
+    assert (accept.text, reject.text) == ("Accept all", "Reject all")
+    assert accept.classes == reject.classes == "consent-button"
 
 
 def test_accept_all_without_javascript_records_proof_and_redirects_back(client, registry, seeded):
