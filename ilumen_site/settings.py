@@ -83,7 +83,7 @@ MIDDLEWARE = [
     "pages.middleware.MethodNotAllowedPageMiddleware",
     # Appends each page view to an in-memory buffer (written in batches by a thread; no query here).
     "accesslog.middleware.AccessLogMiddleware",
-    # After LocaleMiddleware (a GPC refusal is recorded in the page language); no database query.
+    # After LocaleMiddleware (a GPC refusal is counted under the page language); no database query.
     "privacy.middleware.ConsentMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
