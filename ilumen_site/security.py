@@ -26,27 +26,51 @@ TOKEN_PAGE_HEADERS = {
 }
 
 
-def token_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def token_page(
+    view: Callable[..., HttpResponse] | None = None, /, *, referrer_policy: str = "no-referrer"
+) -> Callable[..., HttpResponse]:
     """For views whose URL carries a secret token that authenticates the request.
 
     The headers go on in SecurityHeadersMiddleware, not here: answers made outside the view
     (the wrong-method page that replaces an empty 405, an error page) carry them too.
     A HEAD is answered as the GET it stands for, so that no view can mistake it for a POST.
+
+    `referrer_policy="same-origin"` is for a page whose forms must prove they were sent from
+    this site (see `same_origin_post`): the token never leaves the site, and browsers without
+    Sec-Fetch-Site then send the page's true Origin instead of `null`.
     """
 
-    @csrf_exempt
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        request.token_page = True
-        if request.method != "HEAD":
-            return view(request, *args, **kwargs)
-        request.method = "GET"  # the server leaves out the body of the answer (RFC 9110, 9.3.2)
-        try:
-            return view(request, *args, **kwargs)
-        finally:
-            request.method = "HEAD"
+    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        headers = {**TOKEN_PAGE_HEADERS, "Referrer-Policy": referrer_policy}
 
-    return wrapped
+        @csrf_exempt
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            request.token_page_headers = headers
+            if request.method != "HEAD":
+                return view(request, *args, **kwargs)
+            request.method = "GET"  # the server leaves out the body of the answer (RFC 9110, 9.3.2)
+            try:
+                return view(request, *args, **kwargs)
+            finally:
+                request.method = "HEAD"
+
+        return wrapped
+
+    return decorate if view is None else decorate(view)
+
+
+def same_origin_post(request: HttpRequest) -> bool:
+    """True when a token page's form post comes from a page of this site.
+
+    Token pages skip the CSRF check (see above), so a form on another site could post to one
+    if it knew the token. Browsers say where a request comes from in Sec-Fetch-Site; one
+    that does not must send an Origin of this site. Neither: refused.
+    """
+    fetch_site = request.headers.get("Sec-Fetch-Site")
+    if fetch_site is not None:
+        return fetch_site == "same-origin"
+    return request.headers.get("Origin") == f"{request.scheme}://{request.get_host()}"
 
 
 class SecurityHeadersMiddleware:
@@ -56,7 +80,6 @@ class SecurityHeadersMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         response.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
-        if getattr(request, "token_page", False):
-            for header, value in TOKEN_PAGE_HEADERS.items():
-                response[header] = value
+        for header, value in getattr(request, "token_page_headers", {}).items():
+            response[header] = value
         return response

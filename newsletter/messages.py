@@ -19,7 +19,7 @@ from django.utils.html import escape
 
 from ilumen_site.richtext import html_to_text, render_markdown
 from ilumen_site.validators import one_line
-from newsletter.tokens import confirm_token_make, subscriber_token_make
+from newsletter.tokens import confirm_token_make, preferences_token_make, unsubscribe_token_make
 from pages.selectors import company_profile
 
 
@@ -174,8 +174,8 @@ class CampaignMessages:
         name = one_line(recipient.name)
         text, html = self._parts[(language, bool(name))]
         unsubscribe_base, preferences_base = self._urls[language]
-        unsubscribe = unsubscribe_base.replace(_TOKEN, subscriber_token_make(recipient.uuid, self.topic_id))
-        preferences = preferences_base.replace(_TOKEN, subscriber_token_make(recipient.uuid))
+        unsubscribe = unsubscribe_base.replace(_TOKEN, unsubscribe_token_make(recipient.uuid, self.topic_id))
+        preferences = preferences_base.replace(_TOKEN, preferences_token_make(recipient.uuid))
         text = text.replace(_UNSUBSCRIBE, unsubscribe).replace(_PREFERENCES, preferences)
         html = html.replace(_UNSUBSCRIBE, unsubscribe).replace(_PREFERENCES, preferences)
         if name:

@@ -1,9 +1,14 @@
 """Signed tokens for links in e-mails: no login, no guessable ids, nothing to store.
 
-Two kinds, each with its own salt so one can never be passed off as the other:
+Three kinds, each with its own salt so that a token does one job and can never be passed
+off as another:
 - a confirmation token names one consent request (its nonce) and expires;
-- a subscriber token names a subscriber (its uuid) and, optionally, the topic of the
-  message it came in. It does not expire: an unsubscribe link must keep working.
+- an unsubscribe token (the List-Unsubscribe link) names a subscriber and the topic of the
+  message it came in; it only ever unsubscribes. It does not expire: an unsubscribe link
+  must keep working;
+- a preferences token names a subscriber and opens their preference page (address, name,
+  language, topics). It is sent only to the subscriber's mailbox, never shown on a page that
+  an unsubscribe link opens.
 """
 
 import uuid
@@ -13,7 +18,12 @@ from django.conf import settings
 from django.core import signing
 
 CONFIRM_SALT = "newsletter.confirm.v1"
-SUBSCRIBER_SALT = "newsletter.subscriber.v1"
+UNSUBSCRIBE_SALT = "newsletter.unsubscribe.v2"
+PREFERENCES_SALT = "newsletter.preferences.v2"
+# One token did both jobs before the purposes had salts of their own. Links in e-mails sent then
+# keep working for what they were most likely meant: with a topic part (the List-Unsubscribe link)
+# they only unsubscribe, without one (the preferences link) they open the preference page.
+LEGACY_SUBSCRIBER_SALT = "newsletter.subscriber.v1"
 
 
 class TokenInvalid(Exception):
@@ -27,9 +37,9 @@ class TokenExpired(Exception):
 
 
 @dataclass(frozen=True)
-class SubscriberToken:
+class UnsubscribeToken:
     subscriber_uuid: uuid.UUID
-    topic_id: int | None
+    topic_id: int | None  # None: every topic
 
 
 def confirm_token_make(nonce: uuid.UUID) -> str:
@@ -49,20 +59,48 @@ def confirm_token_read(token: str) -> uuid.UUID:
         raise TokenInvalid from None
 
 
-def subscriber_token_make(subscriber_uuid: uuid.UUID, topic_id: int | None = None) -> str:
+def unsubscribe_token_make(subscriber_uuid: uuid.UUID, topic_id: int | None) -> str:
     value = subscriber_uuid.hex if topic_id is None else f"{subscriber_uuid.hex}.{topic_id}"
-    return signing.Signer(salt=SUBSCRIBER_SALT).sign(value)
+    return signing.Signer(salt=UNSUBSCRIBE_SALT).sign(value)
 
 
-def subscriber_token_read(token: str) -> SubscriberToken:
+def unsubscribe_token_read(token: str) -> UnsubscribeToken:
+    """What an unsubscribe link may unsubscribe from, or TokenInvalid (a preferences token too)."""
+    value = _unsign(token, UNSUBSCRIBE_SALT)
+    if value is not None:
+        return _unsubscribe_value(value)
+    legacy = _unsign(token, LEGACY_SUBSCRIBER_SALT)
+    if legacy is None or "." not in legacy:
+        raise TokenInvalid
+    return _unsubscribe_value(legacy)
+
+
+def preferences_token_make(subscriber_uuid: uuid.UUID) -> str:
+    return signing.Signer(salt=PREFERENCES_SALT).sign(subscriber_uuid.hex)
+
+
+def preferences_token_read(token: str) -> uuid.UUID:
+    """The subscriber whose preference page this is, or TokenInvalid (an unsubscribe token too)."""
+    value = _unsign(token, PREFERENCES_SALT)
+    if value is None:
+        value = _unsign(token, LEGACY_SUBSCRIBER_SALT)
+        if value is None or "." in value:
+            raise TokenInvalid
+    return _uuid(value)
+
+
+def _unsign(token: str, salt: str) -> str | None:
     try:
-        value = signing.Signer(salt=SUBSCRIBER_SALT).unsign(token)
+        return signing.Signer(salt=salt).unsign(token)
     except signing.BadSignature:
-        raise TokenInvalid from None
+        return None
+
+
+def _unsubscribe_value(value: str) -> UnsubscribeToken:
     hex_uuid, _sep, topic = value.partition(".")
     if topic and not topic.isdigit():
         raise TokenInvalid
-    return SubscriberToken(_uuid(hex_uuid), int(topic) if topic else None)
+    return UnsubscribeToken(_uuid(hex_uuid), int(topic) if topic else None)
 
 
 def _uuid(value: object) -> uuid.UUID:

@@ -11,6 +11,7 @@ urlpatterns = [
     path("confirm/<str:token>/", views.confirm, name="confirm"),
     path("confirm/<str:token>/new-link/", views.confirm_resend, name="confirm_resend"),
     path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
+    path("unsubscribe/<str:token>/preferences-link/", views.preferences_link, name="preferences_link"),
     path("preferences/<str:token>/", views.preferences, name="preferences"),
     path("webhooks/suppressions/", views.suppression_webhook, name="suppression_webhook"),
 ]

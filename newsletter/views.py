@@ -20,7 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from ilumen_site.ipaddress import client_ip
 from ilumen_site.ratelimit import too_many
-from ilumen_site.security import token_page
+from ilumen_site.security import same_origin_post, token_page
 from newsletter import selectors
 from newsletter.forms import PreferencesForm, SubscribeForm, consent_label, consent_shown
 from newsletter.models import Topic
@@ -30,8 +30,9 @@ from newsletter.tokens import (
     TokenExpired,
     TokenInvalid,
     confirm_token_read,
-    subscriber_token_make,
-    subscriber_token_read,
+    preferences_token_make,
+    preferences_token_read,
+    unsubscribe_token_read,
 )
 
 
@@ -87,7 +88,7 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
         outcome = subs.subscription_confirm(nonce=nonce)
         if outcome is subs.ConfirmOutcome.CONFIRMED:
             proof = subs.proof_pending(nonce)
-            preferences = reverse("newsletter:preferences", args=[subscriber_token_make(proof.subscriber.uuid)])
+            preferences = reverse("newsletter:preferences", args=[preferences_token_make(proof.subscriber.uuid)])
             return render(request, "newsletter/confirm_done.html", {"preferences_url": preferences})
         return _problem(request, "used" if outcome is subs.ConfirmOutcome.ALREADY_USED else "invalid", 400)
     proof = subs.proof_pending(nonce)
@@ -113,14 +114,16 @@ def confirm_resend(request: HttpRequest, token: str) -> HttpResponse:
 
 
 # RFC 8058: the one-click POST carries no cookie and no CSRF token; the URL is the secret (token_page).
+# The token only ever unsubscribes: these pages offer to mail a preferences link, never show one.
 @token_page
 @require_http_methods(["GET", "POST"])
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     try:
-        parsed = subscriber_token_read(token)
+        parsed = unsubscribe_token_read(token)
     except TokenInvalid:
         return _problem(request, "invalid", 400)
     topic = Topic.objects.filter(pk=parsed.topic_id).first() if parsed.topic_id else None
+    context = {"topic": topic, "token": token}
     if request.method == "POST":
         try:
             one_click = request.POST.get("List-Unsubscribe") == "One-Click"
@@ -131,24 +134,33 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         if one_click:
             # A mail client, not a person: a short 200 answer, never a redirect.
             return HttpResponse(_("You are unsubscribed.") + "\n", content_type="text/plain; charset=utf-8")
-        context = {"topic": topic, "preferences_url": _preferences_url(parsed.subscriber_uuid)}
         return render(request, "newsletter/unsubscribe_done.html", context)
-    context = {"topic": topic, "preferences_url": _preferences_url(parsed.subscriber_uuid)}
     return render(request, "newsletter/unsubscribe.html", context)
 
 
-def _preferences_url(subscriber_uuid) -> str:
-    return reverse("newsletter:preferences", args=[subscriber_token_make(subscriber_uuid)])
-
-
 @token_page
-@require_http_methods(["GET", "POST"])
-def preferences(request: HttpRequest, token: str) -> HttpResponse:
+@require_POST
+def preferences_link(request: HttpRequest, token: str) -> HttpResponse:
+    """The unsubscribe pages' "e-mail me a link to my preferences": one answer, whatever happens."""
     try:
-        parsed = subscriber_token_read(token)
+        parsed = unsubscribe_token_read(token)
     except TokenInvalid:
         return _problem(request, "invalid", 400)
-    subscriber = subs.subscriber_by_uuid(parsed.subscriber_uuid)
+    subs.preferences_link_send(subscriber_uuid=parsed.subscriber_uuid, ip=client_ip(request))
+    return render(request, "newsletter/preferences_link_sent.html")
+
+
+# same-origin: the page's own posts carry its Origin (no-referrer would make it `null`).
+@token_page(referrer_policy="same-origin")
+@require_http_methods(["GET", "POST"])
+def preferences(request: HttpRequest, token: str) -> HttpResponse:
+    if request.method == "POST" and not same_origin_post(request):
+        return _problem(request, "cross_site", 403)
+    try:
+        subscriber_uuid = preferences_token_read(token)
+    except TokenInvalid:
+        return _problem(request, "invalid", 400)
+    subscriber = subs.subscriber_by_uuid(subscriber_uuid)
     if subscriber is None:
         return _problem(request, "invalid", 400)
     current = selectors.subscriber_topics(subscriber)

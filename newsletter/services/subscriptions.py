@@ -18,11 +18,13 @@ from django.utils import timezone
 
 from ilumen_site.ipaddress import truncate_ip
 from ilumen_site.ratelimit import hit, hit_network
-from newsletter.messages import confirm_url
+from newsletter.messages import confirm_url, site_url
 from newsletter.models import ConsentProof, Delivery, Subscriber, Subscription, Suppression, Topic
 from newsletter.services.outbox import outbox_enqueue
+from newsletter.tokens import preferences_token_make
 
 CONFIRM_TEMPLATE = "newsletter/email/confirm"
+PREFERENCES_LINK_TEMPLATE = "newsletter/email/preferences_link"
 
 
 class RequestOutcome(enum.Enum):
@@ -147,6 +149,32 @@ def unsubscribe(*, subscriber_uuid: uuid.UUID, topic_id: int | None = None) -> b
         subscriptions = subscriptions.filter(topic_id=topic_id)
     subscriptions.update(status=Subscription.Status.UNSUBSCRIBED, unsubscribed_at=timezone.now())
     return True
+
+
+def preferences_link_send(*, subscriber_uuid: uuid.UUID, ip: str | None) -> None:
+    """Mail the subscriber a link to their preference page, in their language.
+
+    Asked for on an unsubscribe page, whose link may have been forwarded: the link goes to
+    the mailbox only. The visitor learns nothing (sent, limited or no such subscriber), and
+    the limits are those of subscription requests, which also mail an address on request.
+    """
+    window = settings.NEWSLETTER_SUBSCRIBE_WINDOW_SECONDS
+    if not hit_network("newsletter-ip", ip, limit=settings.NEWSLETTER_SUBSCRIBE_PER_IP, window_seconds=window):
+        return
+    subscriber = subscriber_by_uuid(subscriber_uuid)
+    if subscriber is None:
+        return
+    if not hit("newsletter-email", subscriber.email, limit=settings.NEWSLETTER_SUBSCRIBE_PER_EMAIL,
+               window_seconds=window):
+        return
+    token = preferences_token_make(subscriber.uuid)
+    outbox_enqueue(
+        template=PREFERENCES_LINK_TEMPLATE, to_email=subscriber.email, language=subscriber.language,
+        context={
+            "name": subscriber.name,
+            "preferences_url": site_url("newsletter:preferences", subscriber.language, token=token),
+        },
+    )
 
 
 def preferences_update(*, subscriber: Subscriber, keep_topic_ids: set[int], language: str, name: str) -> None:

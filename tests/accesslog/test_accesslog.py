@@ -59,7 +59,7 @@ def test_confirmation_unsubscribe_preference_and_my_data_links_never_reach_the_l
     subscriber_uuid = uuid.uuid4()
     secrets = [
         newsletter_tokens.confirm_token_make(uuid.uuid4()),
-        newsletter_tokens.subscriber_token_make(subscriber_uuid),
+        newsletter_tokens.unsubscribe_token_make(subscriber_uuid, None),
         datarights_tokens.link_token(uuid.uuid4()),
         datarights_tokens.stay_token("ab" * 32),
     ]

@@ -1,8 +1,9 @@
 """A visitor subscribes, confirms and unsubscribes in a real browser.
 
-The confirmation and preference pages are reached through a secret link and send
+The confirmation and unsubscribe pages are reached through a secret link and send
 `Referrer-Policy: no-referrer`; with it, Chromium sends `Origin: null` on their form
-posts, which these tests prove the site still accepts.
+posts, which these tests prove the site still accepts. The preference page takes only
+posts from its own form (Sec-Fetch-Site), which Chromium's are.
 """
 
 import re
@@ -47,15 +48,25 @@ def test_subscribe_confirm_and_unsubscribe_in_the_browser(page, live_server, see
     subscriber = Subscriber.objects.get(email="visitor@example.com")
     assert subscriber.subscriptions.filter(confirmed_at__isnull=False).exists()
 
+    # The preference page takes only its own form's posts (Sec-Fetch-Site): Chromium's pass.
+    page.locator("main a[href*='/newsletter/preferences/']").click()
+    page.wait_for_load_state()
+    page.fill("main input[name=name]", "Vera")
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_load_state()
+    assert "Your preferences are saved." in page.locator("main").inner_text()
+    subscriber.refresh_from_db()
+    assert subscriber.name == "Vera"
+
     # The unsubscribe link of a newsletter: a GET shows a button, the button unsubscribes.
     from django.urls import reverse
 
-    from newsletter.tokens import subscriber_token_make
+    from newsletter.tokens import unsubscribe_token_make
 
-    token = subscriber_token_make(subscriber.uuid)
+    token = unsubscribe_token_make(subscriber.uuid, None)
     page.goto(live_server.url + reverse("newsletter:unsubscribe", kwargs={"token": token}))
     assert subscriber.subscriptions.filter(status="confirmed").exists(), "a GET must not unsubscribe"
-    page.locator("main form button[type=submit]").click()
+    page.get_by_role("button", name="Unsubscribe", exact=True).click()
     page.wait_for_load_state()
     assert "403" not in page.title()
     assert not subscriber.subscriptions.filter(status="confirmed").exists()

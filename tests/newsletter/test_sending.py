@@ -12,7 +12,7 @@ from django.utils import timezone
 from datarights import services as datarights
 from newsletter.models import Campaign, Delivery, Subscription, Suppression
 from newsletter.services import campaigns, sending
-from newsletter.tokens import subscriber_token_read
+from newsletter.tokens import unsubscribe_token_read
 
 from .factories import campaign_sending, campaign_with_content, confirmed_subscriber, confirmed_subscribers, send_all
 
@@ -40,7 +40,7 @@ def test_each_subscriber_gets_one_personal_multipart_message_in_their_language(s
     unsubscribe = re.fullmatch(r"<(https://www\.ilumen\.be/nl/newsletter/unsubscribe/([^/]+)/)>",
                                message["List-Unsubscribe"])
     assert unsubscribe, message["List-Unsubscribe"]
-    token = subscriber_token_read(unsubscribe.group(2))
+    token = unsubscribe_token_read(unsubscribe.group(2))
     assert (token.subscriber_uuid, token.topic_id) == (ann.uuid, topic.pk)
     # The visible links in both parts; links unchanged (no tracking), no images at all.
     assert unsubscribe.group(1) in text and unsubscribe.group(1) in html

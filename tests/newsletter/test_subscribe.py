@@ -12,7 +12,7 @@ from django.utils import timezone
 from newsletter.models import ConsentProof, OutboxMessage, Subscriber, Subscription, Suppression, Topic
 from newsletter.services.outbox import outbox_deliver
 from newsletter.services.subscriptions import pending_purge
-from newsletter.tokens import confirm_token_make, subscriber_token_make
+from newsletter.tokens import confirm_token_make, preferences_token_make, unsubscribe_token_make
 
 from .conftest import reset_celery_connections
 
@@ -178,9 +178,10 @@ def test_forged_and_expired_confirmation_links(client, settings):
     assert response.status_code == 400
     assert "werkt niet" in response.content.decode()
     assert reverse("newsletter:subscribe") in response.content.decode()
-    # A subscriber token is no confirmation token (different salt).
+    # A subscriber's tokens are no confirmation tokens (different salts).
     subscriber = Subscriber.objects.get()
-    assert client.get(f"/nl/newsletter/confirm/{subscriber_token_make(subscriber.uuid)}/").status_code == 400
+    for token in (preferences_token_make(subscriber.uuid), unsubscribe_token_make(subscriber.uuid, None)):
+        assert client.get(f"/nl/newsletter/confirm/{token}/").status_code == 400
 
     later = timezone.now() + datetime.timedelta(days=settings.NEWSLETTER_CONFIRM_MAX_AGE_DAYS, hours=1)
     with time_machine.travel(later):

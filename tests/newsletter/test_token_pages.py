@@ -6,7 +6,7 @@ from django.test import Client
 
 from ilumen_site.security import TOKEN_PAGE_HEADERS
 from newsletter.models import Subscription
-from newsletter.tokens import subscriber_token_make
+from newsletter.tokens import preferences_token_make, unsubscribe_token_make
 
 from .factories import confirmed_subscriber
 
@@ -19,7 +19,10 @@ FORGED = [
 
 
 def _protected(response) -> bool:
-    return all(response.get(header) == value for header, value in TOKEN_PAGE_HEADERS.items())
+    # The preference page keeps its address on this site only: its own posts must carry their Origin.
+    policy = "same-origin" if "/preferences/" in response.wsgi_request.path else "no-referrer"
+    expected = {**TOKEN_PAGE_HEADERS, "Referrer-Policy": policy}
+    return all(response.get(header) == value for header, value in expected.items())
 
 
 @pytest.mark.parametrize("url", FORGED)
@@ -40,7 +43,7 @@ def test_head_answers_as_get_does(url):
 @pytest.mark.parametrize("page", ["unsubscribe", "preferences"])
 def test_head_of_a_real_link_shows_and_changes_nothing(topic, page):
     ann = confirmed_subscriber("ann@example.com", topic, language="nl")
-    token = subscriber_token_make(ann.uuid, topic.pk if page == "unsubscribe" else None)
+    token = unsubscribe_token_make(ann.uuid, topic.pk) if page == "unsubscribe" else preferences_token_make(ann.uuid)
     response = Client().head(f"/nl/newsletter/{page}/{token}/")
     assert response.status_code == 200 and _protected(response)
     assert Subscription.objects.get(subscriber=ann).status == "confirmed"

@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.test import Client
 
 from newsletter.models import Subscription, Suppression, Topic
-from newsletter.tokens import subscriber_token_make
+from newsletter.tokens import preferences_token_make, unsubscribe_token_make
 
 from .factories import confirmed_subscriber
 
@@ -34,7 +34,7 @@ def _status(subscriber, slug: str) -> str:
 
 @pytest.mark.parametrize(("language", "button"), [("nl", "Uitschrijven"), ("en", "Unsubscribe")])
 def test_get_shows_a_button_and_post_unsubscribes_from_that_topic(ann, topic, language, button):
-    url = f"/{language}/newsletter/unsubscribe/{subscriber_token_make(ann.uuid, topic.pk)}/"
+    url = f"/{language}/newsletter/unsubscribe/{unsubscribe_token_make(ann.uuid, topic.pk)}/"
     client = Client(enforce_csrf_checks=True)
     page = client.get(url)
     assert page.status_code == 200 and button in page.content.decode()
@@ -46,7 +46,7 @@ def test_get_shows_a_button_and_post_unsubscribes_from_that_topic(ann, topic, la
 
 
 def test_one_click_post_needs_no_cookie_or_csrf_and_answers_2xx_without_redirect(ann, topic):
-    url = f"/en/newsletter/unsubscribe/{subscriber_token_make(ann.uuid, topic.pk)}/"
+    url = f"/en/newsletter/unsubscribe/{unsubscribe_token_make(ann.uuid, topic.pk)}/"
     client = Client(enforce_csrf_checks=True)
     response = client.post(url, "List-Unsubscribe=One-Click", content_type="application/x-www-form-urlencoded")
     assert response.status_code == 200 and "Location" not in response.headers
@@ -66,14 +66,14 @@ def test_one_click_post_needs_no_cookie_or_csrf_and_answers_2xx_without_redirect
     ids=["3 MiB", "too many fields", "malformed multipart"],
 )
 def test_an_unreadable_one_click_body_is_refused_before_anything_is_done(ann, topic, body, content_type):
-    url = f"/nl/newsletter/unsubscribe/{subscriber_token_make(ann.uuid, topic.pk)}/"
+    url = f"/nl/newsletter/unsubscribe/{unsubscribe_token_make(ann.uuid, topic.pk)}/"
     response = Client().post(url, body, content_type=content_type)
     assert response.status_code == 400 and "Er is niets gewijzigd" in response.content.decode()
     assert _status(ann, "newsletter") == "confirmed"
 
 
 def test_forged_unsubscribe_token_is_a_clear_error(ann, topic):
-    token = subscriber_token_make(ann.uuid, topic.pk)
+    token = unsubscribe_token_make(ann.uuid, topic.pk)
     forged = token[:-3] + ("xyz" if not token.endswith("xyz") else "abc")
     response = Client().post(f"/nl/newsletter/unsubscribe/{forged}/", "List-Unsubscribe=One-Click",
                              content_type="application/x-www-form-urlencoded")
@@ -84,7 +84,7 @@ def test_forged_unsubscribe_token_is_a_clear_error(ann, topic):
 
 def test_coming_back_needs_a_new_opt_in(ann, topic, settings):
     settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
-    Client().post(f"/nl/newsletter/unsubscribe/{subscriber_token_make(ann.uuid)}/")
+    Client().post(f"/nl/newsletter/unsubscribe/{unsubscribe_token_make(ann.uuid, None)}/")
     assert _status(ann, "newsletter") == _status(ann, "surveys") == "unsubscribed"
     response = Client().post("/nl/newsletter/", {"email": "ann@example.com", "language": "nl", "topics": [topic.pk],
                                                  "consent": "on"}, REMOTE_ADDR="192.0.2.10")
@@ -93,8 +93,8 @@ def test_coming_back_needs_a_new_opt_in(ann, topic, settings):
 
 
 def test_preferences_change_language_and_topics_or_everything(ann, topic):
-    client = Client()
-    url = f"/nl/newsletter/preferences/{subscriber_token_make(ann.uuid)}/"
+    client = Client(headers={"Sec-Fetch-Site": "same-origin"})  # the page's own form, in a browser
+    url = f"/nl/newsletter/preferences/{preferences_token_make(ann.uuid)}/"
     page = client.get(url)
     assert page.status_code == 200 and "ann@example.com" in page.content.decode()
     response = client.post(url, {"name": "Ann B", "language": "en", "topics": [str(topic.pk)], "action": "save"})
