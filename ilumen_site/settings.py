@@ -261,6 +261,8 @@ AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "ilumen_site.ipaddress.axes_client_network"
 AXES_LOCKOUT_TEMPLATE = "admin/lockout.html"
 AXES_VERBOSE = False
+# Masked in the attempts axes stores (it masks the password itself): a code may still be valid.
+AXES_SENSITIVE_PARAMETERS = ["otp_token"]
 # Staff sign in with a second factor: a TOTP app (django-otp), backup codes as fallback.
 OTP_TOTP_ISSUER = "iLumen"
 # Only staff have sessions (visitors need none): they end with the browser or after a working day.

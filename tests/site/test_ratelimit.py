@@ -128,5 +128,8 @@ def test_the_admin_lock_out_counts_an_ipv6_64_as_one_client(settings):
     from axes.models import AccessAttempt
 
     assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {"2001:db8:1:2::"}
+    # What axes keeps of the attempts shows neither the password nor the code.
+    kept = " ".join(AccessAttempt.objects.values_list("post_data", flat=True))
+    assert "otp_token" in kept and "000000" not in kept and "wrong" not in kept
     # Another /64 is not locked out by them.
     assert _sign_in(Client(), "wrong", "2001:db8:1:3::1").status_code == 200
