@@ -2,18 +2,19 @@
 
 import datetime
 import uuid
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from datarights import registry
 from datarights.hashing import address_hash
-from datarights.models import AccessLink, SuppressedAddress
+from datarights.models import AccessLink, DataRequest, ProfileActivity, RetentionNotice, SuppressedAddress
 
 
 def personal_data_export(address: str) -> dict[str, Any]:
@@ -112,6 +113,25 @@ def addresses_suppressed(addresses: Iterable[str]) -> set[str]:
 def address_suppressed(address: str) -> bool:
     """True while no campaign may reach this address (see addresses_suppressed)."""
     return bool(addresses_suppressed([address]))
+
+
+def activity_latest(*, hashes: Collection[str]) -> dict[str, datetime.datetime]:
+    """Per address hash: the latest data request or answer to the inactivity e-mail ('stay');
+    hashes with neither are left out. Activity that keeps a newsletter profile."""
+    latest: dict[str, datetime.datetime] = dict(
+        DataRequest.objects.filter(subject_hash__in=hashes).values("subject_hash")
+        .annotate(latest=Max("created_at")).values_list("subject_hash", "latest")
+    )
+    for hashed, moment in ProfileActivity.objects.filter(address_hash__in=hashes).values_list(
+        "address_hash", "last_active_at"
+    ):
+        latest[hashed] = max(moment, latest.get(hashed, moment))
+    return latest
+
+
+def inactivity_warned_at(*, hashes: Collection[str]) -> dict[str, datetime.datetime]:
+    """Per address hash: when the inactivity e-mail went out, for those that got one."""
+    return dict(RetentionNotice.objects.filter(address_hash__in=hashes).values_list("address_hash", "warned_at"))
 
 
 def access_link_for_session(link_id: str | None) -> AccessLink | None:

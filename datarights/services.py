@@ -9,7 +9,7 @@ database, so `reapply_erasures` survives a restore), and on the request record.
 import datetime
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -375,3 +375,34 @@ def activity_record(hashed: str) -> None:
     ProfileActivity.objects.update_or_create(address_hash=hashed, defaults={"last_active_at": now})
     RetentionNotice.objects.filter(address_hash=hashed).delete()
 
+
+
+# --- For the newsletter's retention rules ----------------------------------------------
+
+
+def addresses_suppress(*, emails: Iterable[str], reason: str, at: datetime.datetime) -> None:
+    """Put the keyed hashes of these addresses on the suppression list (a hash already there stays as it is)."""
+    reason = SuppressedAddress.Reason(reason)
+    SuppressedAddress.objects.bulk_create(
+        [SuppressedAddress(address_hash=address_hash(email), reason=reason, created_at=at) for email in emails],
+        ignore_conflicts=True,
+    )
+
+
+def inactivity_warn(*, email: str, name: str, language: str, deletion_at: datetime.datetime,
+                    now: datetime.datetime) -> None:
+    """Record the warning and mail it: the profile goes on `deletion_at` unless the person chooses to stay."""
+    hashed = address_hash(email)
+    RetentionNotice.objects.update_or_create(address_hash=hashed, defaults={"warned_at": now})
+    with translation.override(language):
+        stay_url = settings.SITE_URL + reverse("datarights:stay", args=[tokens.stay_token(hashed)])
+    outbox_enqueue(
+        template="datarights/email/inactivity_warning", to_email=email, language=language,
+        context={"name": name, "stay_url": stay_url, "deletion_date": deletion_at.date().isoformat(),
+                 "years": settings.INACTIVE_PROFILE_DAYS // 365},
+    )
+
+
+def inactivity_warnings_clear(*, emails: Iterable[str]) -> None:
+    """Forget the warnings of profiles that are gone."""
+    RetentionNotice.objects.filter(address_hash__in=[address_hash(email) for email in emails]).delete()

@@ -6,6 +6,8 @@ beat tick (campaigns) or the outbox sweep (transactional mail) picks it up.
 
 import logging
 
+from django.conf import settings
+
 logger = logging.getLogger(__name__)
 
 
@@ -18,3 +20,9 @@ def enqueue(task_name: str, *args: object) -> bool:
         logger.warning("could not enqueue %s%r; the periodic sweep will do it", task_name, args, exc_info=True)
         return False
     return True
+
+
+def dispatch_senders(campaign_id: int, count: int | None = None) -> None:
+    for _i in range(count or settings.NEWSLETTER_PARALLEL_BATCHES):
+        if not enqueue("campaign_send", campaign_id):
+            return

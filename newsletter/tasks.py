@@ -9,8 +9,9 @@ from django.conf import settings
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from datarights import retention
 from newsletter.models import Campaign, Delivery
-from newsletter.services import campaigns, outbox, sending, subscriptions
+from newsletter.services import campaigns, outbox, sending
 
 
 @shared_task(ignore_result=True)
@@ -68,5 +69,6 @@ def outbox_sweep() -> None:
 
 @shared_task(ignore_result=True)
 def pending_purge() -> None:
-    subscriptions.pending_purge()
-    outbox.outbox_purge()
+    """No longer scheduled (the daily datarights.retention_run covers it); kept for messages
+    queued before a deploy, and runs the same rules."""
+    retention.retention_run_all(only=["newsletter_unconfirmed", "transactional_mail"])

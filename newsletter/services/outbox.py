@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from datarights.retention import RunContext, delete_in_batches
 from newsletter.dispatch import enqueue
 from newsletter.mailer import SendFailed, Transport
 from newsletter.messages import transactional_message
@@ -98,9 +99,10 @@ def outbox_reap() -> int:
     ).update(status=OutboxMessage.Status.PENDING, lease_expires_at=None)
 
 
-def outbox_purge(older_than_days: int = 30) -> int:
-    cutoff = timezone.now() - timedelta(days=older_than_days)
-    deleted, _detail = OutboxMessage.objects.filter(
-        status__in=[OutboxMessage.Status.SENT, OutboxMessage.Status.FAILED], created_at__lt=cutoff
-    ).delete()
-    return deleted
+def outbox_purge(*, ctx: RunContext) -> int:
+    """Delete the record of sent and failed messages after TRANSACTIONAL_MAIL_KEEP_DAYS, as the retention page says."""
+    due = OutboxMessage.objects.filter(
+        status__in=[OutboxMessage.Status.SENT, OutboxMessage.Status.FAILED],
+        created_at__lt=ctx.cutoff(settings.TRANSACTIONAL_MAIL_KEEP_DAYS),
+    )
+    return delete_in_batches(due, ctx, "transactional_mail")

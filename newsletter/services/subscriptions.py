@@ -9,17 +9,15 @@ import enum
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from ilumen_site.ipaddress import truncate_ip
 from ilumen_site.ratelimit import hit, hit_network
 from newsletter.messages import confirm_url, site_url
-from newsletter.models import ConsentProof, Delivery, Subscriber, Subscription, Suppression, Topic
+from newsletter.models import ConsentProof, Subscriber, Subscription, Suppression, Topic
 from newsletter.services.outbox import outbox_enqueue
 from newsletter.tokens import preferences_token_make
 
@@ -186,26 +184,3 @@ def preferences_update(*, subscriber: Subscriber, keep_topic_ids: set[int], lang
         subscriber.language = language
         subscriber.name = name.strip()
         subscriber.save(update_fields=["language", "name"])
-
-
-def pending_purge() -> int:
-    """Delete requests never confirmed within NEWSLETTER_PENDING_RETENTION_DAYS, and what only they held."""
-    cutoff = timezone.now() - timedelta(days=settings.NEWSLETTER_PENDING_RETENTION_DAYS)
-    with transaction.atomic():
-        stale = ConsentProof.objects.filter(confirmed_at__isnull=True, given_at__lt=cutoff)
-        stale_subscribers = set(stale.values_list("subscriber_id", flat=True))
-        deleted, _detail = stale.delete()
-        still_asked = ConsentProof.topics.through.objects.filter(
-            consentproof__subscriber_id=OuterRef("subscriber_id"), consentproof__confirmed_at__isnull=True,
-            topic_id=OuterRef("topic_id"),
-        )
-        Subscription.objects.filter(
-            status=Subscription.Status.PENDING, subscriber_id__in=stale_subscribers
-        ).filter(~Exists(still_asked)).delete()
-        # Addresses left with no subscription, no proof and no delivery never became subscribers.
-        Subscriber.objects.filter(pk__in=stale_subscribers).filter(
-            ~Exists(Subscription.objects.filter(subscriber_id=OuterRef("pk"))),
-            ~Exists(ConsentProof.objects.filter(subscriber_id=OuterRef("pk"))),
-            ~Exists(Delivery.objects.filter(subscriber_id=OuterRef("pk"))),
-        ).delete()
-    return deleted
