@@ -5,6 +5,3 @@ from django.utils.translation import gettext_lazy as _
 class AccesslogConfig(AppConfig):
     name = "accesslog"
     verbose_name = _("Access log and statistics")
-
-    def ready(self) -> None:
-        from accesslog import personal_data  # noqa: F401  (registers with datarights)

@@ -5,6 +5,9 @@ e-mail address or a name. That does not make the rows anonymous: combined with o
 records (a confirmation's time, say) some could be tied to a person. So the export does not
 promise they cannot be linked; it says what is true (GDPR Art. 11(2)): the site cannot tell
 whose they are without more information from the visitor.
+
+The rows' retention rule is declared here too (run by datarights.retention; this module is
+found by autodiscovery).
 """
 
 import datetime
@@ -14,7 +17,8 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from datarights import registry
+from accesslog.models import PageView
+from datarights import registry, retention
 
 
 def _explanation() -> str:
@@ -52,3 +56,15 @@ registry.register(
         order=80,
     )
 )
+
+
+def _purge(ctx: retention.RunContext) -> dict[str, int]:
+    due = PageView.objects.filter(time__lt=ctx.cutoff(settings.ACCESS_LOG_KEEP_DAYS))
+    return {"page views": retention.delete_in_batches(due, ctx, "access_log_delete")}
+
+
+retention.register(retention.Rule(
+    key="access_log_delete", what=_("The web server's access log (IP addresses shortened when written)"),
+    setting="ACCESS_LOG_KEEP_DAYS", counted_from=_("after the visit"),
+    why=_("Basic logs for security and anonymous statistics; never analysed per visitor."), run=_purge, order=80,
+))

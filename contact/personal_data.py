@@ -1,11 +1,13 @@
-"""What the contact form holds for an e-mail address, for datarights.registry."""
+"""What the contact form holds for an e-mail address, for datarights.registry, and how long
+it keeps it (its retention rule, run by datarights.retention; found by autodiscovery)."""
 
 import datetime
 
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from contact.models import ContactMessage
-from datarights import registry
+from datarights import registry, retention
 
 
 def _messages(address: str):
@@ -56,3 +58,17 @@ registry.register(
         order=30,
     )
 )
+
+
+def _handled_purge(ctx: retention.RunContext) -> dict[str, int]:
+    due = ContactMessage.objects.filter(
+        handled=True, handled_at__lt=ctx.cutoff(settings.CONTACT_KEEP_DAYS_AFTER_HANDLED)
+    )
+    return {"contact messages": retention.delete_in_batches(due, ctx, "contact_handled")}
+
+
+retention.register(retention.Rule(
+    key="contact_handled", what=_("Messages sent through the contact form"),
+    setting="CONTACT_KEEP_DAYS_AFTER_HANDLED", counted_from=_("after we handled them"),
+    why=_("To follow up on the conversation."), run=_handled_purge, order=30,
+))

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.module_loading import autodiscover_modules
 from django.utils.translation import gettext_lazy as _
 
 
@@ -7,4 +8,7 @@ class DatarightsConfig(AppConfig):
     verbose_name = _("Data rights")
 
     def ready(self) -> None:
-        from datarights import checks, sources  # noqa: F401  (registry sources and system checks)
+        from datarights import checks  # noqa: F401  (system checks)
+
+        # Every app's personal-data sources and retention rules, as the admin finds admin.py.
+        autodiscover_modules("personal_data")

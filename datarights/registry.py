@@ -7,8 +7,10 @@ and a corrector. Export, erasure, the my-data pages and the admin all walk this 
 so a new app is covered by registering here, and `check_registry` (a system check) fails
 when a model that looks like personal data belongs to no registered source.
 
-Apps register from their `AppConfig.ready()`; sources for apps this project does not own
-are registered from `datarights.sources`.
+Each app registers in its `personal_data` module, found by autodiscovery from
+DatarightsConfig.ready() (as the admin finds admin.py), beside its retention rules
+(datarights.retention); sources for apps this project does not own are registered from
+`datarights.personal_data`.
 """
 
 import datetime
@@ -141,7 +143,7 @@ def check_registry(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
     errors = [
         checks.Error(
             f"{label} has personal-data fields ({', '.join(fields)}) but no data-rights source covers it.",
-            hint="Register an exporter and an eraser in datarights.registry (see datarights/sources.py), "
+            hint="Register an exporter and an eraser in the app's personal_data.py (see datarights/registry.py), "
             "or declare it exempt with a reason.",
             id="datarights.E001",
         )

@@ -372,7 +372,6 @@ SILENCED_SYSTEM_CHECKS = env.list("SILENCED_SYSTEM_CHECKS", default=[])
 CELERY_BEAT_SCHEDULE.update({
     "newsletter-tick": {"task": "newsletter.tasks.campaigns_tick", "schedule": NEWSLETTER_TICK_SECONDS},
     "newsletter-outbox-sweep": {"task": "newsletter.tasks.outbox_sweep", "schedule": NEWSLETTER_TICK_SECONDS},
-    "newsletter-purge": {"task": "newsletter.tasks.pending_purge", "schedule": 3600.0},
 })
 # Transactional mail has its own queue (and worker), so it never waits behind a campaign.
 CELERY_TASK_ROUTES.update({

@@ -1,11 +1,11 @@
-"""What the newsletter holds for an e-mail address, for datarights.registry.
+"""What the newsletter holds for an e-mail address, for datarights.registry, and how long it
+keeps it (its retention rules, run by datarights.retention; found by autodiscovery).
 
-Written by the data-rights work and registered from datarights/sources.py, so that the
-newsletter's own modules need no change. Erasure removes the subscriber with its
-subscriptions, consent proofs and deliveries, the address' plain-text suppression rows and
-its transactional e-mails; datarights keeps a keyed hash on its own suppression list
-instead (the newsletter's Suppression table stores plain addresses). Re-applied after a
-restore, it keeps an opt-in confirmed since the erasure and removes only what came before.
+Erasure removes the subscriber with its subscriptions, consent proofs and deliveries, the
+address' plain-text suppression rows and its transactional e-mails; datarights keeps a
+keyed hash on its own suppression list instead (the newsletter's Suppression table stores
+plain addresses). Re-applied after a restore, it keeps an opt-in confirmed since the
+erasure and removes only what came before.
 """
 
 import datetime
@@ -18,9 +18,11 @@ from django.db.models import Max, Q
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from datarights import registry
+from datarights import registry, retention
 from ilumen_site.validators import PersonNameField
 from newsletter.models import ConsentProof, Delivery, OutboxMessage, Subscriber, Subscription, Suppression
+from newsletter.services import retention as newsletter_retention
+from newsletter.services.outbox import outbox_purge
 from newsletter.services.subscriptions import preferences_update
 
 
@@ -233,3 +235,32 @@ registry.register(
         order=10,
     )
 )
+
+
+# --- Retention ----------------------------------------------------------------------------
+
+retention.register(retention.Rule(
+    key="newsletter_unconfirmed", what=_("Newsletter requests that were never confirmed"),
+    setting="NEWSLETTER_PENDING_RETENTION_DAYS", counted_from=_("after the request"),
+    why=_("Without confirmation we may not send anything; the request has no further use."),
+    run=lambda ctx: newsletter_retention.unconfirmed_purge(ctx=ctx), order=10,
+))
+retention.register(retention.Rule(
+    key="newsletter_unsubscribed", what=_("Details of people who unsubscribed from everything"),
+    setting="NEWSLETTER_UNSUBSCRIBED_KEEP_DAYS", counted_from=_("after the last unsubscribe"),
+    why=_("Kept briefly to answer questions; afterwards only a keyed hash of the address stays on the suppression "
+          "list, so no campaign reaches it again."),
+    run=lambda ctx: newsletter_retention.unsubscribed_purge(ctx=ctx), order=11,
+))
+retention.register(retention.Rule(
+    key="inactive_profiles", what=_("Newsletter profiles without any activity"), setting="INACTIVE_PROFILE_DAYS",
+    counted_from=_("after the last confirmation, preference change, data request or answer to our e-mail"),
+    why=_("As our privacy statement promises. You get an e-mail 30 days before, in which you can choose to stay."),
+    run=lambda ctx: newsletter_retention.inactive_profiles_purge(ctx=ctx), order=12,
+))
+retention.register(retention.Rule(
+    key="transactional_mail", what=_("Record of e-mails you asked for (confirmation and my-data links)"),
+    setting="TRANSACTIONAL_MAIL_KEEP_DAYS", counted_from=_("after sending"),
+    why=_("To look into delivery problems; the link itself is removed as soon as the e-mail is sent."),
+    run=lambda ctx: {"transactional e-mails": outbox_purge(ctx=ctx)}, order=13,
+))

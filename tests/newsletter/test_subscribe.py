@@ -9,9 +9,9 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
+from datarights import retention
 from newsletter.models import ConsentProof, OutboxMessage, Subscriber, Subscription, Suppression, Topic
 from newsletter.services.outbox import outbox_deliver
-from newsletter.services.subscriptions import pending_purge
 from newsletter.tokens import confirm_token_make, preferences_token_make, unsubscribe_token_make
 
 from .conftest import reset_celery_connections
@@ -218,7 +218,7 @@ def test_unconfirmed_requests_are_deleted_after_the_retention_time(client, setti
         Subscription.objects.filter(subscriber__email="keep@example.com").update(
             status="confirmed", proof=keep, confirmed_at=timezone.now()
         )
-        pending_purge()
+        retention.retention_run_all(only=["newsletter_unconfirmed"])
     assert not Subscriber.objects.filter(email="never@example.com").exists()
     assert not ConsentProof.objects.filter(subscriber__email="never@example.com").exists()
     assert Subscription.objects.get(subscriber__email="keep@example.com").status == "confirmed"

@@ -1,22 +1,20 @@
-"""Registry sources this app declares: its own records, the admin's history, cookie consent,
-and (through newsletter/personal_data.py) the newsletter.
+"""This app's own records for datarights.registry and their retention rules, and the admin's
+history (django.contrib.admin is no app of this project's, so its source is declared here).
 
-Imported from DatarightsConfig.ready(). contact and accesslog register themselves.
+Found by autodiscovery, like every app's personal_data module (DatarightsConfig.ready()).
 """
 
 import datetime
 import re
 
-from django.apps import apps
 from django.conf import settings
 from django.contrib.admin.models import LogEntry
 from django.db.models import Q
-from django.urls import NoReverseMatch, reverse
 from django.utils.functional import lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from datarights import registry
+from datarights import registry, retention
 from datarights.hashing import address_hash
 from datarights.models import (
     AccessLink,
@@ -102,9 +100,7 @@ def _kept_requests() -> str:
 
 
 def _period(days: int) -> str:
-    from datarights.retention import period_text
-
-    return period_text(days)
+    return retention.period_text(days)
 
 
 registry.register(
@@ -209,46 +205,35 @@ registry.register(
 )
 
 
-# --- Cookie consent (privacy app): keyed by a random id, not an address ----------------
-
-
-def _consent_explanation() -> str:
-    text = gettext(
-        "Your cookie choices are recorded as proof of consent under a random consent id that only your browser "
-        "holds (in the consent cookie), never under your e-mail address. We therefore cannot find them from your "
-        "address and they are not part of this export. You can see and erase your own consent history on the "
-        "cookie settings page, from the browser you made the choices in."
-    )
-    for name in ("cookies:settings", "privacy:consent"):
-        try:
-            return f"{text} {settings.SITE_URL}{reverse(name)}"
-        except NoReverseMatch:
-            continue
-    return text
-
-
-_consent_text = lazy(_consent_explanation, str)()
-_consent_models = tuple(
-    label for label in ("privacy.ConsentRecord",) if apps.all_models.get("privacy", {}).get("consentrecord")
-)
-
-registry.register(
-    registry.Source(
-        key="cookie_consent",
-        title=_("Cookie choices"),
-        explanation=_consent_text,
-        models=_consent_models,
-        kinds=(registry.Kind("cookie_consent", _consent_text, linkable=False),),
-        export=lambda address: {"cookie_consent": []},
-        erase=lambda address, created_before=None: {"cookie_consent": 0},
-        kept=(_consent_text,),
-        order=85,
-    )
-)
-
-# --- Apps whose registration this app provides -------------------------------------------
+# --- Models of other apps that hold no data subject's data ---------------------------------
 
 registry.exempt("pages.CompanyProfile", "iLumen's own business contact details, not a data subject's.")
 
-if apps.is_installed("newsletter"):
-    import newsletter.personal_data  # noqa: F401  (registers the newsletter's source)
+
+# --- Retention of this app's records ---------------------------------------------------------
+
+
+def _data_requests_purge(ctx: retention.RunContext) -> dict[str, int]:
+    due = DataRequest.objects.filter(
+        status__in=[DataRequest.Status.DONE, DataRequest.Status.REFUSED],
+        closed_at__lt=ctx.cutoff(settings.DATA_REQUEST_KEEP_DAYS),
+    )
+    return {"data requests": retention.delete_in_batches(due, ctx, "data_requests")}
+
+
+def _access_links_purge(ctx: retention.RunContext) -> dict[str, int]:
+    due = AccessLink.objects.filter(expires_at__lt=ctx.cutoff(settings.DATARIGHTS_LINK_KEEP_DAYS))
+    return {"my-data links": retention.delete_in_batches(due, ctx, "access_links")}
+
+
+retention.register(retention.Rule(
+    key="data_requests", what=_("Records of requests about your data (with a keyed hash instead of the address)"),
+    setting="DATA_REQUEST_KEEP_DAYS", counted_from=_("after the request was closed"),
+    why=_("Proof that we answered each request in time."), run=_data_requests_purge, order=40,
+))
+retention.register(retention.Rule(
+    key="access_links", what=_("Links to the my-data page"), setting="DATARIGHTS_LINK_KEEP_DAYS",
+    counted_from=_("after they expired"),
+    why=_("A link works once and for a short time; the record of it is then removed."), run=_access_links_purge,
+    order=41,
+))
