@@ -25,7 +25,7 @@ from typing import NamedTuple
 from django.conf import settings
 from django.db import close_old_connections, connection
 
-from ilumen_site.ipaddress import client_ip, truncate_ip
+from core.ipaddress import client_ip, truncate_ip
 
 logger = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """The web server's basic log, as the privacy statement describes it.
 
 Time, path (no query string, no token segments), status, language and the client's network
-(the IP address truncated when written, ilumen_site.ipaddress.truncate_ip). The row is
+(the IP address truncated when written, core.ipaddress.truncate_ip). The row is
 deleted after ACCESS_LOG_KEEP_DAYS (datarights.retention). Staff only ever see counts.
 """
 

@@ -122,7 +122,7 @@ def _inprocess_cost(env: dict[str, str], requests: int = 20_000) -> tuple[float,
 
 
 def main() -> int:
-    env = {**os.environ, **BENCH_ENV, "DATABASE_URL": DATABASE_URL, "ROOT_URLCONF": "ilumen_site.urls",
+    env = {**os.environ, **BENCH_ENV, "DATABASE_URL": DATABASE_URL, "DJANGO_SETTINGS_MODULE": "ilumen_site.settings",
            "ERASURE_HMAC_KEY": "bench-only-erasure-key-" + "y" * 30, "ACCESS_LOG_WRITER": "thread"}
     _prepare(env)
     ports = {"on": free_port(), "off": free_port()}

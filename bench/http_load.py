@@ -42,7 +42,7 @@ WORKERS = int(os.environ.get("WORKERS", str(2 * (os.cpu_count() or 1) + 1)))
 
 BENCH_ENV = {
     **PRODUCTION_ON_LOOPBACK,
-    "ROOT_URLCONF": "bench.urls",
+    "DJANGO_SETTINGS_MODULE": "bench.settings",
     "DATABASE_URL": os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/ilumen_bench"),
     "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/10"),
     "CONN_MAX_AGE": "60",
@@ -242,6 +242,5 @@ if __name__ == "__main__":
     import django
 
     os.environ.update(BENCH_ENV)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ilumen_site.settings")
     django.setup()
     sys.exit(main())

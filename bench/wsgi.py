@@ -2,8 +2,7 @@
 
 import os
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ilumen_site.settings")
-os.environ.setdefault("ROOT_URLCONF", "bench.urls")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
 
 from django.core.wsgi import get_wsgi_application
 

@@ -4,7 +4,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from ilumen_site.validators import PersonNameField
+from core.validators import PersonNameField
 
 
 def _no_control_characters(value: str) -> None:

@@ -9,8 +9,8 @@ from django.views.decorators.http import require_http_methods
 
 from contact import services
 from contact.forms import ContactForm
-from ilumen_site import ratelimit
-from ilumen_site.ipaddress import client_ip
+from core import ratelimit
+from core.ipaddress import client_ip
 
 HOUR = 3600
 

@@ -19,12 +19,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from core import ratelimit
+from core.ipaddress import client_ip
+from core.security import token_page
 from datarights import retention, selectors, services, tokens
 from datarights.forms import CorrectionForm, LinkRequestForm
 from datarights.models import AccessLink
-from ilumen_site import ratelimit
-from ilumen_site.ipaddress import client_ip
-from ilumen_site.security import token_page
 
 HOUR = 3600
 # Pages behind the session cookie: not "no-referrer", with which browsers send `Origin: null`

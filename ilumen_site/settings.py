@@ -14,7 +14,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
-from ilumen_site import csp
+from core import csp
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "core",
     "pages",
     "privacy",
     "newsletter",
@@ -74,7 +75,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "ilumen_site.security.SecurityHeadersMiddleware",
+    "core.security.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -95,8 +96,8 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-# The load benchmark serves bench.urls (the site plus a bare baseline view).
-ROOT_URLCONF = env.str("ROOT_URLCONF", default="ilumen_site.urls")
+# The benchmarks add bare baseline views through their own settings module (bench/settings.py).
+ROOT_URLCONF = "ilumen_site.urls"
 WSGI_APPLICATION = "ilumen_site.wsgi.application"
 
 TEMPLATES = [
@@ -130,7 +131,7 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "ilumen_site.cache.ResilientRedisCache",
+            "BACKEND": "core.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="ilumen"),
         }
@@ -258,7 +259,7 @@ AXES_FAILURE_LIMIT = env.int("ADMIN_LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("ADMIN_LOGIN_COOLOFF_HOURS", default=0.5)
 AXES_LOCKOUT_PARAMETERS = ["ip_address"]
 AXES_RESET_ON_SUCCESS = True
-AXES_CLIENT_IP_CALLABLE = "ilumen_site.ipaddress.axes_client_network"
+AXES_CLIENT_IP_CALLABLE = "core.ipaddress.axes_client_network"
 AXES_LOCKOUT_TEMPLATE = "admin/lockout.html"
 AXES_VERBOSE = False
 # Masked in the attempts axes stores (it masks the password itself): a code may still be valid.
@@ -269,9 +270,9 @@ OTP_TOTP_ISSUER = "iLumen"
 SESSION_COOKIE_AGE = env.int("STAFF_SESSION_SECONDS", default=8 * 3600)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
-# Reverse proxies (CIDRs) whose X-Forwarded-For is believed; see ilumen_site/ipaddress.py.
+# Reverse proxies (CIDRs) whose X-Forwarded-For is believed; see core/ipaddress.py.
 TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
-# Multiplies every visitor rate limit (ilumen_site/ratelimit.py); raised only for load benchmarks.
+# Multiplies every visitor rate limit (core/ratelimit.py); raised only for load benchmarks.
 RATE_LIMIT_MULTIPLIER = env.int("RATE_LIMIT_MULTIPLIER", default=1)
 # Limits count an IPv6 client per /64; its /48 may make this many times a /64's limit.
 RATE_LIMIT_IPV6_SITE_FACTOR = env.int("RATE_LIMIT_IPV6_SITE_FACTOR", default=4)
@@ -311,12 +312,12 @@ GA_CONNECT_ORIGINS = env.list("GA_CONNECT_ORIGINS", default=[
 # "twitter=https://platform.twitter.com/widgets.js". None: embeds stay plain links.
 SOCIAL_EMBED_SCRIPTS = env.dict("SOCIAL_EMBED_SCRIPTS", default={})
 SOCIAL_FRAME_ORIGINS = env.list("SOCIAL_FRAME_ORIGINS", default=[])
-# Third-party hosts enter the CSP only when their code is configured (ilumen_site/csp.py).
+# Third-party hosts enter the CSP only when their code is configured (core/csp.py).
 SECURE_CSP = csp.with_sources(SECURE_CSP, csp.third_party_sources(
     ga_measurement_id=GA_MEASUREMENT_ID, ga_script_url=GA_SCRIPT_URL, ga_connect_origins=GA_CONNECT_ORIGINS,
     social_scripts=SOCIAL_EMBED_SCRIPTS, social_frame_origins=SOCIAL_FRAME_ORIGINS,
 ))
-# Whole public pages (ilumen_site/pagecache.py); 0 turns the page cache off.
+# Whole public pages (core/pagecache.py); 0 turns the page cache off.
 PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=300)
 # How long a process serves its own copy of a page before asking Redis again (0: always ask).
 PAGE_CACHE_LOCAL_SECONDS = env.float("PAGE_CACHE_LOCAL_SECONDS", default=2.0)

@@ -7,7 +7,7 @@ from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 from django.views.i18n import set_language
 
-from ilumen_site.health import healthz
+from core.health import healthz
 from pages.sitemaps import SITEMAPS
 from pages.views import robots_txt, security_txt
 

@@ -7,7 +7,7 @@ from django.utils.html import format_html
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
-from ilumen_site.validators import PersonNameField
+from core.validators import PersonNameField
 from newsletter.models import Topic
 from newsletter.services.subscriptions import ConsentShown
 

@@ -17,8 +17,8 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.html import escape
 
-from ilumen_site.richtext import html_to_text, render_markdown
-from ilumen_site.validators import one_line
+from core.richtext import html_to_text, render_markdown
+from core.validators import one_line
 from newsletter.tokens import confirm_token_make, preferences_token_make, unsubscribe_token_make
 from pages.selectors import company_profile
 

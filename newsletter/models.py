@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from ilumen_site.validators import NAME_MAX_LENGTH, person_name_validate
+from core.validators import NAME_MAX_LENGTH, person_name_validate
 
 # The topic that privacy-statement change notices go to (created by migration 0002).
 PRIVACY_TOPIC_SLUG = "privacy-changes"

@@ -18,8 +18,8 @@ from django.db.models import Max, Q
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from core.validators import PersonNameField
 from datarights import registry, retention
-from ilumen_site.validators import PersonNameField
 from newsletter.models import ConsentProof, Delivery, OutboxMessage, Subscriber, Subscription, Suppression
 from newsletter.services import retention as newsletter_retention
 from newsletter.services.outbox import outbox_purge

@@ -18,9 +18,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from ilumen_site.ipaddress import client_ip
-from ilumen_site.ratelimit import too_many
-from ilumen_site.security import same_origin_post, token_page
+from core.ipaddress import client_ip
+from core.ratelimit import too_many
+from core.security import same_origin_post, token_page
 from newsletter import selectors
 from newsletter.forms import PreferencesForm, SubscribeForm, consent_label, consent_shown
 from newsletter.models import Topic

@@ -5,7 +5,7 @@ from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from ilumen_site.pagecache import page_cache_clear
+from core.pagecache import page_cache_clear
 
 COMPANY_CACHE_KEY = "pages:company:v2"
 

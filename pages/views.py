@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from ilumen_site.pagecache import cached_public_page
+from core.pagecache import cached_public_page
 from pages.models import KeyFigure
 
 

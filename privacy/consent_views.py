@@ -14,8 +14,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from ilumen_site import ratelimit
-from ilumen_site.ipaddress import client_ip
+from core import ratelimit
+from core.ipaddress import client_ip
 from privacy import consent_cookie, selectors
 from privacy.middleware import ConsentState, consent_state
 from privacy.services.consent import ACTIONS, SOURCES, StaleRegistry, consent_decide

@@ -16,7 +16,7 @@ from django.core.exceptions import DisallowedHost, MiddlewareNotUsed
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_vary_headers
 
-from ilumen_site.ipaddress import client_ip
+from core.ipaddress import client_ip
 from privacy import consent_cookie, selectors
 from privacy.consent_cookie import ConsentCookie
 from privacy.selectors import RegistryState

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
-from ilumen_site.richtext import TocEntry, render_markdown
+from core.richtext import TocEntry, render_markdown
 from privacy.diffing import DiffBlock, diff_texts
 from privacy.models import Category, ConsentRecord, Document, GpcRefusalDay, RegistryRevision, Version
 

@@ -5,7 +5,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import get_language
 
-from ilumen_site.pagecache import cached_public_page
+from core.pagecache import cached_public_page
 from privacy import selectors
 
 

@@ -8,7 +8,7 @@ BATCH = 5000
 
 
 def truncate_full_addresses(apps, schema_editor):
-    from ilumen_site.ipaddress import truncate_ip
+    from core.ipaddress import truncate_ip
 
     PageView = apps.get_model("accesslog", "PageView")
     due = PageView.objects.filter(ip_truncated=False).exclude(ip=None).order_by("pk")

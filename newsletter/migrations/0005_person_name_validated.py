@@ -1,6 +1,6 @@
 from django.db import migrations, models
 
-import ilumen_site.validators
+import core.validators
 
 
 class Migration(migrations.Migration):
@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
             model_name="consentproof",
             name="requested_name",
             field=models.CharField(
-                blank=True, max_length=150, validators=[ilumen_site.validators.person_name_validate],
+                blank=True, max_length=150, validators=[core.validators.person_name_validate],
                 verbose_name="name given",
             ),
         ),
@@ -19,7 +19,7 @@ class Migration(migrations.Migration):
             model_name="subscriber",
             name="name",
             field=models.CharField(
-                blank=True, max_length=150, validators=[ilumen_site.validators.person_name_validate],
+                blank=True, max_length=150, validators=[core.validators.person_name_validate],
                 verbose_name="name",
             ),
         ),

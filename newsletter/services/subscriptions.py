@@ -14,8 +14,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from ilumen_site.ipaddress import truncate_ip
-from ilumen_site.ratelimit import hit, hit_network
+from core.ipaddress import truncate_ip
+from core.ratelimit import hit, hit_network
 from newsletter.messages import confirm_url, site_url
 from newsletter.models import ConsentProof, Subscriber, Subscription, Suppression, Topic
 from newsletter.services.outbox import outbox_enqueue

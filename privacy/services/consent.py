@@ -18,9 +18,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
-from ilumen_site import ratelimit
-from ilumen_site.ipaddress import client_network, truncate_ip
-from ilumen_site.pagecache import page_cache_clear
+from core import ratelimit
+from core.ipaddress import client_network, truncate_ip
+from core.pagecache import page_cache_clear
 from privacy import selectors
 from privacy.consent_cookie import ConsentCookie
 from privacy.models import ConsentRecord, RegistryRevision

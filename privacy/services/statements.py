@@ -7,7 +7,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ilumen_site.pagecache import page_cache_clear
+from core.pagecache import page_cache_clear
 from privacy.models import Document, Version
 from privacy.selectors import statement_cache_clear
 

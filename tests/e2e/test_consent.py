@@ -23,7 +23,7 @@ from django.http import HttpResponse
 from django.template import engines
 from django.urls import path
 
-from ilumen_site import csp
+from core import csp
 from ilumen_site.urls import urlpatterns as site_urlpatterns
 from privacy.models import ConsentRecord, GpcRefusalDay
 

@@ -4,7 +4,7 @@ HEAD answered as GET (never as the POST that acts)."""
 import pytest
 from django.test import Client
 
-from ilumen_site.security import TOKEN_PAGE_HEADERS
+from core.security import TOKEN_PAGE_HEADERS
 from newsletter.models import Subscription
 from newsletter.tokens import preferences_token_make, unsubscribe_token_make
 

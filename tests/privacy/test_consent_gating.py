@@ -7,7 +7,7 @@ from django.template import Context, Template
 from django.test import RequestFactory
 from django.utils.csp import CSP
 
-from ilumen_site import csp
+from core import csp
 from privacy import consent_cookie
 from privacy.middleware import consent_state
 from privacy.templatetags.consent import inert

@@ -6,11 +6,11 @@ import pytest
 from django.core.cache import caches
 from django.test import override_settings
 
-from ilumen_site.cache import CacheUnavailable, ResilientRedisCache
-from ilumen_site.ratelimit import hit
+from core.cache import CacheUnavailable, ResilientRedisCache
+from core.ratelimit import hit
 
 # Port 1 on loopback: nothing listens, connections are refused at once.
-DEAD_REDIS = {"default": {"BACKEND": "ilumen_site.cache.ResilientRedisCache", "LOCATION": "redis://127.0.0.1:1/0"}}
+DEAD_REDIS = {"default": {"BACKEND": "core.cache.ResilientRedisCache", "LOCATION": "redis://127.0.0.1:1/0"}}
 LIVE_REDIS = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/1"
 
 

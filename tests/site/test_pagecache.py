@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.test import Client
 
-from ilumen_site.pagecache import GENERATION_KEY
+from core.pagecache import GENERATION_KEY
 from privacy.models import Document, Version
 from privacy.services.statements import version_publish
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from django.test import RequestFactory, override_settings
 
-from ilumen_site.ipaddress import client_ip
+from core.ipaddress import client_ip
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 
@@ -131,7 +131,7 @@ def broker_at():
 def test_healthz_reports_database_broker_and_beat(client, settings, broker_at, broker, heartbeat, status, expected):
     from django.core.cache import cache
 
-    from ilumen_site.health import BEAT_HEARTBEAT_KEY, beat_heartbeat
+    from core.health import BEAT_HEARTBEAT_KEY, beat_heartbeat
 
     # The test Redis is a real broker; nothing listens on port 1.
     broker_at(settings.CACHES["default"]["LOCATION"] if broker == "redis" else "redis://127.0.0.1:1/0")
@@ -149,7 +149,7 @@ def test_healthz_reports_database_broker_and_beat(client, settings, broker_at, b
 def test_healthz_sees_a_stale_beat(client):
     from django.core.cache import cache
 
-    from ilumen_site.health import BEAT_HEARTBEAT_KEY, beat_heartbeat
+    from core.health import BEAT_HEARTBEAT_KEY, beat_heartbeat
 
     assert client.get("/healthz").json()["checks"]["beat"] == "never"
     beat_heartbeat()

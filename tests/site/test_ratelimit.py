@@ -8,7 +8,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 
-from ilumen_site.ipaddress import client_network, client_site
+from core.ipaddress import client_network, client_site
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpResponse
 
-from ilumen_site.ipaddress import client_network, client_site
+from core.ipaddress import client_network, client_site
 
 logger = logging.getLogger(__name__)
 
