@@ -166,7 +166,7 @@ def run_workers(count: int, workers: int, smtp_port: int, campaign) -> dict:
     from django.db.models import Max, Min
 
     from newsletter.models import Campaign, Delivery
-    from newsletter.services.campaigns import campaign_schedule
+    from newsletter.services.campaign_status import campaign_schedule
 
     client = redis.Redis.from_url(REDIS_URL)
     client.flushdb()
@@ -183,7 +183,7 @@ def run_workers(count: int, workers: int, smtp_port: int, campaign) -> dict:
     time.sleep(3)  # let them connect
     client.delete("bench:queries")
     started = time.perf_counter()
-    campaign_schedule(campaign=campaign)  # the admin's "send now"
+    campaign_schedule(campaign_id=campaign.pk)  # the admin's "send now"
     progress, checked_at = -1, time.monotonic()
     while Campaign.objects.get(pk=campaign.pk).status != "sent":
         if any(p.poll() is not None for p in processes):

@@ -32,6 +32,7 @@ from newsletter.models import (
     Suppression,
     Topic,
 )
+from newsletter.services import campaign_status
 from newsletter.services import campaigns as campaign_services
 
 SEND_PERMISSION = "newsletter.send_campaign"
@@ -284,17 +285,24 @@ class CampaignAdmin(admin.ModelAdmin):
             return render(request, "admin/newsletter/campaign/action_confirm.html", context)
         try:
             if action == "send_now":
-                campaign_services.campaign_schedule(campaign=campaign)
+                done = campaign_status.campaign_schedule(campaign_id=campaign.pk)
+                refused = _("Only a draft or a scheduled campaign can be scheduled.")
             elif action == "schedule":
                 if not campaign.scheduled_at or campaign.scheduled_at <= timezone.now():
                     raise ValidationError(_("Set a time in the future under “scheduled for” first, and save."))
-                campaign_services.campaign_schedule(campaign=campaign, at=campaign.scheduled_at)
+                done = campaign_status.campaign_schedule(campaign_id=campaign.pk, at=campaign.scheduled_at)
+                refused = _("Only a draft or a scheduled campaign can be scheduled.")
             elif action == "pause":
-                campaign_services.campaign_pause(campaign=campaign)
+                done = campaign_status.campaign_pause(campaign_id=campaign.pk)
+                refused = _("Only a scheduled or sending campaign can be paused.")
             elif action == "resume":
-                campaign_services.campaign_resume(campaign=campaign)
+                done = campaign_status.campaign_resume(campaign_id=campaign.pk)
+                refused = _("Only a paused campaign can be resumed.")
             else:
-                campaign_services.campaign_cancel(campaign=campaign)
+                done = campaign_status.campaign_cancel(campaign_id=campaign.pk)
+                refused = _("This campaign is already finished.")
+            if not done:
+                raise ValidationError(refused)
         except ValidationError as error:
             self.message_user(request, " ".join(error.messages), messages.ERROR)
         else:

@@ -1,13 +1,43 @@
-"""Reads for the newsletter: campaign progress, the topics offered in forms."""
+"""Reads for the newsletter: which campaigns need work or a person, campaign progress, the topics offered in forms."""
 
+import datetime
 from dataclasses import dataclass
 
 from django.core.cache import cache
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
 
 from newsletter.models import Campaign, Delivery, Subscriber, Subscription, Topic
 
 TOPICS_CACHE_KEY = "newsletter:public-topics:v1"
+# A lease this far past its expiry means no reaper (Celery beat) has run.
+STUCK_AFTER = datetime.timedelta(minutes=10)
+
+
+def campaigns_due(*, now: datetime.datetime) -> QuerySet[Campaign]:
+    """Scheduled campaigns whose time has come (or long passed: starting decides whether to hold them)."""
+    return Campaign.objects.filter(status=Campaign.Status.SCHEDULED, scheduled_at__lte=now)
+
+
+def campaigns_sending(*, now: datetime.datetime) -> QuerySet[Campaign]:
+    """Sending campaigns, each with `busy` (a delivery under a live lease) and `due` (a delivery waiting
+    whose time has come)."""
+    leased = Delivery.objects.filter(
+        campaign_id=OuterRef("pk"), status=Delivery.Status.SENDING, lease_expires_at__gte=now
+    )
+    due = Delivery.objects.filter(campaign_id=OuterRef("pk"), status=Delivery.Status.PENDING, next_attempt_at__lte=now)
+    return Campaign.objects.filter(status=Campaign.Status.SENDING).annotate(busy=Exists(leased), due=Exists(due))
+
+
+def campaigns_waiting_for_a_person() -> QuerySet[Campaign]:
+    """On hold (found overdue), or stuck: sending with a lease long expired, so nothing reaps it."""
+    stuck = Delivery.objects.filter(
+        campaign_id=OuterRef("pk"), status=Delivery.Status.SENDING,
+        lease_expires_at__lt=timezone.now() - STUCK_AFTER,
+    )
+    return Campaign.objects.filter(
+        Q(status=Campaign.Status.ON_HOLD) | Q(Exists(stuck), status=Campaign.Status.SENDING)
+    )
 
 
 @dataclass(frozen=True)

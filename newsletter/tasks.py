@@ -6,18 +6,19 @@ second run harmless, and the beat tick redoes whatever a lost one should have do
 
 from celery import shared_task
 from django.conf import settings
-from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from datarights import retention
-from newsletter.models import Campaign, Delivery
-from newsletter.services import campaigns, outbox, sending
+from newsletter.dispatch import dispatch_senders
+from newsletter.models import Campaign
+from newsletter.selectors import campaigns_due, campaigns_sending
+from newsletter.services import campaign_status, campaigns, outbox, sending
 
 
 @shared_task(ignore_result=True)
 def campaign_start(campaign_id: int) -> None:
-    if campaigns.campaign_start(campaign_id) == Campaign.Status.SENDING:
-        campaigns.dispatch_senders(campaign_id)
+    if campaigns.campaign_start(campaign_id=campaign_id) == Campaign.Status.SENDING:
+        dispatch_senders(campaign_id)
 
 
 @shared_task(ignore_result=True)
@@ -35,24 +36,16 @@ def campaigns_tick() -> None:
     """Beat: reap dead workers' leases, start due campaigns, keep running ones moving."""
     sending.leases_reap()
     now = timezone.now()
-    for campaign_id in Campaign.objects.filter(status=Campaign.Status.SCHEDULED, scheduled_at__lte=now).values_list(
-        "pk", flat=True
-    ):
+    for campaign_id in campaigns_due(now=now).values_list("pk", flat=True):
         campaign_start.delay(campaign_id)
-    leased = Delivery.objects.filter(
-        campaign_id=OuterRef("pk"), status=Delivery.Status.SENDING, lease_expires_at__gte=now
-    )
-    due = Delivery.objects.filter(campaign_id=OuterRef("pk"), status=Delivery.Status.PENDING, next_attempt_at__lte=now)
-    for campaign in Campaign.objects.filter(status=Campaign.Status.SENDING).annotate(
-        busy=Exists(leased), due=Exists(due)
-    ):
+    for campaign in campaigns_sending(now=now):
         if not campaign.populated:
             campaign_start.delay(campaign.pk)  # its list was cut short by a crash: finish it
         elif campaign.due and not campaign.busy:
             # Nobody is working on it (a crash, or retries that came due): start again.
-            campaigns.dispatch_senders(campaign.pk)
+            dispatch_senders(campaign.pk)
         else:
-            sending.campaign_finish_if_done(campaign.pk)
+            campaign_status.campaign_finish_if_done(campaign_id=campaign.pk)
 
 
 @shared_task(ignore_result=True)

@@ -390,7 +390,7 @@ def newsletter_audience(name: str, count: int) -> tuple[int, str, set[str]]:
 
 def campaign_send_now(topic_id: int) -> int:
     from newsletter.models import Campaign, CampaignContent
-    from newsletter.services import campaigns
+    from newsletter.services import campaign_status
 
     campaign = Campaign.objects.create(name=f"Fault suite {topic_id}", topic_id=topic_id)
     for language, subject, body in (
@@ -398,7 +398,7 @@ def campaign_send_now(topic_id: int) -> int:
         ("en", "News", "## News\n\nOur **new** battery."),
     ):
         CampaignContent.objects.create(campaign=campaign, language=language, subject=subject, body=body)
-    campaigns.campaign_schedule(campaign=campaign)  # "send now": the start task goes to the broker on commit
+    campaign_status.campaign_schedule(campaign_id=campaign.pk)  # "send now": the start task is enqueued on commit
     return campaign.pk
 
 

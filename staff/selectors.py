@@ -4,16 +4,13 @@ import datetime
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import ngettext
 
 from datarights.models import DataRequest
 from newsletter.models import Campaign
-from newsletter.selectors import with_complaint_counts
+from newsletter.selectors import campaigns_waiting_for_a_person, with_complaint_counts
 
-# A lease this far past its expiry means no reaper (Celery beat) has run.
-STUCK_AFTER = datetime.timedelta(minutes=10)
 # Complaints about a campaign keep coming in for days after it was sent.
 COMPLAINTS_WINDOW = datetime.timedelta(days=30)
 
@@ -27,14 +24,7 @@ def _campaigns_over_complaint_aim() -> int:
 def admin_warnings(user: AbstractBaseUser) -> list[str]:
     warnings = []
     if user.has_perm("newsletter.view_campaign"):
-        stuck = Campaign.objects.filter(
-            Q(status=Campaign.Status.ON_HOLD)
-            | Q(
-                status=Campaign.Status.SENDING,
-                deliveries__status="sending",
-                deliveries__lease_expires_at__lt=timezone.now() - STUCK_AFTER,
-            )
-        ).distinct().count()
+        stuck = campaigns_waiting_for_a_person().count()
         if stuck:
             warnings.append(ngettext(
                 "%(count)d campaign is stuck or waits for a person.",

@@ -1,12 +1,6 @@
-"""Campaign life cycle: schedule, start, pause, resume, cancel; test sends; privacy notices.
+"""Campaigns: starting a due one, test sends, privacy notices. Every status change is made by
+services.campaign_status."""
 
-    draft ──schedule──▶ scheduled ──beat/now──▶ sending ──▶ sent
-                 ▲          │ (found long overdue)    │ ▲
-                 └─ on_hold ◀┘            pause ──▶ paused ─┘ resume
-    any state before sent ──cancel──▶ cancelled
-"""
-
-import datetime
 import uuid
 from dataclasses import dataclass
 
@@ -18,24 +12,13 @@ from django.db.models import Count
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from newsletter.dispatch import enqueue
 from newsletter.mailer import SendFailed, Transport
 from newsletter.messages import Recipient, campaign_message, content_render, site_url
-from newsletter.models import PRIVACY_TOPIC_SLUG, Campaign, CampaignContent, Delivery, Subscription, Topic
-from newsletter.services.sending import campaign_pause as _pause
+from newsletter.models import PRIVACY_TOPIC_SLUG, Campaign, CampaignContent, Subscription, Topic
+from newsletter.services import campaign_status
 from newsletter.services.sending import campaign_populate
 
 LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]
-
-
-def _dispatch_start(campaign_id: int) -> None:
-    enqueue("campaign_start", campaign_id)
-
-
-def dispatch_senders(campaign_id: int, count: int | None = None) -> None:
-    for _i in range(count or settings.NEWSLETTER_PARALLEL_BATCHES):
-        if not enqueue("campaign_send", campaign_id):
-            return
 
 
 def missing_languages(campaign: Campaign) -> list[tuple[str, int]]:
@@ -49,86 +32,18 @@ def missing_languages(campaign: Campaign) -> list[tuple[str, int]]:
     return sorted((row["subscriber__language"], row["n"]) for row in counts if row["subscriber__language"] not in have)
 
 
-def campaign_schedule(*, campaign: Campaign, at: datetime.datetime | None = None) -> Campaign:
-    """Send at `at`, or now. A draft, or a campaign held back as overdue, can be scheduled."""
-    if not campaign.contents.exists():
-        raise ValidationError(_("Write the subject and text in at least one language first."))
+def campaign_start(*, campaign_id: int) -> str:
+    """Start a due scheduled campaign, or hold it when found long overdue (idempotent); list its
+    recipients if it is sending and they are not all listed yet. Returns its status afterwards."""
     now = timezone.now()
-    when = at or now
-    with transaction.atomic():
-        updated = Campaign.objects.filter(
-            pk=campaign.pk, status__in=[Campaign.Status.DRAFT, Campaign.Status.SCHEDULED, Campaign.Status.ON_HOLD]
-        ).update(status=Campaign.Status.SCHEDULED, scheduled_at=when, status_note="")
-        if not updated:
-            raise ValidationError(_("Only a draft or a scheduled campaign can be scheduled."))
-        if when <= now:
-            transaction.on_commit(lambda: _dispatch_start(campaign.pk))
-    campaign.refresh_from_db()
-    return campaign
-
-
-def campaign_start(campaign_id: int) -> str:
-    """Start a due scheduled campaign (idempotent); returns the campaign's status afterwards."""
-    now = timezone.now()
-    with transaction.atomic():
-        campaign = Campaign.objects.select_for_update().filter(pk=campaign_id).first()
-        if campaign is None:
-            return ""
-        if campaign.status == Campaign.Status.SCHEDULED and campaign.scheduled_at <= now:
-            overdue = (now - campaign.scheduled_at).total_seconds() > settings.NEWSLETTER_OVERDUE_SECONDS
-            if overdue:
-                campaign.status = Campaign.Status.ON_HOLD
-                campaign.status_note = _("Found overdue (scheduled for %(when)s); not sent without a person.") % {
-                    "when": timezone.localtime(campaign.scheduled_at).strftime("%Y-%m-%d %H:%M")
-                }
-            else:
-                campaign.status = Campaign.Status.SENDING
-                campaign.started_at = campaign.started_at or now
-            campaign.save(update_fields=["status", "status_note", "started_at"])
-        status = campaign.status
-        populated = campaign.populated
-    if status == Campaign.Status.SENDING and not populated:
+    if not campaign_status.campaign_hold_overdue(campaign_id=campaign_id, now=now):
+        campaign_status.campaign_start_sending(campaign_id=campaign_id, now=now)
+    campaign = Campaign.objects.filter(pk=campaign_id).values("status", "populated").first()
+    if campaign is None:
+        return ""
+    if campaign["status"] == Campaign.Status.SENDING and not campaign["populated"]:
         campaign_populate(campaign_id)
-    return status
-
-
-def campaign_resume(*, campaign: Campaign) -> Campaign:
-    with transaction.atomic():
-        campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
-        if campaign.status != Campaign.Status.PAUSED:
-            raise ValidationError(_("Only a paused campaign can be resumed."))
-        if campaign.started_at is None:
-            # Paused before it started: it goes back to its schedule (now, if that has passed).
-            campaign.status = Campaign.Status.SCHEDULED
-            campaign.scheduled_at = max(campaign.scheduled_at or timezone.now(), timezone.now())
-            transaction.on_commit(lambda: _dispatch_start(campaign.pk))
-        else:
-            campaign.status = Campaign.Status.SENDING
-            transaction.on_commit(lambda: dispatch_senders(campaign.pk))
-        campaign.status_note = ""
-        campaign.save(update_fields=["status", "scheduled_at", "status_note"])
-    return campaign
-
-
-def campaign_pause(*, campaign: Campaign) -> Campaign:
-    if not _pause(campaign.pk, note=_("Paused by a person.")):
-        raise ValidationError(_("Only a scheduled or sending campaign can be paused."))
-    campaign.refresh_from_db()
-    return campaign
-
-
-def campaign_cancel(*, campaign: Campaign) -> Campaign:
-    with transaction.atomic():
-        updated = Campaign.objects.filter(pk=campaign.pk).exclude(
-            status__in=[Campaign.Status.SENT, Campaign.Status.CANCELLED]
-        ).update(status=Campaign.Status.CANCELLED, finished_at=timezone.now())
-        if not updated:
-            raise ValidationError(_("This campaign is already finished."))
-        Delivery.objects.filter(campaign=campaign, status=Delivery.Status.PENDING).update(
-            status=Delivery.Status.SKIPPED, last_error="campaign cancelled"
-        )
-    campaign.refresh_from_db()
-    return campaign
+    return campaign["status"]
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from newsletter.models import Campaign, Delivery
 from newsletter.selectors import with_complaint_counts
-from newsletter.services.sending import campaign_pause
+from newsletter.services.campaign_status import campaign_pause_automatically
 
 # A complaint without the message's id is about the latest campaign message sent to that address.
 LOOKBACK = datetime.timedelta(days=30)
@@ -46,8 +46,8 @@ def _pause_if_complaints(campaign_id: int) -> None:
     counted = with_complaint_counts(Campaign.objects.filter(pk=campaign_id))
     sent, complained = counted.values_list("sent", "complained").get()
     if sent >= settings.NEWSLETTER_COMPLAINT_MIN_SAMPLE and complained / sent > settings.NEWSLETTER_COMPLAINT_THRESHOLD:
-        campaign_pause(
-            campaign_id,
+        campaign_pause_automatically(
+            campaign_id=campaign_id,
             note=f"Paused automatically: {complained} spam complaints for {sent} messages sent "
             f"({100 * complained / sent:.2f}%, limit {100 * settings.NEWSLETTER_COMPLAINT_THRESHOLD:.2f}%).",
         )

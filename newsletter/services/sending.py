@@ -1,5 +1,8 @@
 """Sending campaigns: the database decides who gets what, workers only do the work.
 
+This module handles deliveries; the campaign's status it reads, and changes only through
+services.campaign_status (pause when sending goes wrong, sent when nothing is left).
+
 - `campaign_populate` writes one Delivery row per recipient, in batches; the unique
   constraint makes a rerun (after a crash) add only what is missing.
 - `deliveries_claim` takes a batch of due rows with SELECT … FOR UPDATE SKIP LOCKED and
@@ -23,7 +26,7 @@ from datetime import timedelta
 import psycopg
 from django.conf import settings
 from django.db import connection, connections, transaction
-from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from datarights.selectors import addresses_suppressed
@@ -37,6 +40,7 @@ from newsletter.messages import (
     message_id_make,
 )
 from newsletter.models import Campaign, CampaignContent, Delivery, Subscription, Suppression
+from newsletter.services.campaign_status import campaign_finish_if_done, campaign_pause_automatically
 from newsletter.throttle import SendRate
 
 logger = logging.getLogger(__name__)
@@ -230,7 +234,7 @@ def batch_send(
     ids = deliveries_claim(campaign_id=campaign_id, worker=worker, limit=limit or settings.NEWSLETTER_BATCH_SIZE)
     result.claimed = len(ids)
     if not ids:
-        campaign_finish_if_done(campaign_id)
+        campaign_finish_if_done(campaign_id=campaign_id)
         return result
     contents = _contents(campaign)
     rows = _recipients(ids, campaign.topic_id)
@@ -249,7 +253,7 @@ def batch_send(
     rest = deque(r for r in rows if r["subscriber__email"] not in erased)
     if not contents:
         result.released += _release([r["id"] for r in rest], worker)
-        campaign_pause(campaign_id, note="The campaign has no content.")
+        campaign_pause_automatically(campaign_id=campaign_id, note="The campaign has no content.")
         result.stopped = True
         return result
     rate = rate or SendRate()
@@ -287,7 +291,7 @@ def batch_send(
         marks.wait()  # every accepted message of this batch is marked before the campaign is judged
     if result.failed:
         _pause_if_failing(campaign_id)
-    campaign_finish_if_done(campaign_id)
+    campaign_finish_if_done(campaign_id=campaign_id)
     return result
 
 
@@ -435,26 +439,9 @@ def _pause_if_failing(campaign_id: int) -> None:
         settings.NEWSLETTER_FAILURE_THRESHOLD
     ):
         share = round(100 * counts["failed"] / attempts)
-        campaign_pause(campaign_id, note=f"Paused automatically: {share}% of {attempts} deliveries failed.")
-
-
-def campaign_pause(campaign_id: int, *, note: str = "") -> bool:
-    return bool(
-        Campaign.objects.filter(
-            pk=campaign_id, status__in=[Campaign.Status.SENDING, Campaign.Status.SCHEDULED]
-        ).update(status=Campaign.Status.PAUSED, status_note=note[:300])
-    )
-
-
-def campaign_finish_if_done(campaign_id: int) -> bool:
-    open_rows = Delivery.objects.filter(
-        campaign_id=OuterRef("pk"), status__in=[Delivery.Status.PENDING, Delivery.Status.SENDING]
-    )
-    return bool(
-        Campaign.objects.filter(pk=campaign_id, status=Campaign.Status.SENDING, populated=True)
-        .filter(~Exists(open_rows))
-        .update(status=Campaign.Status.SENT, finished_at=timezone.now())
-    )
+        campaign_pause_automatically(
+            campaign_id=campaign_id, note=f"Paused automatically: {share}% of {attempts} deliveries failed."
+        )
 
 
 def campaign_work(*, campaign_id: int, worker: str, seconds: float) -> bool:

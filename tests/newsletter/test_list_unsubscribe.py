@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from newsletter.models import PRIVACY_TOPIC_SLUG, Campaign, Delivery, Subscription, Topic
-from newsletter.services import campaigns
+from newsletter.services import campaign_status, campaigns
 
 from .conftest import Received
 from .factories import campaign_with_content, confirmed_subscriber
@@ -78,8 +78,8 @@ def test_every_list_message_kind_carries_one_click_unsubscribe(
     with translation.override("en"):
         test_send_url = reverse("admin:newsletter_campaign_test_send", args=[news.pk])
     assert admin_client.post(test_send_url, {"addresses": "me@ilumen.be"}).status_code == 302
-    campaigns.campaign_schedule(campaign=news)
-    campaigns.campaign_schedule(campaign=notice)
+    campaign_status.campaign_schedule(campaign_id=news.pk)
+    campaign_status.campaign_schedule(campaign_id=notice.pk)
     _wait_until_sent(news.pk, notice.pk)
 
     kinds: dict[str, list[Received]] = {"campaign": [], "privacy notice": [], "test send": []}

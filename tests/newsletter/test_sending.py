@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from datarights import services as datarights
 from newsletter.models import Campaign, Delivery, Subscription, Suppression
-from newsletter.services import campaigns, sending
+from newsletter.services import campaign_status, campaigns, sending
 from newsletter.tokens import unsubscribe_token_read
 
 from .factories import campaign_sending, campaign_with_content, confirmed_subscriber, confirmed_subscribers, send_all
@@ -218,7 +218,7 @@ def test_unsubscribe_and_pause_take_effect_in_the_middle_of_a_batch(smtp_mail, t
     assert pending.count() == 30 - sent - 1 and set(pending.values_list("tries", flat=True)) == {0}
 
     # Resuming sends the rest, and nothing twice.
-    campaigns.campaign_resume(campaign=campaign)
+    campaign_status.campaign_resume(campaign_id=campaign.pk)
     send_all(campaign)
     assert len(smtp_mail.received) == 29
     assert len({r.rcpt for r in smtp_mail.received}) == 29
@@ -248,7 +248,7 @@ def test_a_campaign_whose_workers_keep_dying_pauses_instead_of_ending_as_sent(to
         time_machine.move_to(timezone.now() + datetime.timedelta(seconds=campaign_lease() + 1))
         sending.leases_reap()
     assert set(Delivery.objects.filter(campaign=campaign).values_list("status", flat=True)) == {"failed"}
-    assert not sending.campaign_finish_if_done(campaign.pk)
+    assert not campaign_status.campaign_finish_if_done(campaign_id=campaign.pk)
     campaign.refresh_from_db()
     assert campaign.status == "paused" and "12 deliveries failed" in campaign.status_note
 
@@ -282,20 +282,20 @@ def test_overdue_scheduled_campaign_waits_for_a_person(topic, settings, time_mac
     confirmed_subscriber("ann@example.com", topic)
     campaign = campaign_with_content(topic)
     at = timezone.now() + datetime.timedelta(hours=1)
-    campaigns.campaign_schedule(campaign=campaign, at=at)
-    assert campaigns.campaign_start(campaign.pk) == "scheduled"  # not yet due
+    campaign_status.campaign_schedule(campaign_id=campaign.pk, at=at)
+    assert campaigns.campaign_start(campaign_id=campaign.pk) == "scheduled"  # not yet due
     time_machine.move_to(at + datetime.timedelta(hours=2))  # e.g. restored from a backup
-    assert campaigns.campaign_start(campaign.pk) == "on_hold"
+    assert campaigns.campaign_start(campaign_id=campaign.pk) == "on_hold"
     assert not Delivery.objects.exists()
-    campaigns.campaign_schedule(campaign=campaign)  # a person says: send now
-    assert campaigns.campaign_start(campaign.pk) == "sending"
+    campaign_status.campaign_schedule(campaign_id=campaign.pk)  # a person says: send now
+    assert campaigns.campaign_start(campaign_id=campaign.pk) == "sending"
     assert Delivery.objects.count() == 1
 
 
 def test_cancel_skips_what_was_not_sent(topic):
     confirmed_subscribers(3, topic)
     campaign = campaign_sending(campaign_with_content(topic))
-    campaigns.campaign_cancel(campaign=campaign)
+    campaign_status.campaign_cancel(campaign_id=campaign.pk)
     assert set(Delivery.objects.values_list("status", flat=True)) == {"skipped"}
     assert sending.batch_send(campaign_id=campaign.pk, worker="w").stopped
 

@@ -13,7 +13,7 @@ import pytest
 from django.test import Client
 
 from newsletter.models import Campaign, Delivery, OutboxMessage, Subscription, Suppression
-from newsletter.services import campaigns
+from newsletter.services import campaign_status
 
 from .factories import campaign_with_content, confirmed_subscriber, confirmed_subscribers
 
@@ -72,7 +72,7 @@ def test_opt_in_campaign_and_one_click_unsubscribe_through_real_workers(
     smtp_server.permanent.add("gone@example.com")
     smtp_server.received.clear()
     campaign = campaign_with_content(topic)
-    campaigns.campaign_schedule(campaign=campaign)  # "send now": on commit, a task goes to the broker
+    campaign_status.campaign_schedule(campaign_id=campaign.pk)  # "send now": on commit, a task goes to the broker
 
     _wait(
         lambda: Campaign.objects.get(pk=campaign.pk).status == "sent",
@@ -135,7 +135,7 @@ def test_sigkill_in_the_middle_of_a_campaign_loses_no_one(smtp_server, start_wor
     }
     first = start_worker(beat=False, **knobs)
     campaign = campaign_with_content(topic)
-    campaigns.campaign_schedule(campaign=campaign)
+    campaign_status.campaign_schedule(campaign_id=campaign.pk)
 
     smtp_server.wait_for(lambda: len(smtp_server.received) >= 60, what="the campaign to be under way")
     first.kill()
@@ -174,7 +174,7 @@ def test_send_rate_holds_for_two_workers_together(smtp_server, start_worker, top
     knobs = {"NEWSLETTER_SEND_RATE": str(rate), "NEWSLETTER_BATCH_SIZE": "4"}
     workers = [start_worker(beat=False, **knobs), start_worker(beat=False, **knobs)]
     campaign = campaign_with_content(topic)
-    campaigns.campaign_schedule(campaign=campaign)
+    campaign_status.campaign_schedule(campaign_id=campaign.pk)
     _wait(
         lambda: Campaign.objects.get(pk=campaign.pk).status == "sent", timeout=30,
         what=lambda: f"campaign sent: {len(smtp_server.received)} received",

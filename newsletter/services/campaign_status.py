@@ -1,0 +1,142 @@
+"""A campaign's status: the one module that changes it.
+
+    draft ──schedule──▶ scheduled ──start_sending──▶ sending ──finish──▶ sent
+                          ▲  │                          │  ▲
+                 schedule │  │ hold_overdue       pause │  │ resume_sending
+                          │  ▼                          ▼  │
+                         on_hold                       paused ──resume_schedule──▶ scheduled
+    scheduled ──pause──▶ paused (before it started)
+    every status before sent ──cancel──▶ cancelled
+
+`TRANSITIONS` is the whole table. Each action is one conditional UPDATE whose WHERE names the
+statuses it may leave, so two workers (or a worker and a person) racing on the same campaign
+can never make a move the table forbids: the loser's UPDATE matches no row. Each returns
+whether the move happened. Stored values are those of `Campaign.Status`.
+"""
+
+import datetime
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
+from django.db.models.functions import Coalesce, Greatest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from newsletter.dispatch import dispatch_senders, enqueue
+from newsletter.models import Campaign, CampaignContent, Delivery
+
+Status = Campaign.Status
+_BEFORE_SENT = frozenset({Status.DRAFT, Status.SCHEDULED, Status.SENDING, Status.PAUSED, Status.ON_HOLD})
+
+
+@dataclass(frozen=True)
+class Transition:
+    sources: frozenset[str]
+    target: str
+
+
+TRANSITIONS: dict[str, Transition] = {
+    "schedule": Transition(frozenset({Status.DRAFT, Status.SCHEDULED, Status.ON_HOLD}), Status.SCHEDULED),
+    "start_sending": Transition(frozenset({Status.SCHEDULED}), Status.SENDING),
+    "hold_overdue": Transition(frozenset({Status.SCHEDULED}), Status.ON_HOLD),
+    "pause": Transition(frozenset({Status.SCHEDULED, Status.SENDING}), Status.PAUSED),
+    "pause_automatically": Transition(frozenset({Status.SENDING}), Status.PAUSED),
+    # Paused before it started: back to its schedule; paused while sending: sending again.
+    "resume_schedule": Transition(frozenset({Status.PAUSED}), Status.SCHEDULED),
+    "resume_sending": Transition(frozenset({Status.PAUSED}), Status.SENDING),
+    "finish": Transition(frozenset({Status.SENDING}), Status.SENT),
+    "cancel": Transition(_BEFORE_SENT, Status.CANCELLED),
+}
+
+
+def _move(campaign_id: int, action: str, condition: Q | None = None, **fields: object) -> bool:
+    transition = TRANSITIONS[action]
+    return bool(
+        Campaign.objects.filter(condition or Q(), pk=campaign_id, status__in=transition.sources).update(
+            status=transition.target, **fields
+        )
+    )
+
+
+def campaign_schedule(*, campaign_id: int, at: datetime.datetime | None = None) -> bool:
+    """A person sends a draft (or a campaign held back as overdue) at `at`, or now."""
+    if not CampaignContent.objects.filter(campaign_id=campaign_id).exists():
+        raise ValidationError(_("Write the subject and text in at least one language first."))
+    now = timezone.now()
+    when = at or now
+    with transaction.atomic():
+        moved = _move(campaign_id, "schedule", scheduled_at=when, status_note="")
+        if moved and when <= now:
+            transaction.on_commit(lambda: enqueue("campaign_start", campaign_id))
+    return moved
+
+
+def _overdue_before(now: datetime.datetime) -> datetime.datetime:
+    return now - datetime.timedelta(seconds=settings.NEWSLETTER_OVERDUE_SECONDS)
+
+
+def campaign_start_sending(*, campaign_id: int, now: datetime.datetime) -> bool:
+    """A scheduled campaign that is due, and not so late that a person must decide, starts sending."""
+    return _move(
+        campaign_id, "start_sending", Q(scheduled_at__lte=now, scheduled_at__gte=_overdue_before(now)),
+        started_at=Coalesce("started_at", now), status_note="",
+    )
+
+
+def campaign_hold_overdue(*, campaign_id: int, now: datetime.datetime) -> bool:
+    """A scheduled campaign found long past its time (a restore from backup) waits for a person."""
+    scheduled_at = Campaign.objects.filter(pk=campaign_id).values_list("scheduled_at", flat=True).first()
+    if scheduled_at is None or scheduled_at >= _overdue_before(now):
+        return False
+    note = _("Found overdue (scheduled for %(when)s); not sent without a person.") % {
+        "when": timezone.localtime(scheduled_at).strftime("%Y-%m-%d %H:%M")
+    }
+    # The note names the time read above: only hold the campaign if that is still its time.
+    return _move(campaign_id, "hold_overdue", Q(scheduled_at=scheduled_at), status_note=note[:300])
+
+
+def campaign_pause(*, campaign_id: int) -> bool:
+    """A person pauses a scheduled or sending campaign."""
+    return _move(campaign_id, "pause", status_note=_("Paused by a person."))
+
+
+def campaign_pause_automatically(*, campaign_id: int, note: str) -> bool:
+    """Sending stops itself for a person to look (too many failures or complaints, no content)."""
+    return _move(campaign_id, "pause_automatically", status_note=note[:300])
+
+
+def campaign_resume(*, campaign_id: int) -> bool:
+    now = timezone.now()
+    with transaction.atomic():
+        if _move(
+            campaign_id, "resume_schedule", Q(started_at__isnull=True),
+            scheduled_at=Greatest(Coalesce("scheduled_at", now), now), status_note="",
+        ):
+            transaction.on_commit(lambda: enqueue("campaign_start", campaign_id))
+            return True
+        if _move(campaign_id, "resume_sending", Q(started_at__isnull=False), status_note=""):
+            transaction.on_commit(lambda: dispatch_senders(campaign_id))
+            return True
+    return False
+
+
+def campaign_finish_if_done(*, campaign_id: int) -> bool:
+    """Sending becomes sent once every recipient is listed and no delivery is open."""
+    open_rows = Delivery.objects.filter(
+        campaign_id=OuterRef("pk"), status__in=[Delivery.Status.PENDING, Delivery.Status.SENDING]
+    )
+    return _move(campaign_id, "finish", Q(populated=True) & ~Exists(open_rows), finished_at=timezone.now())
+
+
+def campaign_cancel(*, campaign_id: int) -> bool:
+    """Cancel anything not yet finished; what was still waiting to be sent is skipped."""
+    with transaction.atomic():
+        if not _move(campaign_id, "cancel", finished_at=timezone.now()):
+            return False
+        Delivery.objects.filter(campaign_id=campaign_id, status=Delivery.Status.PENDING).update(
+            status=Delivery.Status.SKIPPED, last_error="campaign cancelled"
+        )
+    return True
