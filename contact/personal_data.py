@@ -7,11 +7,12 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from contact.models import ContactMessage
+from core.email import email_normalize
 from datarights import registry, retention
 
 
 def _messages(address: str):
-    return ContactMessage.objects.filter(email__iexact=registry.normalize_address(address))
+    return ContactMessage.objects.filter(email__iexact=email_normalize(address))
 
 
 def export(address: str) -> registry.Records:

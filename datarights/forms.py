@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.email import email_normalize
 from datarights import registry
 from datarights.models import DataRequest
 
@@ -42,4 +43,4 @@ class DataRequestAddForm(forms.ModelForm):
         email = self.cleaned_data.get("subject_email", "")
         if not email:
             raise forms.ValidationError(_("The person's e-mail address is needed to answer the request."))
-        return registry.normalize_address(email)
+        return email_normalize(email)

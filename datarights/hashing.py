@@ -11,7 +11,7 @@ import hmac
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from datarights.registry import normalize_address
+from core.email import email_normalize
 
 
 def _key() -> bytes:
@@ -25,4 +25,4 @@ def _key() -> bytes:
 
 def address_hash(address: str) -> str:
     """64 hex characters; the same address (in any letter case) always gives the same hash."""
-    return hmac.new(_key(), normalize_address(address).encode(), hashlib.sha256).hexdigest()
+    return hmac.new(_key(), email_normalize(address).encode(), hashlib.sha256).hexdigest()

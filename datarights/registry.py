@@ -97,10 +97,6 @@ def get(key: str) -> Source:
     return _registry.sources[key]
 
 
-def normalize_address(address: str) -> str:
-    return address.strip().lower()
-
-
 # --- The check ------------------------------------------------------------------------
 
 PERSONAL_FIELD_TYPES = (models.EmailField, models.GenericIPAddressField)

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from core.email import email_normalize
 from datarights import registry
 from datarights.hashing import address_hash
 from datarights.models import AccessLink, DataRequest, ProfileActivity, RetentionNotice, SuppressedAddress
@@ -22,7 +23,7 @@ def personal_data_export(address: str) -> dict[str, Any]:
 
     Explanations are in the active language; keys and values are the stored data as is.
     """
-    address = registry.normalize_address(address)
+    address = email_normalize(address)
     parts = []
     for source in registry.sources():
         records = source.export(address)
@@ -93,7 +94,7 @@ def addresses_suppressed(addresses: Iterable[str]) -> set[str]:
     One query for any number of addresses; the opt-in sources are asked only about
     addresses found on the list, all at once, so a sender can check a whole batch.
     """
-    by_hash = {address_hash(address): registry.normalize_address(address) for address in addresses}
+    by_hash = {address_hash(address): email_normalize(address) for address in addresses}
     listed = {
         by_hash[hashed]: since
         for hashed, since in SuppressedAddress.objects.filter(address_hash__in=list(by_hash)).values_list(

@@ -19,6 +19,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from core.email import email_normalize
 from datarights import registry, tokens
 from datarights.hashing import address_hash
 from datarights.models import (
@@ -61,7 +62,7 @@ def request_register(
     """A request that arrived by e-mail, post or otherwise; due one month after receipt."""
     with transaction.atomic():
         data_request = DataRequest(
-            kind=kind, channel=channel, subject_email=registry.normalize_address(email),
+            kind=kind, channel=channel, subject_email=email_normalize(email),
             subject_hash=address_hash(email), received_on=received_on or timezone.localdate(), handled_by=actor,
         )
         data_request.save()
@@ -150,7 +151,7 @@ def erase_everything(
     erasure log; `created_before` limits the erasure to older data (reapply_erasures).
     Returns {source key: {kind: count}}.
     """
-    address = registry.normalize_address(address)
+    address = email_normalize(address)
     hashed = address_hash(address)
     now = timezone.now()
     with transaction.atomic():
@@ -245,7 +246,7 @@ def erasures_reapply(*, path: Path | None = None, progress: Callable[[str], None
         scanned = 0
         for address in source.addresses():
             scanned += 1
-            normalized = registry.normalize_address(address)
+            normalized = email_normalize(address)
             if normalized not in found:
                 hashed = address_hash(normalized)
                 if hashed in entries:
@@ -292,7 +293,7 @@ def access_link_request(*, email: str, language: str) -> AccessLink:
     now = timezone.now()
     with transaction.atomic():
         link = AccessLink.objects.create(
-            email=registry.normalize_address(email), language=language, created_at=now,
+            email=email_normalize(email), language=language, created_at=now,
             expires_at=now + datetime.timedelta(hours=settings.DATARIGHTS_LINK_MAX_AGE_HOURS),
         )
         _send_access_link(link)

@@ -19,6 +19,7 @@ from django.utils.csp import CSP
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.email import email_normalize
 from newsletter import selectors
 from newsletter.messages import Recipient, campaign_message, content_render
 from newsletter.models import (
@@ -104,7 +105,7 @@ class SuppressionAdmin(admin.ModelAdmin):
     search_fields = ["email"]
 
     def save_model(self, request, obj, form, change) -> None:
-        obj.email = obj.email.strip().lower()
+        obj.email = email_normalize(obj.email)
         if not change:
             obj.source = obj.source or "admin"
         super().save_model(request, obj, form, change)
@@ -149,7 +150,7 @@ class TestSendForm(forms.Form):
 
     def clean_addresses(self) -> list[str]:
         raw = self.cleaned_data["addresses"].replace(",", "\n").split()
-        addresses = [a.strip().lower() for a in raw if a.strip()]
+        addresses = [email_normalize(a) for a in raw if a.strip()]
         if not addresses or len(addresses) > 10:
             raise ValidationError(_("Give between 1 and 10 addresses."))
         for address in addresses:

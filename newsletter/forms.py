@@ -7,6 +7,7 @@ from django.utils.html import format_html
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
+from core.email import email_normalize
 from core.validators import PersonNameField
 from newsletter.models import Topic
 from newsletter.services.subscriptions import ConsentShown
@@ -61,7 +62,7 @@ class SubscribeForm(forms.Form):
         return source if source.startswith("/") and not source.startswith("//") else ""
 
     def clean_email(self) -> str:
-        return self.cleaned_data["email"].strip().lower()
+        return email_normalize(self.cleaned_data["email"])
 
 
 def consent_label() -> str:

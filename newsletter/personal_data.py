@@ -18,6 +18,7 @@ from django.db.models import Max, Q
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from core.email import email_normalize
 from core.validators import PersonNameField
 from datarights import registry, retention
 from newsletter.models import ConsentProof, Delivery, OutboxMessage, Subscriber, Subscription, Suppression
@@ -31,11 +32,11 @@ def _iso(value: datetime.datetime | None) -> str | None:
 
 
 def _subscriber(address: str) -> Subscriber | None:
-    return Subscriber.objects.filter(email=registry.normalize_address(address)).first()
+    return Subscriber.objects.filter(email=email_normalize(address)).first()
 
 
 def export(address: str) -> registry.Records:
-    address = registry.normalize_address(address)
+    address = email_normalize(address)
     subscriber = _subscriber(address)
     records: registry.Records = {
         "subscriber": [], "subscriptions": [], "consent_proofs": [], "deliveries": [],
@@ -78,7 +79,7 @@ def export(address: str) -> registry.Records:
 
 
 def erase(address: str, created_before: datetime.datetime | None = None) -> dict[str, int]:
-    address = registry.normalize_address(address)
+    address = email_normalize(address)
     counts = {"subscriber": 0, "subscriptions": 0, "consent_proofs": 0, "deliveries": 0, "suppressions": 0,
               "transactional_emails": 0}
     with transaction.atomic():

@@ -11,6 +11,7 @@ import re
 from django.conf import settings
 from django.utils import timezone
 
+from core.email import email_normalize
 from newsletter.models import Campaign, Delivery
 from newsletter.selectors import with_complaint_counts
 from newsletter.services.campaign_status import campaign_pause_automatically
@@ -34,7 +35,7 @@ def _complained_delivery(email: str, message_id: str) -> Delivery | None:
 
 def complaint_record(email: str, message_id: str = "") -> int | None:
     """Mark the message complained about; returns its campaign's id, None when no sent message matches."""
-    delivery = _complained_delivery(email.strip().lower(), message_id)
+    delivery = _complained_delivery(email_normalize(email), message_id)
     if delivery is None:
         return None
     Delivery.objects.filter(pk=delivery.pk, complained_at__isnull=True).update(complained_at=timezone.now())

@@ -29,6 +29,7 @@ from django.db import connection, connections, transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
 
+from core.email import email_normalize
 from datarights.selectors import addresses_suppressed
 from newsletter.mailer import SendFailed, Transport
 from newsletter.messages import (
@@ -424,7 +425,7 @@ def _send_one(
 def suppression_add(email: str, *, reason: str, source: str, detail: str = "") -> bool:
     """Put an address on the suppression list (idempotent); True when it was not there yet."""
     _obj, created = Suppression.objects.get_or_create(
-        email=email.strip().lower(), defaults={"reason": reason, "source": source, "detail": detail[:500]}
+        email=email_normalize(email), defaults={"reason": reason, "source": source, "detail": detail[:500]}
     )
     return created
 

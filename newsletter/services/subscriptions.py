@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from core.email import email_normalize
 from core.ipaddress import truncate_ip
 from core.ratelimit import hit, hit_network
 from newsletter.messages import confirm_url, site_url
@@ -40,10 +41,6 @@ class ConfirmOutcome(enum.Enum):
 class ConsentShown:
     text: str
     version: str
-
-
-def email_normalize(email: str) -> str:
-    return email.strip().lower()
 
 
 def subscription_request(

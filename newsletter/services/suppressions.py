@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
+from core.email import email_normalize
 from newsletter.models import Suppression
 from newsletter.services.complaints import complaint_record
 from newsletter.services.sending import suppression_add
@@ -33,7 +34,7 @@ def _suppress(email: str, reason: str, *, source: str, detail: str, message_id: 
 def _valid_email(value: object) -> str | None:
     if not isinstance(value, str):
         return None
-    email = value.strip().lower()
+    email = email_normalize(value)
     try:
         validate_email(email)
     except ValidationError:
