@@ -9,18 +9,12 @@ import uuid
 from django.conf import settings
 from django.core import signing
 
+from core.tokens import TokenInvalid
+
 LINK_SALT = "datarights.access-link"
 SESSION_SALT = "datarights.session"
 STAY_SALT = "datarights.stay"
 SESSION_COOKIE = "ilumen_mydata"
-
-
-class TokenInvalid(Exception):
-    """kind is "forged" or "expired"."""
-
-    def __init__(self, kind: str) -> None:
-        super().__init__(kind)
-        self.kind = kind
 
 
 def link_token(link_id: uuid.UUID) -> str:

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core import signing
 
+from core.tokens import TokenInvalid
+
 CONFIRM_SALT = "newsletter.confirm.v1"
 UNSUBSCRIBE_SALT = "newsletter.unsubscribe.v2"
 PREFERENCES_SALT = "newsletter.preferences.v2"
@@ -24,10 +26,6 @@ PREFERENCES_SALT = "newsletter.preferences.v2"
 # keep working for what they were most likely meant: with a topic part (the List-Unsubscribe link)
 # they only unsubscribe, without one (the preferences link) they open the preference page.
 LEGACY_SUBSCRIBER_SALT = "newsletter.subscriber.v1"
-
-
-class TokenInvalid(Exception):
-    """Forged, mangled or of the wrong kind."""
 
 
 class TokenExpired(Exception):
