@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from accesslog import charts, selectors
 from accesslog.models import PageView
+from core.admin import ReadOnlyAdminMixin
 
 PERIODS = (7, 30, 90)
 
@@ -18,17 +19,8 @@ def _row(label, counts: dict[str, int], languages: list[str]) -> dict:
 
 
 @admin.register(PageView)
-class PageViewAdmin(admin.ModelAdmin):
+class PageViewAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The change list is replaced by the statistics page; single rows cannot be opened."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: PageView | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: PageView | None = None) -> bool:
-        return False
 
     def has_view_permission(self, request: HttpRequest, obj: PageView | None = None) -> bool:
         # A row holds an IP address: no screen shows one, whoever asks.

@@ -19,6 +19,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.admin import ReadOnlyAdminMixin
 from datarights import selectors, services
 from datarights.forms import DataRequestAddForm
 from datarights.models import DataRequest, DataRequestEvent, ErasureRecord
@@ -42,18 +43,11 @@ class OverdueFilter(admin.SimpleListFilter):
         return queryset
 
 
-class EventInline(admin.TabularInline):
+class EventInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = DataRequestEvent
     fields = ["at", "action", "actor_label", "detail"]
     readonly_fields = fields
     extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(DataRequest)
@@ -183,17 +177,8 @@ class DataRequestAdmin(admin.ModelAdmin):
 
 
 @admin.register(ErasureRecord)
-class ErasureRecordAdmin(admin.ModelAdmin):
+class ErasureRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The erasure log: keyed hashes and counts only."""
 
     list_display = ["__str__", "erased_at", "request", "summary"]
     readonly_fields = ["address_hash", "erased_at", "request", "summary"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False

@@ -19,6 +19,7 @@ from django.utils.csp import CSP
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.admin import ReadOnlyAdminMixin
 from core.email import email_normalize
 from newsletter import selectors
 from newsletter.messages import Recipient, campaign_message, content_render
@@ -39,12 +40,8 @@ from newsletter.services import campaigns as campaign_services
 SEND_PERMISSION = "newsletter.send_campaign"
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
+class ReadOnlyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    can_delete = True  # as before: whoever holds the delete right (no staff role does) may remove rows
 
 
 @admin.register(Topic)
