@@ -6,7 +6,9 @@ link once and sets a short, signed, HttpOnly session cookie naming the link → 
 overview, download, correction and erasure pages read the link from that cookie.
 """
 
+import functools
 import json
+from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -56,6 +58,19 @@ def _private(response: HttpResponse) -> HttpResponse:
     response["X-Robots-Tag"] = "noindex, nofollow"
     response["Referrer-Policy"] = SAME_ORIGIN
     return response
+
+
+def _behind_the_link(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """A page of the my-data session: called with the session's link, or the session has ended."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest) -> HttpResponse:
+        link = _session_link(request)
+        if link is None:
+            return _private(_session_ended(request))
+        return view(request, link)
+
+    return wrapper
 
 
 # --- Asking for a link -----------------------------------------------------------------
@@ -132,10 +147,8 @@ def my_data_open(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @require_http_methods(["GET"])
-def my_data(request: HttpRequest) -> HttpResponse:
-    link = _session_link(request)
-    if link is None:
-        return _private(_session_ended(request))
+@_behind_the_link
+def my_data(request: HttpRequest, link: AccessLink) -> HttpResponse:
     export = selectors.personal_data_export(link.email)
     context = {
         "export": export, "link": link, "done": request.GET.get("done"),
@@ -146,10 +159,8 @@ def my_data(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET"])
-def my_data_download(request: HttpRequest) -> HttpResponse:
-    link = _session_link(request)
-    if link is None:
-        return _private(_session_ended(request))
+@_behind_the_link
+def my_data_download(request: HttpRequest, link: AccessLink) -> HttpResponse:
     export = selectors.personal_data_export(link.email)
     services.my_data_downloaded(link, export)
     response = HttpResponse(
@@ -160,10 +171,8 @@ def my_data_download(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def my_data_correct(request: HttpRequest) -> HttpResponse:
-    link = _session_link(request)
-    if link is None:
-        return _private(_session_ended(request))
+@_behind_the_link
+def my_data_correct(request: HttpRequest, link: AccessLink) -> HttpResponse:
     form = CorrectionForm(link.email, request.POST or None)
     status = 200
     if request.method == "POST":
@@ -176,10 +185,8 @@ def my_data_correct(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def my_data_erase(request: HttpRequest) -> HttpResponse:
-    link = _session_link(request)
-    if link is None:
-        return _private(_session_ended(request))
+@_behind_the_link
+def my_data_erase(request: HttpRequest, link: AccessLink) -> HttpResponse:
     if request.method == "POST":
         if request.POST.get("confirm") != "yes":
             return redirect("datarights:my_data_erase")

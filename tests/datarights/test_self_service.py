@@ -149,9 +149,12 @@ def test_the_session_ends_and_pages_behind_it_refuse(client):
     _open(client)
     assert client.get("/en/privacy/my-data/view/").status_code == 200
     with time_machine.travel(timezone.now() + datetime.timedelta(minutes=31)):
-        ended = client.get("/en/privacy/my-data/view/")
-        assert ended.status_code == 403 and "session has ended" in ended.content.decode()
-        assert client.get("/en/privacy/my-data/download/").status_code == 403
+        for page in ("view", "download", "correct", "erase"):
+            ended = client.get(f"/en/privacy/my-data/{page}/")
+            assert ended.status_code == 403 and "session has ended" in ended.content.decode(), page
+        assert client.post("/en/privacy/my-data/erase/", {"confirm": "yes"}).status_code == 403
+        assert client.post("/en/privacy/my-data/correct/", {}).status_code == 403
+        assert not DataRequest.objects.filter(kind=DataRequest.Kind.ERASURE).exists()
     fresh = client.__class__()
     assert fresh.get("/en/privacy/my-data/view/").status_code == 403  # no cookie at all
     # A cookie naming a link, but not signed by us.
