@@ -19,6 +19,7 @@ from accesslog.paths import looks_like_token
 from datarights import tokens as datarights_tokens
 from newsletter import tokens as newsletter_tokens
 from tests.newsletter.conftest import test_database_url as _test_database_url
+from tests.polling import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -131,25 +132,16 @@ def test_the_writer_thread_writes_in_batches_by_size_and_by_age(settings):
         time.sleep(0.3)
         assert PageView.objects.count() == 0  # under the batch size and young: still in memory
         buffer.add(view(9))
-        _wait_for(lambda: PageView.objects.count() == 10)  # the tenth row woke the writer
+        wait_until(lambda: PageView.objects.count() == 10, timeout=15)  # the tenth row woke the writer
         assert PageView.objects.filter(ip="192.0.2.0").count() == 10
 
         buffer.stop()
         settings.ACCESS_LOG_FLUSH_SECONDS = 0.2
         for n in range(3):
             buffer.add(view(n))  # under the batch size: written when old enough
-        _wait_for(lambda: PageView.objects.count() == 13)
+        wait_until(lambda: PageView.objects.count() == 13, timeout=15)
     finally:
         buffer.stop()
-
-
-def _wait_for(predicate, timeout: float = 15) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.05)
-    raise AssertionError("timed out")
 
 
 @ACCESSLOG_ONLY

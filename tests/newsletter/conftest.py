@@ -22,6 +22,7 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 from django.conf import settings
 
 from newsletter.models import Topic
+from tests.polling import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -91,12 +92,7 @@ class SmtpServer:
             return [r for r in self.received if r.rcpt == address]
 
     def wait_for(self, predicate: Callable[[], bool], timeout: float = 30, what: str = "") -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if predicate():
-                return
-            time.sleep(0.05)
-        raise AssertionError(f"timed out waiting for {what or predicate}; received {len(self.received)}")
+        wait_until(predicate, timeout=timeout, what=lambda: f"{what or predicate}; received {len(self.received)}")
 
 
 @pytest.fixture

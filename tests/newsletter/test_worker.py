@@ -5,7 +5,6 @@ import bisect
 import http.client
 import re
 import socket
-import time
 from collections import Counter
 from urllib.parse import urlsplit
 
@@ -14,6 +13,7 @@ from django.test import Client
 
 from newsletter.models import Campaign, Delivery, OutboxMessage, Subscription, Suppression
 from newsletter.services import campaign_status
+from tests.polling import wait_until
 
 from .factories import campaign_with_content, confirmed_subscriber, confirmed_subscribers
 
@@ -27,15 +27,6 @@ def _http(method: str, url: str, body: bytes | None = None, headers: dict | None
     connection.request(method, parts.path, body=body, headers=headers or {})
     response = connection.getresponse()
     return response.status, dict(response.getheaders()), response.read().decode()
-
-
-def _wait(predicate, timeout: float = 45, what="") -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out: {what() if callable(what) else what}")
 
 
 def test_opt_in_campaign_and_one_click_unsubscribe_through_real_workers(
@@ -74,8 +65,8 @@ def test_opt_in_campaign_and_one_click_unsubscribe_through_real_workers(
     campaign = campaign_with_content(topic)
     campaign_status.campaign_schedule(campaign_id=campaign.pk)  # "send now": on commit, a task goes to the broker
 
-    _wait(
-        lambda: Campaign.objects.get(pk=campaign.pk).status == "sent",
+    wait_until(
+        lambda: Campaign.objects.get(pk=campaign.pk).status == "sent", timeout=45,
         what=lambda: f"campaign sent: {Campaign.objects.get(pk=campaign.pk).status}, "
         f"{list(Delivery.objects.values_list('subscriber__email', 'status', 'tries', 'last_error'))}",
     )
@@ -145,7 +136,9 @@ def test_sigkill_in_the_middle_of_a_campaign_loses_no_one(smtp_server, start_wor
     assert Delivery.objects.filter(campaign=campaign, status="sending").exists()  # leased by the dead worker
 
     start_worker(beat=True, **knobs)  # its beat reaps the dead worker's leases and restarts sending
-    _wait(lambda: Campaign.objects.get(pk=campaign.pk).status == "sent", what="campaign finished by worker 2")
+    wait_until(
+        lambda: Campaign.objects.get(pk=campaign.pk).status == "sent", timeout=45, what="campaign finished by worker 2"
+    )
 
     recipients = [r.rcpt for r in smtp_server.received]
     assert set(recipients) == {f"reader{i}@example.com" for i in range(subscribers)}
@@ -175,7 +168,7 @@ def test_send_rate_holds_for_two_workers_together(smtp_server, start_worker, top
     workers = [start_worker(beat=False, **knobs), start_worker(beat=False, **knobs)]
     campaign = campaign_with_content(topic)
     campaign_status.campaign_schedule(campaign_id=campaign.pk)
-    _wait(
+    wait_until(
         lambda: Campaign.objects.get(pk=campaign.pk).status == "sent", timeout=30,
         what=lambda: f"campaign sent: {len(smtp_server.received)} received",
     )
