@@ -11,7 +11,8 @@ from urllib.parse import urlsplit
 import pytest
 from django.test import Client
 
-from newsletter.models import Campaign, Delivery, OutboxMessage, Subscription, Suppression
+from mail.models import OutboxMessage
+from newsletter.models import Campaign, Delivery, Subscription, Suppression
 from newsletter.services import campaign_status
 from tests.polling import wait_until
 
