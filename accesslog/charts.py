@@ -13,10 +13,10 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from accesslog.selectors import Stats
+from core.charts import Frame
 
 PALETTE = ["#0b5d1e", "#f2b705", "#1a4fd6", "#8a5a00", "#6b6f73"]
-WIDTH, HEIGHT = 760, 260
-LEFT, RIGHT, TOP, BOTTOM = 48, 12, 12, 40
+FRAME = Frame(width=760, height=260, left=48, right=12, top=12, bottom=40)
 
 
 def _nice_max(value: int) -> int:
@@ -36,26 +36,24 @@ def language_colours(languages: list[str]) -> dict[str, str]:
 
 def stacked_bars_svg(stats: Stats, *, title: str) -> SafeString:
     colours = language_colours(stats.languages)
-    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+    plot_h = FRAME.plot_height
     top_value = _nice_max(max((day.total for day in stats.days), default=0))
-    slot = plot_w / max(len(stats.days), 1)
-    bar_w = max(slot * 0.8, 1)
     label_every = max(1, math.ceil(len(stats.days) / 10))
     parts = [
-        f'<svg class="stats-chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" '
+        f'<svg class="stats-chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {FRAME.width} {FRAME.height}" '
         f'role="img" aria-labelledby="stats-chart-title"><title id="stats-chart-title">{escape(title)}</title>'
     ]
-    for i in range(5):  # horizontal grid with its values
-        value = top_value * i / 4
-        y = TOP + plot_h - plot_h * i / 4
+    for y, fraction in FRAME.gridlines():  # horizontal grid with its values
+        value = top_value * fraction
         parts.append(
-            f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}" stroke="#c9d1cc" stroke-width="1"/>'
-            f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11" fill="#4a525a">'
+            f'<line x1="{FRAME.left}" x2="{FRAME.width - FRAME.right}" y1="{y:.1f}" y2="{y:.1f}" stroke="#c9d1cc" '
+            f'stroke-width="1"/><text x="{FRAME.left - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11" '
+            f'fill="#4a525a">'
             f"{int(value) if value == int(value) else round(value, 1)}</text>"
         )
     for index, day in enumerate(stats.days):
-        x = LEFT + index * slot + (slot - bar_w) / 2
-        y_base = TOP + plot_h
+        x, bar_w = FRAME.bar(index, len(stats.days), fill=0.8, min_width=1)
+        y_base = FRAME.baseline
         day_label = date_format(day.day, "SHORT_DATE_FORMAT")
         for language in stats.languages:
             count = day.counts.get(language, 0)
@@ -69,14 +67,14 @@ def stacked_bars_svg(stats: Stats, *, title: str) -> SafeString:
             )
         if index % label_every == 0:
             parts.append(
-                f'<text x="{x + bar_w / 2:.1f}" y="{HEIGHT - BOTTOM + 16}" text-anchor="middle" font-size="11" '
+                f'<text x="{x + bar_w / 2:.1f}" y="{FRAME.baseline + 16}" text-anchor="middle" font-size="11" '
                 f'fill="#4a525a">{escape(date_format(day.day, "j/n"))}</text>'
             )
-    legend_x = LEFT
+    legend_x = FRAME.left
     for language in stats.languages:
         parts.append(
-            f'<rect x="{legend_x}" y="{HEIGHT - 14}" width="10" height="10" fill="{colours[language]}"/>'
-            f'<text x="{legend_x + 14}" y="{HEIGHT - 5}" font-size="11" fill="#1b1f23">{escape(language)}</text>'
+            f'<rect x="{legend_x}" y="{FRAME.height - 14}" width="10" height="10" fill="{colours[language]}"/>'
+            f'<text x="{legend_x + 14}" y="{FRAME.height - 5}" font-size="11" fill="#1b1f23">{escape(language)}</text>'
         )
         legend_x += 60
     parts.append("</svg>")

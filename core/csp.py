@@ -2,7 +2,7 @@
 
 The base policy in settings allows nothing but the site itself. Hosts of Google Analytics
 or of social-media embeds are added only when that code is configured, and the code itself
-only ever runs after consent (see privacy/templatetags/consent.py).
+only ever runs after consent (see consent/templatetags/consent.py).
 """
 
 from collections.abc import Mapping, Sequence

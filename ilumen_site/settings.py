@@ -64,9 +64,9 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "core",
-    "mail",
     "pages",
     "privacy",
+    "consent",
     "newsletter",
     "staff",
     "contact",
@@ -86,7 +86,7 @@ MIDDLEWARE = [
     # Appends each page view to an in-memory buffer (written in batches by a thread; no query here).
     "accesslog.middleware.AccessLogMiddleware",
     # After LocaleMiddleware (a GPC refusal is counted under the page language); no database query.
-    "privacy.middleware.ConsentMiddleware",
+    "consent.middleware.ConsentMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -322,7 +322,7 @@ SECURE_CSP = csp.with_sources(SECURE_CSP, csp.third_party_sources(
 PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=300)
 # How long a process serves its own copy of a page before asking Redis again (0: always ask).
 PAGE_CACHE_LOCAL_SECONDS = env.float("PAGE_CACHE_LOCAL_SECONDS", default=2.0)
-PAGE_CACHE_VARIANTS = ["privacy.middleware.page_cache_variant"]
+PAGE_CACHE_VARIANTS = ["consent.middleware.page_cache_variant"]
 
 # --- Newsletter --------------------------------------------------------------------
 

@@ -24,7 +24,7 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     path("privacy/", include("privacy.urls")),  # its document slugs exclude my-data/, retention/, …
     path("privacy/", include("datarights.urls")),
-    path("cookies/", include("privacy.consent_urls")),
+    path("cookies/", include("consent.urls")),
     path("newsletter/", include("newsletter.urls")),
     path("contact/", include("contact.urls")),
     path(settings.ADMIN_URL, admin.site.urls),

@@ -131,6 +131,3 @@ class VersionAdmin(admin.ModelAdmin):
         context["can_publish"] = request.user.has_perm(PUBLISH_PERMISSION)
         return super().render_change_form(request, context, *args, **kwargs)
 
-
-# Cookie consent: the registry, its revisions and the consent records.
-from privacy import consent_admin  # noqa: E402, F401

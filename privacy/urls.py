@@ -2,7 +2,8 @@ import re
 
 from django.urls import path, register_converter
 
-from privacy import consent_views, views
+from consent import views as consent_views
+from privacy import views
 from privacy.models.statements import RESERVED_DOCUMENT_SLUGS
 
 
@@ -43,7 +44,7 @@ urlpatterns = [
     path("history/", views.statement_history, name="history"),
     path("diff/", views.statement_diff, name="diff"),
     path("v<version:number>/", views.statement_version, name="version"),
-    # A cookie choice (privacy/consent_views.py); "consent" is a reserved document slug.
+    # A cookie choice (consent/views.py); "consent" is a reserved document slug.
     path("consent/", consent_views.consent, name="consent"),
     path("<document:slug>/", views.statement, name="document"),
     path("<document:slug>/history/", views.statement_history, name="document_history"),

@@ -8,6 +8,8 @@ LEGAL = {
     "privacy": [
         "view_document", "add_document", "change_document",
         "view_version", "add_version", "change_version", "publish_version",
+    ],
+    "consent": [
         "view_category", "add_category", "change_category", "delete_category",
         "view_cookie", "add_cookie", "change_cookie", "delete_cookie",
         "view_registryrevision",

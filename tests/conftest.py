@@ -40,8 +40,8 @@ def _access_log_in_memory(settings, tmp_path_factory):
 def _clean_cache():
     """An empty Redis cache and no per-process copies: a copy left by the previous test would
     stand in for a cache entry this test never wrote, until its few seconds run out."""
+    from consent.selectors import registry_cache_clear
     from core.pagecache import page_cache_clear
-    from privacy.selectors import registry_cache_clear
 
     def clear() -> None:
         cache.clear()

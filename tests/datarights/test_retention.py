@@ -18,8 +18,7 @@ from contact.models import ContactMessage
 from datarights import retention, services
 from datarights.hashing import address_hash
 from datarights.models import AccessLink, DataRequest, ProfileActivity, RetentionNotice, SuppressedAddress
-from mail.models import OutboxMessage
-from newsletter.models import ConsentProof, Subscriber, Subscription, Topic
+from newsletter.models import ConsentProof, OutboxMessage, Subscriber, Subscription, Topic
 from newsletter.services.subscriptions import ConsentShown, subscription_confirm, subscription_request, unsubscribe
 
 from .conftest import delivered, link_in
@@ -251,7 +250,7 @@ def test_the_retention_page_is_generated_from_the_settings(client, settings, lan
 def test_consent_records_go_five_years_after_they_were_replaced_withdrawn_or_lapsed(settings):
     import uuid
 
-    from privacy.models import ConsentRecord, RegistryRevision
+    from consent.models import ConsentRecord, RegistryRevision
 
     settings.CONSENT_PROOF_KEEP_DAYS = 5 * 365
     settings.CONSENT_MAX_AGE_DAYS = 182

@@ -17,15 +17,15 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
 import pytest
-from django.apps import apps
 from django.conf.urls.i18n import i18n_patterns
+from django.db.migrations.loader import MigrationLoader
 from django.http import HttpResponse
 from django.template import engines
 from django.urls import path
 
+from consent.models import ConsentRecord, GpcRefusalDay
 from core import csp
 from ilumen_site.urls import urlpatterns as site_urlpatterns
-from privacy.models import ConsentRecord, GpcRefusalDay
 
 from .conftest import CHROMIUM, CHROMIUM_ARGS, CSP_RECORDER, admin_sign_in, csp_violations
 
@@ -133,9 +133,12 @@ handler404 = "pages.views.page_not_found"
 @pytest.fixture
 def registry(transactional_db):
     """The cookie registry as migration 0004 seeds it (transactional tests empty the tables after each test)."""
-    from privacy.selectors import registry_cache_clear
+    from consent.selectors import registry_cache_clear
 
-    importlib.import_module("privacy.migrations.0004_seed_cookie_registry").seed(apps, None)
+    # The migration's own models (the consent models were still privacy's then): same tables.
+    seeding = ("privacy", "0004_seed_cookie_registry")
+    historical = MigrationLoader(None, ignore_no_migrations=True).project_state(seeding).apps
+    importlib.import_module("privacy.migrations.0004_seed_cookie_registry").seed(historical, None)
     registry_cache_clear()  # ids are new after the flush: no process may keep the old ones
     yield
     registry_cache_clear()
@@ -558,8 +561,8 @@ def test_the_banner_text_and_buttons_have_readable_contrast(site, visitor):
 def test_admin_screens_for_consent_render_under_the_strict_csp(site, visitor):
     from django.contrib.auth.models import User
 
-    from privacy.selectors import registry_state
-    from privacy.services.consent import consent_decide
+    from consent.selectors import registry_state
+    from consent.services import consent_decide
 
     User.objects.create_superuser("root", "root@example.com", "a-long-test-password")
     state = registry_state()
@@ -567,12 +570,12 @@ def test_admin_screens_for_consent_render_under_the_strict_csp(site, visitor):
                    language="en", client_ip="203.0.113.9", user_agent="UA", gpc=False)
     v = visitor(language="en-GB")
     admin_sign_in(v.page, site, "root", "a-long-test-password")
-    from privacy.models import Category
+    from consent.models import Category
 
     category = Category.objects.get(key="analytics").pk
-    for url in ("/en/admin/privacy/category/", f"/en/admin/privacy/category/{category}/change/",
-                "/en/admin/privacy/cookie/", f"/en/admin/privacy/registryrevision/{state.revision_id}/change/",
-                "/en/admin/privacy/consentrecord/", "/en/admin/privacy/consentrecord/chart/"):
+    for url in ("/en/admin/consent/category/", f"/en/admin/consent/category/{category}/change/",
+                "/en/admin/consent/cookie/", f"/en/admin/consent/registryrevision/{state.revision_id}/change/",
+                "/en/admin/consent/consentrecord/", "/en/admin/consent/consentrecord/chart/"):
         response = v.page.goto(site + url)
         assert response.status == 200 and v.page.url == site + url, url
         assert csp_violations(v.page) == [], url

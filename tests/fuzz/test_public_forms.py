@@ -14,9 +14,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from contact.models import ContactMessage
-from mail.models import OutboxMessage
-from mail.services import outbox_deliver
-from newsletter.models import Subscriber, Topic
+from newsletter.models import OutboxMessage, Subscriber, Topic
+from newsletter.services.outbox import outbox_deliver
 
 pytestmark = pytest.mark.django_db
 

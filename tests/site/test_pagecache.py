@@ -90,7 +90,7 @@ def test_staff_sessions_are_never_served_from_the_cache(client, seeded, admin_us
 
 
 def test_visitors_with_the_same_choice_share_a_page_but_never_a_consent_id(seeded):
-    from privacy.consent_cookie import decode
+    from consent.cookie import decode
 
     pages, ids = [], []
     for _ in range(2):

@@ -1,0 +1,139 @@
+"""The consent cookie, and the other cookie headers the consent system writes.
+
+The cookie holds the visitor's choice signed with the site's SECRET_KEY, so every page
+view can read it without a database query and nobody can forge or alter it: a cookie
+whose signature does not check out counts as no choice at all. It is HttpOnly: the
+page learns the state from the server-rendered banner, never from document.cookie.
+"""
+
+import datetime
+import fnmatch
+import uuid
+import zlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core import signing
+from django.http import HttpResponse
+from django.utils import timezone
+
+# Named when consent was part of the privacy app; a new salt would void every visitor's cookie.
+SALT = "privacy.consent.cookie.v1"
+
+
+@dataclass(frozen=True)
+class ConsentCookie:
+    consent_id: uuid.UUID
+    revision: int  # the cookie-policy revision the visitor decided on
+    granted: frozenset[str]  # optional categories granted; every other optional one is refused
+    method: str
+    gpc: bool  # the browser sent Sec-GPC: 1 when the choice was made
+    given_at: datetime.datetime
+
+
+def _signer() -> signing.Signer:
+    return signing.Signer(salt=SALT)
+
+
+def encode(cookie: ConsentCookie) -> str:
+    payload = {
+        "i": cookie.consent_id.hex,
+        "r": cookie.revision,
+        "g": sorted(cookie.granted),
+        "m": cookie.method,
+        "p": int(cookie.gpc),
+        "t": int(cookie.given_at.timestamp()),
+    }
+    # URL-safe base64 of compact JSON, then the signature: only characters a cookie holds unquoted.
+    return _signer().sign_object(payload)
+
+
+def decode(value: str | None) -> ConsentCookie | None:
+    """The choice in an authentic cookie, whatever its age; None for a missing, forged or damaged one."""
+    if not value or len(value) > 4096:
+        return None
+    try:
+        payload = _signer().unsign_object(value)
+        granted = payload["g"]
+        if not isinstance(granted, list) or not all(isinstance(key, str) for key in granted):
+            return None
+        return ConsentCookie(
+            consent_id=uuid.UUID(hex=payload["i"]),
+            revision=int(payload["r"]),
+            granted=frozenset(granted),
+            method=str(payload["m"]),
+            gpc=bool(payload["p"]),
+            given_at=datetime.datetime.fromtimestamp(int(payload["t"]), tz=datetime.UTC),
+        )
+    except (signing.BadSignature, ValueError, TypeError, KeyError, AttributeError, UnicodeError, zlib.error):
+        return None
+
+
+def max_age() -> datetime.timedelta:
+    return datetime.timedelta(days=settings.CONSENT_MAX_AGE_DAYS)
+
+
+def is_current(cookie: ConsentCookie, revision: int, *, now: datetime.datetime | None = None) -> bool:
+    """A choice still holds while the cookie policy is unchanged and it is younger than the maximum age."""
+    now = now or timezone.now()
+    return cookie.revision == revision and now - max_age() <= cookie.given_at <= now + datetime.timedelta(minutes=5)
+
+
+def write(response: HttpResponse, cookie: ConsentCookie) -> None:
+    response.set_cookie(
+        settings.CONSENT_COOKIE_NAME,
+        encode(cookie),
+        max_age=int(max_age().total_seconds()),
+        path="/",
+        secure=settings.CONSENT_COOKIE_SECURE,
+        httponly=True,
+        samesite="Lax",
+    )
+
+
+def matching(names: Iterable[str], patterns: Iterable[str]) -> list[str]:
+    """Those of `names` that a registered name or pattern ('_ga_*') covers."""
+    patterns = list(patterns)
+    return sorted({name for name in names if any(fnmatch.fnmatchcase(name, pattern) for pattern in patterns)})
+
+
+def cookie_domains(host: str) -> list[str | None]:
+    """The domains a cookie of this site may have been set on: the host itself (None) and each
+    configured domain the host belongs to (e.g. 'ilumen.be' for www.ilumen.be)."""
+    host = host.split(":", 1)[0].lower().rstrip(".")
+    domains: list[str | None] = [None]
+    for domain in settings.CONSENT_COOKIE_DOMAINS:
+        domain = domain.lower().strip(".")
+        if domain and (host == domain or host.endswith("." + domain)):
+            domains.append(domain)
+    return domains
+
+
+def expire(response: HttpResponse, names: Iterable[str], host: str) -> None:
+    """Delete cookies in the browser, HttpOnly ones included, on every domain they may live on.
+
+    A cookie is only replaced by one with the same name, domain and path, and a
+    response can carry several Set-Cookie headers for one name; Django keys its
+    cookies by name, so each extra domain goes in under a key of its own.
+    """
+    for name in names:
+        for domain in cookie_domains(host):
+            key = name if domain is None else f"{name}\x00{domain}"
+            if key in response.cookies:
+                continue
+            response.cookies[key] = _expired_morsel(name, domain)
+
+
+def _expired_morsel(name: str, domain: str | None):
+    from http.cookies import Morsel
+
+    morsel = Morsel()
+    morsel.set(name, "", '""')
+    morsel["expires"] = "Thu, 01 Jan 1970 00:00:00 GMT"
+    morsel["max-age"] = 0
+    morsel["path"] = "/"
+    morsel["samesite"] = "Lax"
+    if domain:
+        morsel["domain"] = domain
+    return morsel

@@ -1,0 +1,271 @@
+"""Cookie consent: the cookie registry, its revisions, and a record of every decision.
+
+The registry (categories and their cookies, in Dutch and English) is what the cookie
+policy, the banner and the server-side cookie expiry are built from. A material change
+to it (see `consent.services.registry_material`) makes a new `RegistryRevision`
+holding a snapshot of the whole registry, so that every earlier cookie policy stays
+readable and every consent record points at the exact policy the visitor saw.
+
+Revisions and consent records are evidence: a trigger (privacy migration 0005) refuses any
+UPDATE of them, whatever the caller. Records may still be deleted (retention, erasure).
+
+The tables keep the names they had when these models were part of the privacy app, and
+with them that trigger.
+"""
+
+import uuid
+from functools import cache
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+# A category key is used in the consent cookie, in records and in templates.
+CATEGORY_KEY_REGEX = r"^[a-z][a-z0-9_]{0,39}$"
+# RFC 6265 cookie-name characters; "*" doubles as a wildcard for a family such as `_ga_*`.
+COOKIE_NAME_REGEX = r"^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$"
+# Cookies that track visitors (Google Analytics, Meta's pixel, the old urchin.js), in the
+# registry's own notation: such a cookie is never strictly necessary, whatever a category says.
+TRACKING_COOKIE_PATTERNS = ("_ga", "_ga_*", "_gid", "_gat*", "_fbp", "_fbc", "__utm*")
+
+
+def _patterns_overlap(first: str, second: str) -> bool:
+    """Whether some cookie name matches both patterns ('*' stands for any characters, '' included),
+    so that '_g*' or '*' is caught as surely as '_ga' itself. Case is ignored: erring towards refusal."""
+    a, b = first.casefold(), second.casefold()
+
+    @cache
+    def overlap(i: int, j: int) -> bool:
+        if i == len(a) and j == len(b):
+            return True
+        if i < len(a) and a[i] == "*":
+            return overlap(i + 1, j) or (j < len(b) and overlap(i, j + 1))
+        if j < len(b) and b[j] == "*":
+            return overlap(i, j + 1) or (i < len(a) and overlap(i + 1, j))
+        return i < len(a) and j < len(b) and a[i] == b[j] and overlap(i + 1, j + 1)
+
+    return overlap(0, 0)
+
+
+def is_tracking_cookie(name: str) -> bool:
+    return any(_patterns_overlap(name, pattern) for pattern in TRACKING_COOKIE_PATTERNS)
+
+
+def _not_necessary_reason(name: str, domain: str) -> str | None:
+    """Why a cookie may not be in a strictly necessary category, or None if it may."""
+    if domain.strip():
+        return "domain"
+    if is_tracking_cookie(name):
+        return "tracker"
+    return None
+
+
+class Category(models.Model):
+    key = models.CharField(
+        _("key"), max_length=40, unique=True,
+        help_text=_("Lower-case letters, digits and underscores, e.g. 'analytics'. Cannot be changed later."),
+    )
+    necessary = models.BooleanField(
+        _("strictly necessary"), default=False,
+        help_text=_("Always on and not switchable. Only for cookies the site cannot work without."),
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    name_nl = models.CharField(_("name (Dutch)"), max_length=100)
+    name_en = models.CharField(_("name (English)"), max_length=100)
+    description_nl = models.TextField(_("description (Dutch)"))
+    description_en = models.TextField(_("description (English)"))
+
+    class Meta:
+        verbose_name = _("cookie category")
+        verbose_name_plural = _("cookie categories")
+        db_table = "privacy_category"
+        ordering = ["-necessary", "position", "key"]
+        constraints = [
+            models.CheckConstraint(condition=Q(key__regex=CATEGORY_KEY_REGEX), name="consent_category_key_format"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name_en} ({self.key})"
+
+    def clean(self) -> None:
+        """A category marked strictly necessary may not already hold a tracking or third-party cookie."""
+        super().clean()
+        if not self.necessary or self.pk is None:
+            return
+        offending = sorted(
+            name for name, domain in Cookie.objects.filter(category_id=self.pk).values_list("name", "domain")
+            if _not_necessary_reason(name, domain)
+        )
+        if offending:
+            raise ValidationError(
+                _(
+                    "This category cannot be strictly necessary: it holds tracking or third-party cookies "
+                    "(%(names)s). Move them to a category that needs consent first."
+                ),
+                code="necessary_with_tracking_cookies",
+                params={"names": ", ".join(offending)},
+            )
+
+
+class Cookie(models.Model):
+    category = models.ForeignKey(
+        Category, on_delete=models.CASCADE, related_name="cookies", verbose_name=_("category")
+    )
+    name = models.CharField(
+        _("name or pattern"), max_length=100,
+        help_text=_("The cookie's name; '*' stands for any characters, e.g. '_ga_*'."),
+    )
+    provider = models.CharField(_("provider"), max_length=100)
+    domain = models.CharField(
+        _("set on domain"), max_length=253, blank=True,
+        help_text=_(
+            "Empty when the cookie is set on this site's own domain (the site can then delete it). "
+            "Otherwise the provider's domain, e.g. 'linkedin.com'."
+        ),
+    )
+    purpose_nl = models.TextField(_("purpose (Dutch)"))
+    purpose_en = models.TextField(_("purpose (English)"))
+    lifetime_nl = models.CharField(_("lifetime (Dutch)"), max_length=100)
+    lifetime_en = models.CharField(_("lifetime (English)"), max_length=100)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("cookie")
+        verbose_name_plural = _("cookies")
+        db_table = "privacy_cookie"
+        ordering = ["category", "position", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["name", "domain"], name="consent_cookie_name_domain_unique"),
+            models.CheckConstraint(condition=Q(name__regex=COOKIE_NAME_REGEX), name="consent_cookie_name_format"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_pattern(self) -> bool:
+        return "*" in self.name
+
+    def clean(self) -> None:
+        """Never label a tracking cookie or another site's cookie "strictly necessary": it would be set
+        without consent. (A category's form may change `necessary` in the same request: the admin's inline
+        cookies see the category as submitted.)"""
+        super().clean()
+        try:
+            category = self.category
+        except Category.DoesNotExist:
+            return  # "category" is required; the form reports that
+        if not category.necessary:
+            return
+        reason = _not_necessary_reason(self.name or "", self.domain or "")
+        if reason == "domain":
+            raise ValidationError(
+                _(
+                    "A cookie set on another domain is never strictly necessary: put it in a category "
+                    "that needs consent."
+                ),
+                code="necessary_third_party_cookie",
+            )
+        if reason == "tracker":
+            raise ValidationError(
+                _("“%(name)s” is a tracking cookie: it cannot be strictly necessary. Put it in a category "
+                  "that needs consent."),
+                code="necessary_tracking_cookie",
+                params={"name": self.name},
+            )
+
+
+class RegistryRevision(models.Model):
+    number = models.PositiveIntegerField(_("revision"), unique=True)
+    created_at = models.DateTimeField(_("in force since"), default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+", verbose_name=_("changed by"),
+    )
+    snapshot = models.JSONField(_("registry as it was"))
+
+    class Meta:
+        verbose_name = _("cookie policy revision")
+        verbose_name_plural = _("cookie policy revisions")
+        db_table = "privacy_registryrevision"
+        ordering = ["-number"]
+        constraints = [
+            models.CheckConstraint(condition=Q(number__gte=1), name="consent_revision_number_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{_('Revision')} {self.number}"
+
+
+class ConsentRecord(models.Model):
+    class Method(models.TextChoices):
+        BANNER = "banner", _("Banner")
+        SETTINGS = "settings", _("Cookie settings")
+        WITHDRAWAL = "withdrawal", _("Withdrawal")
+        GPC = "gpc", _("Global Privacy Control")
+        EMBED = "embed", _("Click-to-load placeholder")
+
+    consent_id = models.UUIDField(_("consent id"), default=uuid.uuid4, editable=False)
+    created_at = models.DateTimeField(_("time"), default=timezone.now, editable=False)
+    method = models.CharField(_("method"), max_length=16, choices=Method.choices)
+    granted = models.JSONField(_("categories granted"), default=list)
+    refused = models.JSONField(_("categories refused"), default=list)
+    registry_revision = models.ForeignKey(
+        RegistryRevision, on_delete=models.PROTECT, related_name="+", verbose_name=_("cookie policy revision")
+    )
+    statement_version = models.ForeignKey(
+        "privacy.Version", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("privacy statement version"),
+    )
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
+    gpc = models.BooleanField(_("Global Privacy Control signal"), default=False)
+    ip_prefix = models.CharField(_("IP network (truncated)"), max_length=49, blank=True)
+    user_agent_hash = models.CharField(_("user agent (keyed hash)"), max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("consent record")
+        verbose_name_plural = _("consent records")
+        db_table = "privacy_consentrecord"
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["consent_id", "created_at"]),
+            models.Index(fields=["created_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(method__in=["banner", "settings", "withdrawal", "gpc", "embed"]),
+                name="consent_record_method_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(language__in=[code for code, _name in settings.LANGUAGES]),
+                name="consent_record_language_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.consent_id} {self.get_method_display()} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class GpcRefusalDay(models.Model):
+    """How many visitors' Global Privacy Control signals refused every optional category, per day and
+    language. A refusal needs no proof of consent, so it is counted for the statistics, never kept
+    per visitor: no id, no address, no browser."""
+
+    day = models.DateField(_("day"))
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
+    count = models.PositiveIntegerField(_("refusals"), default=0)
+
+    class Meta:
+        verbose_name = _("Global Privacy Control refusals per day")
+        verbose_name_plural = _("Global Privacy Control refusals per day")
+        db_table = "privacy_gpcrefusalday"
+        ordering = ["-day", "language"]
+        constraints = [
+            models.UniqueConstraint(fields=["day", "language"], name="consent_gpc_day_language_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day:%Y-%m-%d} {self.language}: {self.count}"

@@ -1,0 +1,184 @@
+"""Reads for cookie consent: the registry in force, earlier cookie policies, a visitor's
+consent history and the weekly acceptance rates.
+"""
+
+import datetime
+import hashlib
+import json
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest
+from django.utils import timezone
+
+from consent import cookie as consent_cookie
+from consent.models import Category, ConsentRecord, GpcRefusalDay, RegistryRevision
+from consent.types import CategoryInfo, ConsentState, CookieInfo, RegistryState
+
+# Every page view needs the registry (the banner, the gating, the server-side expiry),
+# so the whole of it is cached as one small object: reading it is one cache hit and no
+# query. It is cleared whenever an admin changes the registry (consent.services).
+
+_REGISTRY_CACHE_KEY = "privacy:consent:registry:v2"
+
+
+def _registry_from_snapshot(snapshot: dict, revision: int, revision_id: int, revised_at) -> RegistryState:
+    contents = json.dumps([revision, snapshot], sort_keys=True, default=str).encode()
+    return RegistryState(
+        stamp=hashlib.sha256(contents).hexdigest()[:32],
+        revision=revision,
+        revision_id=revision_id,
+        revised_at=revised_at,
+        categories=tuple(
+            CategoryInfo(
+                key=c["key"], necessary=c["necessary"], name=c["name"], description=c["description"],
+                cookies=tuple(
+                    CookieInfo(k["name"], k["provider"], k["domain"], k["purpose"], k["lifetime"]) for k in c["cookies"]
+                ),
+            )
+            for c in snapshot["categories"]
+        ),
+    )
+
+
+def registry_live_snapshot() -> dict:
+    """The registry as it is now, in the form a revision keeps it (both languages, plain JSON)."""
+    categories = []
+    for category in Category.objects.prefetch_related("cookies"):
+        cookies = sorted(category.cookies.all(), key=lambda k: (k.position, k.name))
+        categories.append({
+            "key": category.key, "necessary": category.necessary, "position": category.position,
+            "name": {"nl": category.name_nl, "en": category.name_en},
+            "description": {"nl": category.description_nl, "en": category.description_en},
+            "cookies": [
+                {
+                    "name": k.name, "provider": k.provider, "domain": k.domain, "position": k.position,
+                    "purpose": {"nl": k.purpose_nl, "en": k.purpose_en},
+                    "lifetime": {"nl": k.lifetime_nl, "en": k.lifetime_en},
+                }
+                for k in cookies
+            ],
+        })
+    return {"categories": categories}
+
+
+# A per-process copy for a moment saves even the cache round trip on busy pages. It can be
+# at most CONSENT_REGISTRY_LOCAL_SECONDS behind another process's admin change; decisions
+# are checked against the database when written, so a stale copy never records anything.
+_LOCAL: list = [None, 0.0]
+
+
+def registry_state() -> RegistryState | None:
+    """The registry in force, from the cache; None when no revision exists (consent cannot be recorded)."""
+    local_seconds = settings.CONSENT_REGISTRY_LOCAL_SECONDS
+    state, fresh_until = _LOCAL
+    if local_seconds > 0 and state is not None and time.monotonic() < fresh_until:
+        return state
+    state = cache.get(_REGISTRY_CACHE_KEY)
+    if state is None:
+        latest = RegistryRevision.objects.order_by("-number").values("id", "number", "created_at").first()
+        if latest is None:
+            return None
+        state = _registry_from_snapshot(
+            registry_live_snapshot(), latest["number"], latest["id"], latest["created_at"]
+        )
+        cache.set(_REGISTRY_CACHE_KEY, state, settings.CONSENT_REGISTRY_CACHE_SECONDS)
+    if local_seconds > 0:
+        _LOCAL[:] = [state, time.monotonic() + local_seconds]
+    return state
+
+
+def registry_cache_clear() -> None:
+    _LOCAL[:] = [None, 0.0]
+    cache.delete(_REGISTRY_CACHE_KEY)
+
+
+def registry_latest() -> tuple[int, int] | None:
+    """(id, number) of the latest revision, from the database itself."""
+    return RegistryRevision.objects.order_by("-number").values_list("id", "number").first()
+
+
+def registry_revision_state(number: int) -> RegistryState | None:
+    """An earlier (or the current) cookie policy exactly as it was when that revision came into force."""
+    revision = RegistryRevision.objects.filter(number=number).first()
+    if revision is None:
+        return None
+    return _registry_from_snapshot(revision.snapshot, revision.number, revision.id, revision.created_at)
+
+
+def registry_revisions() -> list[tuple[int, datetime.datetime]]:
+    return list(RegistryRevision.objects.order_by("-number").values_list("number", "created_at"))
+
+
+def consent_history(consent_id) -> list:
+    """Every decision recorded under one consent id, newest first."""
+    if consent_id is None:
+        return []
+    return list(
+        ConsentRecord.objects.filter(consent_id=consent_id)
+        .select_related("registry_revision", "statement_version")
+        .order_by("-created_at", "-id")
+    )
+
+
+@dataclass(frozen=True)
+class WeeklyRate:
+    week: datetime.date  # the Monday the week starts on
+    accepted: int
+    refused: int  # GPC refusals included
+    gpc: int = 0  # of the refusals, those by a Global Privacy Control signal
+
+    @property
+    def total(self) -> int:
+        return self.accepted + self.refused
+
+    @property
+    def accepted_share(self) -> float:
+        return self.accepted / self.total if self.total else 0.0
+
+
+def consent_weekly_rates(weeks: int = 12, *, today: datetime.date | None = None) -> dict[str, list[WeeklyRate]]:
+    """Per optional category, per week (oldest first): how many decisions accepted or refused it.
+
+    Each record counts once per category it names, whatever the method (a withdrawal is a
+    refusal as much as a click on "Reject all" is). A Global Privacy Control signal refuses
+    every optional category; those are counted per day, not recorded, and count here as a
+    refusal of each category the registry now has.
+    """
+    today = today or timezone.localdate()
+    first_monday = today - datetime.timedelta(days=today.weekday(), weeks=weeks - 1)
+    start = timezone.make_aware(datetime.datetime.combine(first_monday, datetime.time.min))
+    counts: dict[str, dict[datetime.date, list[int]]] = {}
+    rows = ConsentRecord.objects.filter(created_at__gte=start).values_list("created_at", "granted", "refused")
+    for created_at, granted, refused in rows.iterator(chunk_size=2000):
+        day = timezone.localtime(created_at).date()
+        monday = day - datetime.timedelta(days=day.weekday())
+        for keys, index in ((granted, 0), (refused, 1)):
+            for key in keys:
+                counts.setdefault(key, {}).setdefault(monday, [0, 0])[index] += 1
+    gpc: dict[datetime.date, int] = {}
+    for day, count in GpcRefusalDay.objects.filter(day__gte=first_monday).values_list("day", "count"):
+        monday = day - datetime.timedelta(days=day.weekday())
+        gpc[monday] = gpc.get(monday, 0) + count
+    mondays = [first_monday + datetime.timedelta(weeks=n) for n in range(weeks)]
+    state = registry_state()
+    keys = sorted(state.optional_keys) if state else sorted(counts)
+
+    def rate(key: str, monday: datetime.date) -> WeeklyRate:
+        accepted, refused = counts.get(key, {}).get(monday, [0, 0])
+        return WeeklyRate(monday, accepted, refused + gpc.get(monday, 0), gpc.get(monday, 0))
+
+    return {key: [rate(key, m) for m in mondays] for key in keys}
+
+
+def consent_state(request: HttpRequest) -> ConsentState:
+    """The visitor's cookie choices for this request, from the signed consent cookie: no query."""
+    registry = registry_state()
+    cookie = consent_cookie.decode(request.COOKIES.get(settings.CONSENT_COOKIE_NAME))
+    current = cookie is not None and registry is not None and consent_cookie.is_current(cookie, registry.revision)
+    gpc = request.headers.get("Sec-GPC", "").strip() == "1"
+    # A GPC signal refuses everything unless the visitor opted in while sending it.
+    gpc_refusal = gpc and registry is not None and (not current or (bool(cookie.granted) and not cookie.gpc))
+    return ConsentState(registry, cookie, current, gpc, gpc_refusal)

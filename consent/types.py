@@ -1,0 +1,132 @@
+"""The values cookie consent passes around: the registry in force and what the middleware
+puts on every request (`request.consent`)."""
+
+import datetime
+import uuid
+from dataclasses import dataclass
+
+from django.conf import settings
+
+from consent.cookie import ConsentCookie
+
+
+@dataclass(frozen=True)
+class CookieInfo:
+    name: str
+    provider: str
+    domain: str  # '' = set on the site's own domain, so the site can delete it
+    purpose: dict[str, str]
+    lifetime: dict[str, str]
+
+    @property
+    def is_pattern(self) -> bool:
+        return "*" in self.name
+
+    @property
+    def first_party(self) -> bool:
+        return not self.domain
+
+
+@dataclass(frozen=True)
+class CategoryInfo:
+    key: str
+    necessary: bool
+    name: dict[str, str]
+    description: dict[str, str]
+    cookies: tuple[CookieInfo, ...]
+
+
+@dataclass(frozen=True)
+class LocalizedCookie:
+    name: str
+    provider: str
+    domain: str
+    purpose: str
+    lifetime: str
+
+
+@dataclass(frozen=True)
+class LocalizedCategory:
+    key: str
+    necessary: bool
+    name: str
+    description: str
+    cookies: list[LocalizedCookie]
+
+
+@dataclass(frozen=True)
+class RegistryState:
+    """The cookie registry in force: the latest revision's number and date, the live contents."""
+
+    revision: int
+    revision_id: int
+    revised_at: datetime.datetime
+    categories: tuple[CategoryInfo, ...]
+    stamp: str = ""  # a hash of the whole contents: what rendered fragments of it are keyed by
+
+    @property
+    def optional_keys(self) -> frozenset[str]:
+        return frozenset(c.key for c in self.categories if not c.necessary)
+
+    @property
+    def necessary_keys(self) -> frozenset[str]:
+        return frozenset(c.key for c in self.categories if c.necessary)
+
+    def first_party_names(self, categories: frozenset[str] | set[str]) -> list[str]:
+        """The names and patterns of the site's own cookies in these categories."""
+        return [
+            cookie.name for c in self.categories if c.key in categories for cookie in c.cookies if cookie.first_party
+        ]
+
+    def localized(self, language: str) -> list[LocalizedCategory]:
+        def pick(texts: dict[str, str]) -> str:
+            return texts.get(language) or texts.get(settings.LANGUAGE_CODE) or next(iter(texts.values()), "")
+
+        return [
+            LocalizedCategory(
+                key=c.key, necessary=c.necessary, name=pick(c.name), description=pick(c.description),
+                cookies=[
+                    LocalizedCookie(k.name, k.provider, k.domain, pick(k.purpose), pick(k.lifetime)) for k in c.cookies
+                ],
+            )
+            for c in self.categories
+        ]
+
+
+
+@dataclass(frozen=True)
+class ConsentState:
+    registry: RegistryState | None
+    cookie: ConsentCookie | None  # an authentic cookie, possibly too old or for an older cookie policy
+    current: bool  # the cookie's choice still holds
+    gpc: bool  # this request carries Sec-GPC: 1
+    gpc_refusal: bool  # the GPC signal overrides what the cookie says (or stands in for a missing choice)
+
+    @property
+    def consent_id(self) -> uuid.UUID | None:
+        return self.cookie.consent_id if self.cookie else None
+
+    @property
+    def decided(self) -> bool:
+        return self.current or self.gpc_refusal
+
+    @property
+    def granted(self) -> frozenset[str]:
+        """Optional categories granted for this request."""
+        if self.registry is None or self.gpc_refusal or not self.current:
+            return frozenset()
+        return self.cookie.granted & self.registry.optional_keys
+
+    @property
+    def previously_granted(self) -> frozenset[str]:
+        """What the visitor's last authentic choice granted, however old (to recognise a withdrawal)."""
+        return self.cookie.granted if self.cookie else frozenset()
+
+    @property
+    def show_banner(self) -> bool:
+        return self.registry is not None and not self.current
+
+    def allows(self, category: str) -> bool:
+        if self.registry is None:
+            return False
+        return category in self.registry.necessary_keys or category in self.granted

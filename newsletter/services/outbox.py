@@ -1,0 +1,108 @@
+"""Transactional mail through a database outbox.
+
+The web request writes the row inside its own transaction and, once committed, tries to
+hand the row's id to a worker on the `transactional` queue. If the broker is down the
+request still succeeds; the periodic sweep sends every row that is still waiting.
+"""
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from datarights.retention import RunContext, delete_in_batches
+from newsletter.dispatch import enqueue
+from newsletter.mailer import SendFailed, Transport
+from newsletter.messages import transactional_message
+from newsletter.models import OutboxMessage
+
+logger = logging.getLogger(__name__)
+
+OUTBOX_MAX_TRIES = 8
+OUTBOX_SWEEP_BATCH = 50
+
+
+def outbox_enqueue(*, template: str, to_email: str, language: str, context: dict) -> OutboxMessage:
+    """Queue one transactional e-mail. Call inside the transaction that makes it necessary."""
+    message = OutboxMessage.objects.create(template=template, to_email=to_email, language=language, context=context)
+    transaction.on_commit(lambda: enqueue("outbox_send", message.pk))
+    return message
+
+
+def _claim(ids: list[int] | None, limit: int) -> list[OutboxMessage]:
+    now = timezone.now()
+    with transaction.atomic():
+        queryset = OutboxMessage.objects.select_for_update(skip_locked=True).filter(
+            status=OutboxMessage.Status.PENDING, next_attempt_at__lte=now
+        )
+        if ids is not None:
+            queryset = queryset.filter(pk__in=ids)
+        rows = list(queryset.order_by("next_attempt_at", "id")[:limit])
+        if rows:
+            OutboxMessage.objects.filter(pk__in=[r.pk for r in rows]).update(
+                status=OutboxMessage.Status.SENDING,
+                lease_expires_at=now + timedelta(seconds=settings.NEWSLETTER_LEASE_SECONDS),
+                tries=F("tries") + 1,
+            )
+    return rows
+
+
+def outbox_deliver(*, message_ids: list[int] | None = None, limit: int = OUTBOX_SWEEP_BATCH) -> int:
+    """Send waiting outbox rows (the given ones, or any due ones); return how many were sent."""
+    rows = _claim(message_ids, limit)
+    if not rows:
+        return 0
+    sent = 0
+    with Transport() as transport:
+        for index, row in enumerate(rows):
+            tries = row.tries + 1
+            try:
+                transport.send(
+                    transactional_message(
+                        template=row.template, to_email=row.to_email, language=row.language, context=row.context
+                    )
+                )
+            except SendFailed as failure:
+                if failure.unreachable:
+                    # The mail server is away, not the recipient: this row and the rest go back
+                    # without counting the try, for the next sweep, however long the outage lasts.
+                    OutboxMessage.objects.filter(pk__in=[r.pk for r in rows[index:]]).update(
+                        status=OutboxMessage.Status.PENDING, lease_expires_at=None, tries=F("tries") - 1,
+                    )
+                    OutboxMessage.objects.filter(pk=row.pk).update(last_error=failure.detail)
+                    logger.warning("mail server unreachable; outbox messages wait for the next sweep")
+                    break
+                final = failure.permanent or tries >= OUTBOX_MAX_TRIES
+                delay = timedelta(seconds=min(60 * 2 ** (tries - 1), 6 * 3600))
+                OutboxMessage.objects.filter(pk=row.pk).update(
+                    status=OutboxMessage.Status.FAILED if final else OutboxMessage.Status.PENDING,
+                    next_attempt_at=timezone.now() + delay, lease_expires_at=None, last_error=failure.detail,
+                    context={} if final else row.context,
+                )
+                logger.warning("outbox message %s failed (%s)", row.pk, failure.detail)
+            else:
+                # The context may hold a bearer link; once sent it has no reason to stay.
+                OutboxMessage.objects.filter(pk=row.pk).update(
+                    status=OutboxMessage.Status.SENT, sent_at=timezone.now(), lease_expires_at=None, context={},
+                )
+                sent += 1
+    return sent
+
+
+def outbox_reap() -> int:
+    """Return rows whose worker died mid-send to the queue."""
+    return OutboxMessage.objects.filter(
+        status=OutboxMessage.Status.SENDING, lease_expires_at__lt=timezone.now()
+    ).update(status=OutboxMessage.Status.PENDING, lease_expires_at=None)
+
+
+def outbox_purge(*, ctx: RunContext) -> int:
+    """Delete the record of sent and failed messages after TRANSACTIONAL_MAIL_KEEP_DAYS, as the retention page says."""
+    due = OutboxMessage.objects.filter(
+        status__in=[OutboxMessage.Status.SENT, OutboxMessage.Status.FAILED],
+        created_at__lt=ctx.cutoff(settings.TRANSACTIONAL_MAIL_KEEP_DAYS),
+    )
+    return delete_in_batches(due, ctx, "transactional_mail")
