@@ -31,7 +31,7 @@ from datarights.models import (
     RetentionNotice,
     SuppressedAddress,
 )
-from newsletter.services.outbox import outbox_enqueue
+from mail.services import outbox_enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -281,7 +281,7 @@ def access_link_url(link: AccessLink) -> str:
 
 
 def _send_access_link(link: AccessLink) -> None:
-    # The newsletter app's transactional outbox: written in this transaction, sent by a
+    # The mail app's transactional outbox: written in this transaction, sent by a
     # worker on its own queue, so the visitor's request never waits on SMTP.
     context = {"link_url": access_link_url(link), "valid_hours": settings.DATARIGHTS_LINK_MAX_AGE_HOURS}
     outbox_enqueue(template=ACCESS_LINK_TEMPLATE, to_email=link.email, language=link.language, context=context)

@@ -28,7 +28,6 @@ from newsletter.models import (
     CampaignContent,
     ConsentProof,
     Delivery,
-    OutboxMessage,
     Subscriber,
     Subscription,
     Suppression,
@@ -106,14 +105,6 @@ class SuppressionAdmin(admin.ModelAdmin):
         if not change:
             obj.source = obj.source or "admin"
         super().save_model(request, obj, form, change)
-
-
-@admin.register(OutboxMessage)
-class OutboxMessageAdmin(ReadOnlyAdmin):
-    list_display = ["template", "to_email", "status", "tries", "created_at", "sent_at"]
-    list_filter = ["status", "template"]
-    search_fields = ["to_email"]
-    exclude = ["context"]  # may hold a personal link
 
 
 @admin.register(Delivery)

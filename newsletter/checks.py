@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
 from dkim.crypto import UnparsableKeyError, parse_pem_private_key
 
-from newsletter.messages import domain_of
+from mail.throughput import domain_of
 
 
 def aligned(from_domain: str, signing_domain: str) -> bool:

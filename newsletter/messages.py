@@ -3,15 +3,11 @@
 No tracking: links are written as they are, there is no pixel, nothing is rewritten.
 """
 
-import functools
-import quopri
 import uuid
 from dataclasses import dataclass
-from email.header import Header
-from email.utils import formataddr, formatdate, parseaddr
+from email.utils import formatdate, parseaddr
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
@@ -19,6 +15,7 @@ from django.utils.html import escape
 
 from core.richtext import html_to_text, render_markdown
 from core.validators import one_line
+from mail.messages import RawMessage, ascii_address, header_value, mail_domain, mailbox, message_id_make, raw_message
 from newsletter.tokens import confirm_token_make, preferences_token_make, unsubscribe_token_make
 from pages.selectors import company_profile
 
@@ -46,20 +43,6 @@ def content_render(*, language: str, subject: str, body: str) -> RenderedContent
     return RenderedContent(language=language, subject=subject, html=html, text=html_to_text(html))
 
 
-def mail_domain() -> str:
-    return domain_of(settings.NEWSLETTER_FROM_EMAIL)
-
-
-@functools.lru_cache(maxsize=8)  # asked for every message's Message-ID; parsing cost 4 % of a send
-def domain_of(address: str) -> str:
-    """The domain of a From address such as "iLumen <info@ilumen.be>"."""
-    return parseaddr(address)[1].rpartition("@")[2] or "localhost"
-
-
-def message_id_make(kind: str) -> str:
-    return f"<{kind}.{uuid.uuid4().hex}@{mail_domain()}>"
-
-
 def site_url(view_name: str, language: str, **kwargs: str) -> str:
     """An absolute link to a page in the given language (links in e-mails must not depend on cookies)."""
     with translation.override(language):
@@ -70,57 +53,9 @@ def confirm_url(nonce: uuid.UUID, language: str) -> str:
     return site_url("newsletter:confirm", language, token=confirm_token_make(nonce))
 
 
-@dataclass(frozen=True)
-class RawMessage:
-    """A finished message: envelope addresses and the exact bytes (CRLF line ends) to send."""
-
-    from_email: str
-    to_email: str
-    message_id: str
-    subject: str
-    text: str
-    html: str
-    data: bytes
-    headers: dict
-
-    def as_django(self) -> EmailMultiAlternatives:
-        """For mail backends that are not SMTP (console, locmem, file)."""
-        message = EmailMultiAlternatives(
-            subject=self.subject, body=self.text, from_email=self.from_email, to=[self.headers["To"]],
-            headers={k: v for k, v in self.headers.items() if k not in ("To", "From", "Subject")},
-        )
-        message.attach_alternative(self.html, "text/html")
-        return message
-
-
 # Stand-ins rendered into the templates once per batch, replaced per recipient.
 _TOKEN = "TOKEN"  # noqa: S105 - a stand-in in link paths, replaced by each recipient's signed token
 _NAME, _UNSUBSCRIBE, _PREFERENCES = "\x00name\x00", "\x00unsubscribe\x00", "\x00preferences\x00"
-
-
-def _qp(text: str) -> bytes:
-    body = quopri.encodestring(text.replace("\r\n", "\n").encode("utf-8"))
-    return body.replace(b"\n", b"\r\n")
-
-
-def _header(value: str) -> str:
-    value = one_line(value)  # never a line break from the admin into a header
-    if value.isascii():
-        return value
-    return Header(value, "utf-8").encode(linesep="\r\n")
-
-
-def _ascii_address(email_address: str) -> str:
-    local, _at, domain = email_address.rpartition("@")
-    if not domain.isascii():
-        domain = domain.encode("idna").decode("ascii")
-    return f"{local}@{domain}"
-
-
-def _mailbox(email_address: str, name: str = "") -> str:
-    """A To header value. Both parts are made one line here, whatever was stored: a name saved
-    before names were validated must not add header lines (a Bcc) to a campaign."""
-    return formataddr((one_line(name), _ascii_address(one_line(email_address))), charset="utf-8")
 
 
 class CampaignMessages:
@@ -139,8 +74,8 @@ class CampaignMessages:
         self.topic_id = topic_id
         self.subject_prefix = subject_prefix
         self.from_email = settings.NEWSLETTER_FROM_EMAIL
-        self.from_header = _header(self.from_email)
-        self.envelope_from = _ascii_address(parseaddr(self.from_email)[1])
+        self.from_header = header_value(self.from_email)
+        self.envelope_from = ascii_address(parseaddr(self.from_email)[1])
         self.list_id = f"<{topic_slug}.{mail_domain()}>"
         self._parts: dict[tuple[str, bool], tuple[str, str]] = {}
         self._urls: dict[str, tuple[str, str]] = {}
@@ -185,8 +120,8 @@ class CampaignMessages:
         message_id = message_id or message_id_make("c")
         headers = {
             "From": self.from_header,
-            "To": _mailbox(recipient.email, name),
-            "Subject": _header(subject),
+            "To": mailbox(recipient.email, name),
+            "Subject": header_value(subject),
             "Date": formatdate(localtime=True),
             "Message-ID": message_id,
             "List-Id": self.list_id,
@@ -194,22 +129,9 @@ class CampaignMessages:
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
             "MIME-Version": "1.0",
         }
-        boundary = f"=_{uuid.uuid4().hex}"
-        head = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
-        data = b"".join([
-            head.encode("ascii"),
-            f'Content-Type: multipart/alternative; boundary="{boundary}"\r\n\r\n'.encode("ascii"),
-            f"--{boundary}\r\n".encode("ascii"),
-            b'Content-Type: text/plain; charset="utf-8"\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n',
-            _qp(text), b"\r\n",
-            f"--{boundary}\r\n".encode("ascii"),
-            b'Content-Type: text/html; charset="utf-8"\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n',
-            _qp(html), b"\r\n",
-            f"--{boundary}--\r\n".encode("ascii"),
-        ])
-        return RawMessage(
-            from_email=self.envelope_from, to_email=_ascii_address(recipient.email), message_id=message_id,
-            subject=subject, text=text, html=html, data=data, headers=headers,
+        return raw_message(
+            envelope_from=self.envelope_from, to_email=recipient.email, headers=headers, text=text, html=html,
+            subject=subject,
         )
 
 
@@ -223,19 +145,3 @@ def campaign_message(
         topic_names={content.language: topic_name}, subject_prefix=subject_prefix,
     )
     return builder.build(recipient, message_id)
-
-
-def transactional_message(*, template: str, to_email: str, language: str, context: dict) -> EmailMultiAlternatives:
-    """Mail someone asked for (a confirmation link, a data-request link): `<template>_subject.txt`,
-    `<template>.txt` and `<template>.html`, rendered in the recipient's language."""
-    context = {**context, "site_url": settings.SITE_URL, "language": language}
-    with translation.override(language):
-        subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
-        text = render_to_string(f"{template}.txt", context)
-        html = render_to_string(f"{template}.html", context)
-    message = EmailMultiAlternatives(
-        subject=subject, body=text, from_email=settings.DEFAULT_FROM_EMAIL, to=[to_email],
-        headers={"Message-ID": message_id_make("t"), "Auto-Submitted": "auto-generated"},
-    )
-    message.attach_alternative(html, "text/html")
-    return message

@@ -21,9 +21,10 @@ from django.utils.translation import gettext_lazy as _
 from core.email import email_normalize
 from core.validators import PersonNameField
 from datarights import registry, retention
-from newsletter.models import ConsentProof, Delivery, OutboxMessage, Subscriber, Subscription, Suppression
+from mail import selectors as mail_selectors
+from mail import services as mail_services
+from newsletter.models import ConsentProof, Delivery, Subscriber, Subscription, Suppression
 from newsletter.services import retention as newsletter_retention
-from newsletter.services.outbox import outbox_purge
 from newsletter.services.subscriptions import preferences_update
 
 
@@ -48,7 +49,7 @@ def export(address: str) -> registry.Records:
         "transactional_emails": [
             {"kind": m.template.rsplit("/", 1)[-1], "to": m.to_email, "language": m.language, "status": m.status,
              "created_at": _iso(m.created_at), "sent_at": _iso(m.sent_at)}
-            for m in OutboxMessage.objects.filter(to_email__iexact=address).order_by("created_at")
+            for m in mail_selectors.outbox_messages_of(address=address)
         ],
     }
     if subscriber is None:
@@ -85,11 +86,9 @@ def erase(address: str, created_before: datetime.datetime | None = None) -> dict
     with transaction.atomic():
         subscribers = Subscriber.objects.filter(email=address)
         suppressions = Suppression.objects.filter(email=address)
-        outbox = OutboxMessage.objects.filter(to_email__iexact=address)
         if created_before is not None:
             subscribers = subscribers.filter(created_at__lt=created_before)
             suppressions = suppressions.filter(created_at__lt=created_before)
-            outbox = outbox.filter(created_at__lt=created_before)
             returned = _erase_before_return(list(subscribers.values_list("pk", flat=True)), created_before, counts)
             subscribers = subscribers.exclude(pk__in=returned)
         ids = list(subscribers.values_list("pk", flat=True))
@@ -104,7 +103,7 @@ def erase(address: str, created_before: datetime.datetime | None = None) -> dict
             )
             counts["subscriber"] = Subscriber.objects.filter(pk__in=ids).delete()[1].get(Subscriber._meta.label, 0)
         counts["suppressions"] = suppressions.delete()[0]
-        counts["transactional_emails"] = outbox.delete()[0]
+        counts["transactional_emails"] = mail_services.outbox_erase(address=address, created_before=created_before)
     return counts
 
 
@@ -137,7 +136,7 @@ def _erase_before_return(subscriber_ids: list[int], erased_at: datetime.datetime
 def addresses():
     yield from Subscriber.objects.values_list("email", flat=True).iterator(chunk_size=2000)
     yield from Suppression.objects.values_list("email", flat=True).iterator(chunk_size=2000)
-    yield from OutboxMessage.objects.values_list("to_email", flat=True).distinct().iterator(chunk_size=2000)
+    yield from mail_selectors.outbox_addresses()
 
 
 def opted_in_at(addresses: Collection[str]) -> dict[str, datetime.datetime]:
@@ -206,7 +205,7 @@ registry.register(
                       "we sent you."),
         models=(
             "newsletter.Subscriber", "newsletter.Subscription", "newsletter.ConsentProof", "newsletter.Delivery",
-            "newsletter.Suppression", "newsletter.OutboxMessage",
+            "newsletter.Suppression", "mail.OutboxMessage",
         ),
         kinds=(
             registry.Kind("subscriber", _("Your profile: address, name and the language of our e-mails.")),
@@ -258,10 +257,4 @@ retention.register(retention.Rule(
     counted_from=_("after the last confirmation, preference change, data request or answer to our e-mail"),
     why=_("As our privacy statement promises. You get an e-mail 30 days before, in which you can choose to stay."),
     run=lambda ctx: newsletter_retention.inactive_profiles_purge(ctx=ctx), order=12,
-))
-retention.register(retention.Rule(
-    key="transactional_mail", what=_("Record of e-mails you asked for (confirmation and my-data links)"),
-    setting="TRANSACTIONAL_MAIL_KEEP_DAYS", counted_from=_("after sending"),
-    why=_("To look into delivery problems; the link itself is removed as soon as the e-mail is sent."),
-    run=lambda ctx: {"transactional e-mails": outbox_purge(ctx=ctx)}, order=13,
 ))

@@ -12,7 +12,7 @@ from datarights import retention
 from newsletter.dispatch import dispatch_senders
 from newsletter.models import Campaign
 from newsletter.selectors import campaigns_due, campaigns_sending
-from newsletter.services import campaign_status, campaigns, outbox, sending
+from newsletter.services import campaign_status, campaigns, sending
 
 
 @shared_task(ignore_result=True)
@@ -46,18 +46,6 @@ def campaigns_tick() -> None:
             dispatch_senders(campaign.pk)
         else:
             campaign_status.campaign_finish_if_done(campaign_id=campaign.pk)
-
-
-@shared_task(ignore_result=True)
-def outbox_send(message_id: int) -> None:
-    outbox.outbox_deliver(message_ids=[message_id])
-
-
-@shared_task(ignore_result=True)
-def outbox_sweep() -> None:
-    outbox.outbox_reap()
-    while outbox.outbox_deliver():
-        pass
 
 
 @shared_task(ignore_result=True)

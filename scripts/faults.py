@@ -507,7 +507,8 @@ def scenario_subscribe_during_broker_outage(
     """Redis (broker and cache) stopped: a subscription still succeeds and is stored; its confirmation
     e-mail waits in the outbox and is sent once Redis is back."""
     django_client(site)  # before importing models
-    from newsletter.models import OutboxMessage, Subscription
+    from mail.models import OutboxMessage
+    from newsletter.models import Subscription
 
     address = f"outage{time.time_ns()}@broker.faults.example"
     worker = site.start_worker("broker")

@@ -12,7 +12,7 @@ from django.db.models import Count
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from newsletter.mailer import SendFailed, Transport
+from mail.transport import SendFailed, Transport
 from newsletter.messages import Recipient, campaign_message, content_render, site_url
 from newsletter.models import PRIVACY_TOPIC_SLUG, Campaign, CampaignContent, Subscription, Topic
 from newsletter.services import campaign_status

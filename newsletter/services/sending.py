@@ -19,30 +19,23 @@ import socket
 import time
 from collections import deque
 from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 
-import psycopg
 from django.conf import settings
-from django.db import connection, connections, transaction
+from django.db import transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from core.email import email_normalize
 from datarights.selectors import addresses_suppressed
-from newsletter.mailer import SendFailed, Transport
-from newsletter.messages import (
-    CampaignMessages,
-    RawMessage,
-    Recipient,
-    RenderedContent,
-    content_render,
-    message_id_make,
-)
+from mail.messages import RawMessage, message_id_make
+from mail.throttle import SendRate
+from mail.throughput import SentMarks, asynchronous_commit, senders_run
+from mail.transport import SendFailed, Transport
+from newsletter.messages import CampaignMessages, Recipient, RenderedContent, content_render
 from newsletter.models import Campaign, CampaignContent, Delivery, Subscription, Suppression
 from newsletter.services.campaign_status import campaign_finish_if_done, campaign_pause_automatically
-from newsletter.throttle import SendRate
 
 logger = logging.getLogger(__name__)
 
@@ -296,36 +289,15 @@ def batch_send(
     return result
 
 
-SendingSession = tuple[Transport, "_SentMarks"]
+SendingSession = tuple[Transport, "_DeliveryMarks"]
 
 
 @contextlib.contextmanager
 def sending_session(worker: str) -> Iterator[SendingSession]:
     """One SMTP connection (opened at the first message) and one "sent"-mark connection for
     as many batches as run inside it."""
-    with Transport() as transport, _asynchronous_commit(), contextlib.closing(_SentMarks(worker)) as marks:
+    with Transport() as transport, asynchronous_commit(), contextlib.closing(_DeliveryMarks(worker)) as marks:
         yield transport, marks
-
-
-@contextlib.contextmanager
-def _asynchronous_commit() -> Iterator[None]:
-    """While a batch is sent, its row updates do not wait for the WAL flush to disk.
-
-    This halves the time per message. A worker crash loses nothing by it (PostgreSQL has
-    the commit); only a crash of the database server itself can forget the last fraction of
-    a second of "sent" marks, and those messages are then sent again. The database stays
-    consistent either way.
-    """
-    if connection.vendor != "postgresql":
-        yield
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("SET synchronous_commit TO off")
-    try:
-        yield
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute("RESET synchronous_commit")
 
 
 _MARK_SENT = (
@@ -334,64 +306,19 @@ _MARK_SENT = (
 )
 
 
-class _SentMarks:
-    """Records "sent" for each message the server accepted.
-
-    In a worker (no transaction open) the update runs on a second connection in a helper
-    thread, while the next message's MAIL FROM and RCPT TO go out. The next message's DATA,
-    the only moment a server can accept it, waits until the previous mark is committed: so,
-    exactly as without the thread, at most one accepted message is ever unmarked. Inside a
-    transaction (tests) the marks run inline on the same connection.
-    """
+class _DeliveryMarks(SentMarks):
+    """Marks a delivery "sent" the moment the server accepted it, on mail.throughput's mark connection."""
 
     def __init__(self, worker: str) -> None:
+        super().__init__(_MARK_SENT)
         self.worker = worker
-        self.inline = connection.in_atomic_block or connection.vendor != "postgresql"
-        self._pending: tuple[int, Future] | None = None
-        if not self.inline:
-            self._conn = connection.get_new_connection(connection.get_connection_params())
-            # Server-side binding: the same UPDATE for every message becomes a prepared statement,
-            # instead of Django's client-side quoting of each argument (held the GIL from the sender).
-            self._conn.cursor_factory = psycopg.Cursor
-            self._conn.autocommit = True
-            self._conn.execute("SET synchronous_commit TO off")
-            self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsletter-marks")
 
-    def mark(self, delivery_id: int, message_id: str) -> None:
-        args = [timezone.now(), message_id, delivery_id, self.worker]
-        if self.inline:
-            with connection.cursor() as cursor:
-                cursor.execute(_MARK_SENT, args)
-                self._check(cursor.rowcount, delivery_id)
-            return
-        self.wait()
-        self._pending = (delivery_id, self._thread.submit(self._run, args))
-
-    def _run(self, args: list) -> int:
-        return self._conn.execute(_MARK_SENT, args).rowcount
-
-    def wait(self) -> None:
-        if self._pending is not None:
-            delivery_id, future = self._pending
-            self._pending = None
-            self._check(future.result(), delivery_id)
-
-    @staticmethod
-    def _check(updated: int, delivery_id: int) -> None:
-        if not updated:
-            logger.warning("delivery %s was sent after its lease had been taken back", delivery_id)
-
-    def close(self) -> None:
-        try:
-            self.wait()
-        finally:
-            if not self.inline:
-                self._thread.shutdown()
-                self._conn.close()
+    def delivered(self, delivery_id: int, message_id: str) -> None:
+        self.mark(delivery_id, [timezone.now(), message_id, delivery_id, self.worker])
 
 
 def _send_one(
-    transport: Transport, message: RawMessage, row: dict, worker: str, result: BatchResult, marks: _SentMarks
+    transport: Transport, message: RawMessage, row: dict, worker: str, result: BatchResult, marks: "_DeliveryMarks"
 ) -> None:
     tries = row["tries"]  # read after the claim, which counted this try
     try:
@@ -418,7 +345,7 @@ def _send_one(
             )
             result.retried += 1
         return
-    marks.mark(row["id"], message.message_id)
+    marks.delivered(row["id"], message.message_id)
     result.sent += 1
 
 
@@ -446,29 +373,10 @@ def _pause_if_failing(campaign_id: int) -> None:
 
 
 def campaign_work(*, campaign_id: int, worker: str, seconds: float) -> bool:
-    """Send batches for up to `seconds`, on NEWSLETTER_SENDERS connections side by side;
-    True when there is more to do right now.
-
-    SMTP is one question and one answer at a time, so a single connection leaves the worker
-    idle while the mail server reads each command. Each sender is a thread with its own
-    batches, SMTP connection and database connections, exactly as a worker of its own would
-    be: a crash costs at most the one message each sender had in flight.
-    """
+    """Send batches for up to `seconds`, on NEWSLETTER_SENDERS connections side by side
+    (mail.throughput.senders_run); True when there is more to do right now."""
     rate = SendRate()
-    senders = settings.NEWSLETTER_SENDERS
-    if senders <= 1 or connection.vendor != "postgresql" or connection.in_atomic_block:
-        # In a test's transaction (or on SQLite) other connections could not see the rows.
-        return _send_batches(campaign_id, worker, seconds, rate)
-    with ThreadPoolExecutor(max_workers=senders, thread_name_prefix="newsletter-sender") as pool:
-        futures = [pool.submit(_sender_thread, campaign_id, worker, seconds, rate) for _n in range(senders)]
-        return any([future.result() for future in futures])
-
-
-def _sender_thread(campaign_id: int, worker: str, seconds: float, rate: SendRate) -> bool:
-    try:
-        return _send_batches(campaign_id, worker, seconds, rate)
-    finally:
-        connections.close_all()  # this thread's own connections
+    return senders_run(lambda: _send_batches(campaign_id, worker, seconds, rate), settings.NEWSLETTER_SENDERS)
 
 
 def _send_batches(campaign_id: int, worker: str, seconds: float, rate: SendRate) -> bool:

@@ -17,9 +17,9 @@ from django.utils import timezone
 from core.email import email_normalize
 from core.ipaddress import truncate_ip
 from core.ratelimit import hit, hit_network
+from mail.services import outbox_enqueue
 from newsletter.messages import confirm_url, site_url
 from newsletter.models import ConsentProof, Subscriber, Subscription, Suppression, Topic
-from newsletter.services.outbox import outbox_enqueue
 from newsletter.tokens import preferences_token_make
 
 CONFIRM_TEMPLATE = "newsletter/email/confirm"

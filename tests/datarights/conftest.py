@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth.models import Permission, User
 from django.core import mail
 
-from newsletter.services.outbox import outbox_deliver
+from mail.services import outbox_deliver
 
 
 @pytest.fixture(autouse=True)

@@ -14,7 +14,8 @@ from contact.models import ContactMessage
 from datarights import registry, selectors, services
 from datarights.hashing import address_hash
 from datarights.models import DataRequest, ErasureRecord, SuppressedAddress
-from newsletter.models import Delivery, OutboxMessage, Subscriber, Subscription, Suppression
+from mail.models import OutboxMessage
+from newsletter.models import Delivery, Subscriber, Subscription, Suppression
 
 from .holdings import hold_everything
 

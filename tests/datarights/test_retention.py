@@ -18,7 +18,8 @@ from contact.models import ContactMessage
 from datarights import retention, services
 from datarights.hashing import address_hash
 from datarights.models import AccessLink, DataRequest, ProfileActivity, RetentionNotice, SuppressedAddress
-from newsletter.models import ConsentProof, OutboxMessage, Subscriber, Subscription, Topic
+from mail.models import OutboxMessage
+from newsletter.models import ConsentProof, Subscriber, Subscription, Topic
 from newsletter.services.subscriptions import ConsentShown, subscription_confirm, subscription_request, unsubscribe
 
 from .conftest import delivered, link_in

@@ -12,8 +12,8 @@ from urllib.parse import urlsplit
 import pytest
 from django.core import mail
 
+from mail.services import outbox_deliver
 from newsletter.models import Topic
-from newsletter.services.outbox import outbox_deliver
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

@@ -14,8 +14,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from contact.models import ContactMessage
-from newsletter.models import OutboxMessage, Subscriber, Topic
-from newsletter.services.outbox import outbox_deliver
+from mail.models import OutboxMessage
+from mail.services import outbox_deliver
+from newsletter.models import Subscriber, Topic
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from datarights import retention
 from ilumen_site.celery import app
-from newsletter.models import OutboxMessage
+from mail.models import OutboxMessage
 
 pytestmark = pytest.mark.django_db
 

@@ -10,8 +10,10 @@ from collections.abc import Iterator
 import pytest
 from django.utils import timezone
 
-from newsletter.models import Campaign, Delivery, OutboxMessage
-from newsletter.services import outbox, sending
+from mail import services as outbox
+from mail.models import OutboxMessage
+from newsletter.models import Campaign, Delivery
+from newsletter.services import sending
 from newsletter.services.subscriptions import CONFIRM_TEMPLATE
 
 from .conftest import free_port

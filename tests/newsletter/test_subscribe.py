@@ -10,8 +10,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from datarights import retention
-from newsletter.models import ConsentProof, OutboxMessage, Subscriber, Subscription, Suppression, Topic
-from newsletter.services.outbox import outbox_deliver
+from mail.models import OutboxMessage
+from mail.services import outbox_deliver
+from newsletter.models import ConsentProof, Subscriber, Subscription, Suppression, Topic
 from newsletter.tokens import confirm_token_make, preferences_token_make, unsubscribe_token_make
 
 from .conftest import reset_celery_connections
@@ -240,7 +241,7 @@ def test_confirmation_mail_survives_a_broker_outage(client, settings, django_cap
     assert response.status_code == 302
     row = OutboxMessage.objects.get(to_email="outage@example.com")
     assert row.status == "pending" and not mail.outbox
-    from newsletter.tasks import outbox_sweep
+    from mail.tasks import outbox_sweep
 
     outbox_sweep()  # what beat runs
     row.refresh_from_db()

@@ -3,7 +3,7 @@
 import threading
 import time
 
-from newsletter.throttle import SendRate
+from mail.throttle import SendRate
 
 
 def test_without_redis_the_senders_of_a_process_share_one_rate(settings):

@@ -7,9 +7,10 @@ import pytest
 from django.core import mail, signing
 from django.test import Client
 
+from mail.models import OutboxMessage
+from mail.services import outbox_deliver
 from newsletter.messages import Recipient, campaign_message, content_render
-from newsletter.models import OutboxMessage, Subscriber, Subscription
-from newsletter.services.outbox import outbox_deliver
+from newsletter.models import Subscriber, Subscription
 from newsletter.tokens import LEGACY_SUBSCRIBER_SALT, preferences_token_make, unsubscribe_token_make
 
 from .factories import confirmed_subscriber

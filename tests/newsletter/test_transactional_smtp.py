@@ -10,8 +10,8 @@ from django.test import Client
 from django.utils import timezone
 
 from datarights import retention
+from mail.services import outbox_deliver
 from newsletter.models import ConsentProof, Topic
-from newsletter.services.outbox import outbox_deliver
 from newsletter.services.subscriptions import ConsentShown, subscription_confirm, subscription_request
 
 from .conftest import SmtpServer

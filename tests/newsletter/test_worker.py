@@ -9,9 +9,13 @@ from collections import Counter
 from urllib.parse import urlsplit
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 
-from newsletter.models import Campaign, Delivery, OutboxMessage, Subscription, Suppression
+from core.health import BEAT_HEARTBEAT_KEY
+from core.tasks import beat_heartbeat
+from mail.models import OutboxMessage
+from newsletter.models import Campaign, Delivery, Subscription, Suppression
 from newsletter.services import campaign_status
 from tests.polling import wait_until
 
@@ -113,6 +117,10 @@ def test_opt_in_campaign_and_one_click_unsubscribe_through_real_workers(
     )
     assert status == 200
     assert Subscription.objects.get(subscriber__email="bob@example.com").status == "unsubscribed"
+
+    # The worker knows beat's heartbeat task (core/tasks.py), which /healthz reads.
+    beat_heartbeat.delay()
+    wait_until(lambda: cache.get(BEAT_HEARTBEAT_KEY) is not None, timeout=30, what="the beat heartbeat")
 
 
 def test_sigkill_in_the_middle_of_a_campaign_loses_no_one(smtp_server, start_worker, topic):

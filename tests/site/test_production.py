@@ -131,7 +131,8 @@ def broker_at():
 def test_healthz_reports_database_broker_and_beat(client, settings, broker_at, broker, heartbeat, status, expected):
     from django.core.cache import cache
 
-    from core.health import BEAT_HEARTBEAT_KEY, beat_heartbeat
+    from core.health import BEAT_HEARTBEAT_KEY
+    from core.tasks import beat_heartbeat
 
     # The test Redis is a real broker; nothing listens on port 1.
     broker_at(settings.CACHES["default"]["LOCATION"] if broker == "redis" else "redis://127.0.0.1:1/0")
@@ -149,7 +150,8 @@ def test_healthz_reports_database_broker_and_beat(client, settings, broker_at, b
 def test_healthz_sees_a_stale_beat(client):
     from django.core.cache import cache
 
-    from core.health import BEAT_HEARTBEAT_KEY, beat_heartbeat
+    from core.health import BEAT_HEARTBEAT_KEY
+    from core.tasks import beat_heartbeat
 
     assert client.get("/healthz").json()["checks"]["beat"] == "never"
     beat_heartbeat()

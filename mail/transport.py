@@ -11,7 +11,6 @@ and the next message gets a fresh connection, and a server that cannot be reache
 import contextlib
 import email.policy
 import logging
-import re
 import smtplib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,7 +20,8 @@ from django.conf import settings
 from django.core.mail import EmailMessage, mailers
 from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
 
-from newsletter.messages import RawMessage
+from mail.messages import RawMessage
+from mail.throughput import mail_from, rcpt_to
 
 logger = logging.getLogger(__name__)
 
@@ -77,22 +77,10 @@ def _code_of(error: smtplib.SMTPException, recipient: str) -> tuple[int | None, 
     return None, str(error)
 
 
-# A bare envelope address, as the messages are built with. smtplib's own `mail` and `rcpt` run
-# every address through email.utils.parseaddr, which cost a tenth of a campaign worker's time;
-# anything that is not a bare address still takes that careful path.
-_BARE_ADDRESS = re.compile(r"[!-;=?-~]+@[!-;=?-~]+")  # printable ASCII without space, < and >
-
-
-def _mail_from(smtp: smtplib.SMTP, sender: str, options: list[str]) -> tuple[int, bytes]:
-    if not _BARE_ADDRESS.fullmatch(sender):
-        return smtp.mail(sender, options)
-    return smtp.docmd("mail", f"FROM:<{sender}>" + "".join(f" {option}" for option in options))
-
-
-def _rcpt_to(smtp: smtplib.SMTP, recipient: str) -> tuple[int, bytes]:
-    if not _BARE_ADDRESS.fullmatch(recipient):
-        return smtp.rcpt(recipient)
-    return smtp.docmd("rcpt", f"TO:<{recipient}>")
+def _reset(smtp: smtplib.SMTP) -> None:
+    """End a refused transaction; a server that hung up meanwhile leaves the original error to report."""
+    with contextlib.suppress(smtplib.SMTPServerDisconnected):
+        smtp.rset()
 
 
 class Transport:
@@ -154,32 +142,32 @@ class Transport:
         """smtplib's sendmail for one recipient, with a hook before DATA."""
         smtp.ehlo_or_helo_if_needed()
         options = [f"size={len(data)}"] if smtp.does_esmtp and smtp.has_extn("size") else []
-        code, answer = _mail_from(smtp, sender, options)
+        code, answer = mail_from(smtp, sender, options)
         if code != 250:
             if code == 421:
                 smtp.close()
             else:
-                smtp._rset()
+                _reset(smtp)
             raise smtplib.SMTPSenderRefused(code, answer, sender)
-        code, answer = _rcpt_to(smtp, recipient)
+        code, answer = rcpt_to(smtp, recipient)
         if code not in (250, 251):
             if code == 421:
                 smtp.close()
             else:
-                smtp._rset()
+                _reset(smtp)
             raise smtplib.SMTPRecipientsRefused({recipient: (code, answer)})
         if before_accept is not None:
             before_accept()
         try:
             code, answer = smtp.data(data)
         except smtplib.SMTPDataError:  # DATA itself refused: end the transaction before the next one
-            smtp._rset()
+            _reset(smtp)
             raise
         if code != 250:
             if code == 421:
                 smtp.close()
             else:
-                smtp._rset()
+                _reset(smtp)
             raise smtplib.SMTPDataError(code, answer)
 
     def _drop(self) -> None:

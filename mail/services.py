@@ -1,23 +1,23 @@
 """Transactional mail through a database outbox.
 
-The web request writes the row inside its own transaction and, once committed, tries to
-hand the row's id to a worker on the `transactional` queue. If the broker is down the
-request still succeeds; the periodic sweep sends every row that is still waiting.
+The web request writes the row inside its own transaction and announces it
+(`signals.outbox_message_queued`); mail.tasks hands the row's id to a worker on the
+`transactional` queue once the transaction commits. If the broker is down the request still
+succeeds; the periodic sweep sends every row that is still waiting.
 """
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from datarights.retention import RunContext, delete_in_batches
-from newsletter.dispatch import enqueue
-from newsletter.mailer import SendFailed, Transport
-from newsletter.messages import transactional_message
-from newsletter.models import OutboxMessage
+from mail.messages import transactional_message
+from mail.models import OutboxMessage
+from mail.signals import outbox_message_queued
+from mail.transport import SendFailed, Transport
 
 logger = logging.getLogger(__name__)
 
@@ -28,7 +28,7 @@ OUTBOX_SWEEP_BATCH = 50
 def outbox_enqueue(*, template: str, to_email: str, language: str, context: dict) -> OutboxMessage:
     """Queue one transactional e-mail. Call inside the transaction that makes it necessary."""
     message = OutboxMessage.objects.create(template=template, to_email=to_email, language=language, context=context)
-    transaction.on_commit(lambda: enqueue("outbox_send", message.pk))
+    outbox_message_queued.send(sender=OutboxMessage, message_id=message.pk)
     return message
 
 
@@ -99,10 +99,9 @@ def outbox_reap() -> int:
     ).update(status=OutboxMessage.Status.PENDING, lease_expires_at=None)
 
 
-def outbox_purge(*, ctx: RunContext) -> int:
-    """Delete the record of sent and failed messages after TRANSACTIONAL_MAIL_KEEP_DAYS, as the retention page says."""
-    due = OutboxMessage.objects.filter(
-        status__in=[OutboxMessage.Status.SENT, OutboxMessage.Status.FAILED],
-        created_at__lt=ctx.cutoff(settings.TRANSACTIONAL_MAIL_KEEP_DAYS),
-    )
-    return delete_in_batches(due, ctx, "transactional_mail")
+def outbox_erase(*, address: str, created_before: datetime | None = None) -> int:
+    """Delete the record of every transactional e-mail to this address (erasure)."""
+    rows = OutboxMessage.objects.filter(to_email__iexact=address)
+    if created_before is not None:
+        rows = rows.filter(created_at__lt=created_before)
+    return rows.delete()[0]

@@ -1,0 +1,112 @@
+"""Building messages: transactional mail from a template triple on Django's EmailMultiAlternatives,
+and the pieces a pre-rendered bulk message is assembled from (exact bytes, headers made safe).
+"""
+
+import quopri
+import uuid
+from dataclasses import dataclass
+from email.header import Header
+from email.utils import formataddr
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from core.validators import one_line
+from mail.throughput import domain_of
+
+
+def mail_domain() -> str:
+    return domain_of(settings.NEWSLETTER_FROM_EMAIL)
+
+
+def message_id_make(kind: str) -> str:
+    return f"<{kind}.{uuid.uuid4().hex}@{mail_domain()}>"
+
+
+@dataclass(frozen=True)
+class RawMessage:
+    """A finished message: envelope addresses and the exact bytes (CRLF line ends) to send."""
+
+    from_email: str
+    to_email: str
+    message_id: str
+    subject: str
+    text: str
+    html: str
+    data: bytes
+    headers: dict
+
+    def as_django(self) -> EmailMultiAlternatives:
+        """For mail backends that are not SMTP (console, locmem, file)."""
+        message = EmailMultiAlternatives(
+            subject=self.subject, body=self.text, from_email=self.from_email, to=[self.headers["To"]],
+            headers={k: v for k, v in self.headers.items() if k not in ("To", "From", "Subject")},
+        )
+        message.attach_alternative(self.html, "text/html")
+        return message
+
+
+def header_value(value: str) -> str:
+    """One header line, encoded when not ASCII: never a line break from stored text into a header."""
+    value = one_line(value)
+    if value.isascii():
+        return value
+    return Header(value, "utf-8").encode(linesep="\r\n")
+
+
+def ascii_address(email_address: str) -> str:
+    """An envelope address with its domain in IDNA."""
+    local, _at, domain = email_address.rpartition("@")
+    if not domain.isascii():
+        domain = domain.encode("idna").decode("ascii")
+    return f"{local}@{domain}"
+
+
+def mailbox(email_address: str, name: str = "") -> str:
+    """A To header value. Both parts are made one line here, whatever was stored: a name saved
+    before names were validated must not add header lines (a Bcc)."""
+    return formataddr((one_line(name), ascii_address(one_line(email_address))), charset="utf-8")
+
+
+def _qp(text: str) -> bytes:
+    body = quopri.encodestring(text.replace("\r\n", "\n").encode("utf-8"))
+    return body.replace(b"\n", b"\r\n")
+
+
+def raw_message(*, envelope_from: str, to_email: str, headers: dict, text: str, html: str, subject: str) -> RawMessage:
+    """Assemble multipart/alternative bytes (text and HTML, quoted-printable) around ready header values."""
+    boundary = f"=_{uuid.uuid4().hex}"
+    head = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
+    data = b"".join([
+        head.encode("ascii"),
+        f'Content-Type: multipart/alternative; boundary="{boundary}"\r\n\r\n'.encode("ascii"),
+        f"--{boundary}\r\n".encode("ascii"),
+        b'Content-Type: text/plain; charset="utf-8"\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n',
+        _qp(text), b"\r\n",
+        f"--{boundary}\r\n".encode("ascii"),
+        b'Content-Type: text/html; charset="utf-8"\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n',
+        _qp(html), b"\r\n",
+        f"--{boundary}--\r\n".encode("ascii"),
+    ])
+    return RawMessage(
+        from_email=envelope_from, to_email=ascii_address(to_email), message_id=headers["Message-ID"],
+        subject=subject, text=text, html=html, data=data, headers=headers,
+    )
+
+
+def transactional_message(*, template: str, to_email: str, language: str, context: dict) -> EmailMultiAlternatives:
+    """Mail someone asked for (a confirmation link, a data-request link): `<template>_subject.txt`,
+    `<template>.txt` and `<template>.html`, rendered in the recipient's language."""
+    context = {**context, "site_url": settings.SITE_URL, "language": language}
+    with translation.override(language):
+        subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
+        text = render_to_string(f"{template}.txt", context)
+        html = render_to_string(f"{template}.html", context)
+    message = EmailMultiAlternatives(
+        subject=subject, body=text, from_email=settings.DEFAULT_FROM_EMAIL, to=[to_email],
+        headers={"Message-ID": message_id_make("t"), "Auto-Submitted": "auto-generated"},
+    )
+    message.attach_alternative(html, "text/html")
+    return message
