@@ -422,7 +422,6 @@ CONTACT_RATE_LIMIT_PER_ADDRESS = env.int("CONTACT_RATE_LIMIT_PER_ADDRESS", defau
 
 CELERY_BEAT_SCHEDULE.update({
     "datarights-retention": {"task": "datarights.retention_run", "schedule": crontab(hour=3, minute=17)},
-    "contact-forward-pending": {"task": "contact.forward_pending", "schedule": 900.0},
 })
 
 LOGGING = {

@@ -10,6 +10,7 @@ from email.utils import formataddr
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
 from django.utils import translation
 
@@ -96,17 +97,26 @@ def raw_message(*, envelope_from: str, to_email: str, headers: dict, text: str, 
     )
 
 
-def transactional_message(*, template: str, to_email: str, language: str, context: dict) -> EmailMultiAlternatives:
-    """Mail someone asked for (a confirmation link, a data-request link): `<template>_subject.txt`,
-    `<template>.txt` and `<template>.html`, rendered in the recipient's language."""
+def transactional_message(
+    *, template: str, to_email: str, language: str, context: dict, reply_to: str = ""
+) -> EmailMultiAlternatives:
+    """Mail the site sends one person (a confirmation link, a data-request link, a contact-form
+    forward): `<template>_subject.txt`, `<template>.txt` and `<template>.html`, rendered in
+    `language`. Without an HTML template the message is plain text only (a forward of what a
+    visitor typed)."""
     context = {**context, "site_url": settings.SITE_URL, "language": language}
     with translation.override(language):
         subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
         text = render_to_string(f"{template}.txt", context)
-        html = render_to_string(f"{template}.html", context)
+        try:
+            html = render_to_string(f"{template}.html", context)
+        except TemplateDoesNotExist:
+            html = None
     message = EmailMultiAlternatives(
         subject=subject, body=text, from_email=settings.DEFAULT_FROM_EMAIL, to=[to_email],
+        reply_to=[reply_to] if reply_to else None,
         headers={"Message-ID": message_id_make("t"), "Auto-Submitted": "auto-generated"},
     )
-    message.attach_alternative(html, "text/html")
+    if html is not None:
+        message.attach_alternative(html, "text/html")
     return message

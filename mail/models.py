@@ -24,6 +24,7 @@ class OutboxMessage(models.Model):
         max_length=100, help_text="Template prefix: <prefix>_subject.txt, <prefix>.txt, <prefix>.html"
     )
     to_email = models.EmailField(max_length=254)
+    reply_to = models.EmailField(max_length=254, blank=True)
     language = models.CharField(max_length=8, choices=settings.LANGUAGES)
     context = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from mail.messages import transactional_message
@@ -25,9 +25,15 @@ OUTBOX_MAX_TRIES = 8
 OUTBOX_SWEEP_BATCH = 50
 
 
-def outbox_enqueue(*, template: str, to_email: str, language: str, context: dict) -> OutboxMessage:
-    """Queue one transactional e-mail. Call inside the transaction that makes it necessary."""
-    message = OutboxMessage.objects.create(template=template, to_email=to_email, language=language, context=context)
+def outbox_enqueue(
+    *, template: str, to_email: str, language: str, context: dict, reply_to: str = ""
+) -> OutboxMessage:
+    """Queue one transactional e-mail. Call inside the transaction that makes it necessary.
+
+    `context` must be JSON; it is kept only until the message is sent."""
+    message = OutboxMessage.objects.create(
+        template=template, to_email=to_email, language=language, context=context, reply_to=reply_to
+    )
     outbox_message_queued.send(sender=OutboxMessage, message_id=message.pk)
     return message
 
@@ -62,7 +68,8 @@ def outbox_deliver(*, message_ids: list[int] | None = None, limit: int = OUTBOX_
             try:
                 transport.send(
                     transactional_message(
-                        template=row.template, to_email=row.to_email, language=row.language, context=row.context
+                        template=row.template, to_email=row.to_email, language=row.language, context=row.context,
+                        reply_to=row.reply_to,
                     )
                 )
             except SendFailed as failure:
@@ -100,8 +107,8 @@ def outbox_reap() -> int:
 
 
 def outbox_erase(*, address: str, created_before: datetime | None = None) -> int:
-    """Delete the record of every transactional e-mail to this address (erasure)."""
-    rows = OutboxMessage.objects.filter(to_email__iexact=address)
+    """Delete the record of every transactional e-mail to this address, or answering to it (erasure)."""
+    rows = OutboxMessage.objects.filter(Q(to_email__iexact=address) | Q(reply_to__iexact=address))
     if created_before is not None:
         rows = rows.filter(created_at__lt=created_before)
     return rows.delete()[0]
