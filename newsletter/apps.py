@@ -7,4 +7,9 @@ class NewsletterConfig(AppConfig):
     verbose_name = _("Newsletter")
 
     def ready(self) -> None:
-        from newsletter import checks  # noqa: F401 - registers the DKIM system checks
+        from newsletter import (
+            checks,  # noqa: F401 - registers the DKIM system checks
+            tasks,  # turns the services' announcements into tasks
+        )
+
+        tasks.connect()

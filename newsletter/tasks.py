@@ -1,18 +1,25 @@
 """Celery tasks: thin, idempotent triggers. What to send and to whom is in the database.
 
 Any of these may run twice, late, or never (a lost message): claims with SKIP LOCKED make a
-second run harmless, and the beat tick redoes whatever a lost one should have done.
+second run harmless, and the beat tick redoes whatever a lost one should have done. The
+services announce work with newsletter.signals; `connect` (from NewsletterConfig.ready())
+turns each announcement into a task once the transaction commits.
 """
+
+import logging
 
 from celery import shared_task
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 
 from datarights import retention
-from newsletter.dispatch import dispatch_senders
 from newsletter.models import Campaign
 from newsletter.selectors import campaigns_due, campaigns_sending
 from newsletter.services import campaign_status, campaigns, sending
+from newsletter.signals import campaign_due, campaign_resumed
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(ignore_result=True)
@@ -53,3 +60,32 @@ def pending_purge() -> None:
     """No longer scheduled (the daily datarights.retention_run covers it); kept for messages
     queued before a deploy, and runs the same rules."""
     retention.retention_run_all(only=["newsletter_unconfirmed", "transactional_mail"])
+
+
+def _enqueue(task, *args: object) -> bool:
+    """A hint only: with the broker down the database still holds the work, and the beat tick picks it up."""
+    try:
+        task.delay(*args)
+    except Exception:
+        logger.warning("could not enqueue %s%r; the beat tick will do it", task.name, args, exc_info=True)
+        return False
+    return True
+
+
+def dispatch_senders(campaign_id: int, count: int | None = None) -> None:
+    for _i in range(count or settings.NEWSLETTER_PARALLEL_BATCHES):
+        if not _enqueue(campaign_send, campaign_id):
+            return
+
+
+def _on_campaign_due(sender: object, *, campaign_id: int, **kwargs: object) -> None:
+    transaction.on_commit(lambda: _enqueue(campaign_start, campaign_id))
+
+
+def _on_campaign_resumed(sender: object, *, campaign_id: int, **kwargs: object) -> None:
+    transaction.on_commit(lambda: dispatch_senders(campaign_id))
+
+
+def connect() -> None:
+    campaign_due.connect(_on_campaign_due, dispatch_uid="newsletter.tasks.campaign_start")
+    campaign_resumed.connect(_on_campaign_resumed, dispatch_uid="newsletter.tasks.dispatch_senders")

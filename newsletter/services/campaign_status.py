@@ -25,8 +25,8 @@ from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from newsletter.dispatch import dispatch_senders, enqueue
 from newsletter.models import Campaign, CampaignContent, Delivery
+from newsletter.signals import campaign_due, campaign_resumed
 
 Status = Campaign.Status
 _BEFORE_SENT = frozenset({Status.DRAFT, Status.SCHEDULED, Status.SENDING, Status.PAUSED, Status.ON_HOLD})
@@ -70,7 +70,7 @@ def campaign_schedule(*, campaign_id: int, at: datetime.datetime | None = None) 
     with transaction.atomic():
         moved = _move(campaign_id, "schedule", scheduled_at=when, status_note="")
         if moved and when <= now:
-            transaction.on_commit(lambda: enqueue("campaign_start", campaign_id))
+            campaign_due.send(sender=Campaign, campaign_id=campaign_id)
     return moved
 
 
@@ -115,10 +115,10 @@ def campaign_resume(*, campaign_id: int) -> bool:
             campaign_id, "resume_schedule", Q(started_at__isnull=True),
             scheduled_at=Greatest(Coalesce("scheduled_at", now), now), status_note="",
         ):
-            transaction.on_commit(lambda: enqueue("campaign_start", campaign_id))
+            campaign_due.send(sender=Campaign, campaign_id=campaign_id)
             return True
         if _move(campaign_id, "resume_sending", Q(started_at__isnull=False), status_note=""):
-            transaction.on_commit(lambda: dispatch_senders(campaign_id))
+            campaign_resumed.send(sender=Campaign, campaign_id=campaign_id)
             return True
     return False
 

@@ -1,0 +1,9 @@
+"""What the newsletter's services announce; newsletter.tasks turns each into background work
+once the announcing transaction commits (services never import tasks)."""
+
+from django.dispatch import Signal
+
+# Sent with `campaign_id` inside the transaction that made the campaign due now.
+campaign_due = Signal()
+# Sent with `campaign_id` inside the transaction that resumed a campaign that had started sending.
+campaign_resumed = Signal()
