@@ -1,8 +1,8 @@
 """Data-subject requests with their audit trail, erasure records, and my-data links.
 
 Nothing here keeps an e-mail address longer than needed: a request holds the address
-only while it is open; afterwards only its keyed hash (datarights.hashing) remains, as in
-the erasure log and the suppression list.
+only while it is open; afterwards only its keyed hash (mail.hashing) remains, as in
+the erasure log.
 """
 
 import calendar
@@ -165,30 +165,6 @@ class ErasureRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.address_hash[:12]}… {self.erased_at:%Y-%m-%d %H:%M}"
-
-
-class SuppressedAddress(models.Model):
-    """The suppression list by keyed hash: no campaign may reach these addresses again.
-
-    A later, explicit opt-in by the same address (a confirmation after `created_at`) lifts
-    it: see datarights.selectors.address_suppressed.
-    """
-
-    class Reason(models.TextChoices):
-        ERASURE = "erasure", _("Erased at the person's request")
-        UNSUBSCRIBED = "unsubscribed", _("Unsubscribed; details deleted")
-        INACTIVE = "inactive", _("Inactive profile deleted")
-
-    address_hash = models.CharField(max_length=64, unique=True)
-    reason = models.CharField(max_length=16, choices=Reason.choices)
-    created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        verbose_name = _("suppressed address (hash)")
-        verbose_name_plural = _("suppressed addresses (hashes)")
-
-    def __str__(self) -> str:
-        return f"{self.address_hash[:12]}… ({self.reason})"
 
 
 class AccessLink(models.Model):

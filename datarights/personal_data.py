@@ -15,15 +15,15 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from datarights import registry, retention
-from datarights.hashing import address_hash
 from datarights.models import (
     AccessLink,
     DataRequest,
     ErasureRecord,
     ProfileActivity,
     RetentionNotice,
-    SuppressedAddress,
 )
+from mail import selectors as mail_selectors
+from mail.hashing import address_hash
 
 
 def _iso(value: datetime.datetime | datetime.date | None) -> str | None:
@@ -59,7 +59,7 @@ def _requests_export(address: str) -> registry.Records:
         ],
         "suppression": [
             {"keyed_hash": s.address_hash, "reason": s.reason, "since": _iso(s.created_at)}
-            for s in SuppressedAddress.objects.filter(address_hash=hashed)
+            for s in mail_selectors.suppressions_of(hashed=hashed)
         ],
         "erasures": [
             {"keyed_hash": e.address_hash, "erased_at": _iso(e.erased_at)}
@@ -110,7 +110,7 @@ registry.register(
         explanation=_("Requests to see, correct or erase your data, made on this website or to our staff."),
         models=(
             "datarights.DataRequest", "datarights.DataRequestEvent", "datarights.AccessLink",
-            "datarights.ErasureRecord", "datarights.SuppressedAddress", "datarights.RetentionNotice",
+            "datarights.ErasureRecord", "mail.Suppression", "datarights.RetentionNotice",
             "datarights.ProfileActivity",
         ),
         kinds=(

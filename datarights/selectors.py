@@ -2,7 +2,7 @@
 
 import datetime
 import uuid
-from collections.abc import Collection, Iterable
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,8 +14,7 @@ from django.utils.translation import gettext as _
 
 from core.email import email_normalize
 from datarights import registry
-from datarights.hashing import address_hash
-from datarights.models import AccessLink, DataRequest, ProfileActivity, RetentionNotice, SuppressedAddress
+from datarights.models import AccessLink, DataRequest, ProfileActivity, RetentionNotice
 
 
 def personal_data_export(address: str) -> dict[str, Any]:
@@ -85,35 +84,6 @@ def erasure_preview(address: str) -> ErasurePreview:
                 removed.append(PreviewLine(str(source.title), kind.key, str(kind.explanation), count))
         kept.extend(str(text) for text in source.kept)
     return ErasurePreview(removed=removed, kept=kept)
-
-
-def addresses_suppressed(addresses: Iterable[str]) -> set[str]:
-    """Those of these addresses (normalized) that no campaign may reach: the hash is on the
-    suppression list and no explicit opt-in has been confirmed since.
-
-    One query for any number of addresses; the opt-in sources are asked only about
-    addresses found on the list, all at once, so a sender can check a whole batch.
-    """
-    by_hash = {address_hash(address): email_normalize(address) for address in addresses}
-    listed = {
-        by_hash[hashed]: since
-        for hashed, since in SuppressedAddress.objects.filter(address_hash__in=list(by_hash)).values_list(
-            "address_hash", "created_at"
-        )
-    }
-    if not listed:
-        return set()
-    opted_in: dict[str, datetime.datetime] = {}
-    for source in registry.sources():
-        if source.opted_in_at:
-            for address, moment in source.opted_in_at(list(listed)).items():
-                opted_in[address] = max(moment, opted_in.get(address, moment))
-    return {address for address, since in listed.items() if address not in opted_in or opted_in[address] <= since}
-
-
-def address_suppressed(address: str) -> bool:
-    """True while no campaign may reach this address (see addresses_suppressed)."""
-    return bool(addresses_suppressed([address]))
 
 
 def activity_latest(*, hashes: Collection[str]) -> dict[str, datetime.datetime]:

@@ -1,7 +1,7 @@
 """Writes for data rights: requests and their audit trail, erasure, my-data links, activity.
 
 Erasure walks the registry in one transaction: either every app has erased the address,
-or none has. What it keeps is only keyed hashes (datarights.hashing): on the suppression
+or none has. What it keeps is only keyed hashes (mail.hashing): on mail's suppression
 list, in the erasure log (also appended to ERASURE_LOG_FILE after commit, outside the
 database, so `reapply_erasures` survives a restore), and on the request record.
 """
@@ -21,7 +21,6 @@ from django.utils import timezone, translation
 
 from core.email import email_normalize
 from datarights import registry, tokens
-from datarights.hashing import address_hash
 from datarights.models import (
     AccessLink,
     DataRequest,
@@ -29,9 +28,9 @@ from datarights.models import (
     ErasureRecord,
     ProfileActivity,
     RetentionNotice,
-    SuppressedAddress,
 )
-from mail.services import outbox_enqueue
+from mail.hashing import address_hash
+from mail.services import outbox_enqueue, suppression_add
 
 logger = logging.getLogger(__name__)
 
@@ -143,7 +142,7 @@ def _self_service_request(address: str, kind: str) -> DataRequest:
 
 def erase_everything(
     address: str, *, data_request: DataRequest | None = None, actor=None,
-    created_before: datetime.datetime | None = None, reason: str = SuppressedAddress.Reason.ERASURE,
+    created_before: datetime.datetime | None = None, reason: str = "erasure",
 ) -> dict[str, dict[str, int]]:
     """Remove or anonymise everything every registered source holds for `address`.
 
@@ -166,9 +165,9 @@ def erase_everything(
         if not created and summary:
             record.summary = {**record.summary, "reapplied": summary}
             record.save(update_fields=["summary"])
-        SuppressedAddress.objects.get_or_create(
-            address_hash=hashed, defaults={"reason": reason, "created_at": erased_at}
-        )
+        if created_before is None or not _opted_in_since(address, created_before):
+            # Re-applied after a restore, an opt-in confirmed since the erasure stands: it lifted the hash.
+            suppression_add(email=address, reason=reason, source="erasure", at=erased_at)
         RetentionNotice.objects.filter(address_hash=hashed).delete()
         ProfileActivity.objects.filter(address_hash=hashed).delete()
         if data_request is not None:
@@ -176,6 +175,14 @@ def erase_everything(
         if created:
             transaction.on_commit(lambda: erasure_log_append(hashed, erased_at))
     return counts
+
+
+def _opted_in_since(address: str, moment: datetime.datetime) -> bool:
+    return any(
+        opted_in > moment
+        for source in registry.sources() if source.opted_in_at
+        for opted_in in source.opted_in_at([address]).values()
+    )
 
 
 def erasure_log_append(hashed: str, erased_at: datetime.datetime) -> None:
@@ -379,15 +386,6 @@ def activity_record(hashed: str) -> None:
 
 
 # --- For the newsletter's retention rules ----------------------------------------------
-
-
-def addresses_suppress(*, emails: Iterable[str], reason: str, at: datetime.datetime) -> None:
-    """Put the keyed hashes of these addresses on the suppression list (a hash already there stays as it is)."""
-    reason = SuppressedAddress.Reason(reason)
-    SuppressedAddress.objects.bulk_create(
-        [SuppressedAddress(address_hash=address_hash(email), reason=reason, created_at=at) for email in emails],
-        ignore_conflicts=True,
-    )
 
 
 def inactivity_warn(*, email: str, name: str, language: str, deletion_at: datetime.datetime,

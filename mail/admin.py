@@ -1,9 +1,14 @@
-"""The outbox as staff see it: read-only, and never a message's context (it may hold a personal link)."""
+"""Mail in the admin: the outbox (read-only, never a message's context: it may hold a personal link) and the
+suppression list (only what a hash leaves: reason, date, source; a typed address can be checked)."""
 
 from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from core.admin import ReadOnlyAdminMixin
-from mail.models import OutboxMessage
+from mail.hashing import address_hash
+from mail.models import OutboxMessage, Suppression
 
 
 @admin.register(OutboxMessage)
@@ -13,3 +18,22 @@ class OutboxMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ["status", "template"]
     search_fields = ["to_email"]
     exclude = ["context"]
+
+
+@admin.register(Suppression)
+class SuppressionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    can_delete = True  # whoever holds the delete right (no staff role does) may lift one by hand
+    list_display = ["reason", "created_at", "source", "address_hash"]
+    list_filter = ["reason", "source"]
+    date_hierarchy = "created_at"
+    search_fields = ["address_hash"]
+    search_help_text = _("Type a whole e-mail address to see whether it is on the list.")
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet, search_term: str
+    ) -> tuple[QuerySet, bool]:
+        # Only hashes are stored: a typed address is found by its hash, never by a part of it.
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        return queryset.filter(address_hash=address_hash(term)), False

@@ -1,4 +1,4 @@
-"""Mail's own records: the transactional outbox."""
+"""Mail's own records: the transactional outbox and the suppression list."""
 
 from django.conf import settings
 from django.db import models
@@ -46,3 +46,33 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.template} → {self.to_email} ({self.status})"
+
+
+class Suppression(models.Model):
+    """The one suppression list: no campaign may reach these addresses. Every send consults it.
+
+    Only a keyed hash of the address is kept (mail.hashing, ERASURE_HMAC_KEY), whatever the
+    reason, so an erasure leaves nothing readable here. A confirmed new opt-in lifts it
+    (mail.services.suppression_lift). The table keeps the name it had in the datarights app.
+    """
+
+    class Reason(models.TextChoices):
+        BOUNCE = "bounce", _("Bounce")
+        COMPLAINT = "complaint", _("Complaint")
+        MANUAL = "manual", _("Manual")
+        ERASURE = "erasure", _("Erased at the person's request")
+        UNSUBSCRIBED = "unsubscribed", _("Unsubscribed; details deleted")
+        INACTIVE = "inactive", _("Inactive profile deleted")
+
+    address_hash = models.CharField(_("keyed hash of the address"), max_length=64, unique=True)
+    reason = models.CharField(_("reason"), max_length=16, choices=Reason.choices)
+    source = models.CharField(_("source"), max_length=32, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        db_table = "datarights_suppressedaddress"
+        verbose_name = _("suppression")
+        verbose_name_plural = _("suppressions")
+
+    def __str__(self) -> str:
+        return f"{self.address_hash[:12]}… ({self.reason})"

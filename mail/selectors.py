@@ -1,11 +1,12 @@
-"""Reads of mail's records."""
+"""Reads of mail's records: the outbox and the suppression list."""
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 
 from django.db.models import Q, QuerySet
 
-from mail.models import OutboxMessage
+from mail.hashing import address_hash
+from mail.models import OutboxMessage, Suppression
 
 
 def outbox_messages_of(*, address: str) -> QuerySet[OutboxMessage]:
@@ -27,3 +28,19 @@ def outbox_expired(*, before: datetime) -> QuerySet[OutboxMessage]:
     return OutboxMessage.objects.filter(
         status__in=[OutboxMessage.Status.SENT, OutboxMessage.Status.FAILED], created_at__lt=before
     )
+
+
+def addresses_suppressed(addresses: Iterable[str]) -> set[str]:
+    """Those of these addresses (as given) that no campaign may reach. One query for a whole batch."""
+    by_hash = {address_hash(address): address for address in addresses}
+    listed = Suppression.objects.filter(address_hash__in=list(by_hash)).values_list("address_hash", flat=True)
+    return {by_hash[hashed] for hashed in listed}
+
+
+def address_suppressed(address: str) -> bool:
+    return bool(addresses_suppressed([address]))
+
+
+def suppressions_of(*, hashed: str) -> QuerySet[Suppression]:
+    """The suppression row of a keyed hash (for an export by datarights)."""
+    return Suppression.objects.filter(address_hash=hashed)

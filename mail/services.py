@@ -7,6 +7,7 @@ succeeds; the periodic sweep sends every row that is still waiting.
 """
 
 import logging
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -14,8 +15,9 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from mail.hashing import address_hash
 from mail.messages import transactional_message
-from mail.models import OutboxMessage
+from mail.models import OutboxMessage, Suppression
 from mail.signals import outbox_message_queued
 from mail.transport import SendFailed, Transport
 
@@ -112,3 +114,31 @@ def outbox_erase(*, address: str, created_before: datetime | None = None) -> int
     if created_before is not None:
         rows = rows.filter(created_at__lt=created_before)
     return rows.delete()[0]
+
+
+# --- The suppression list ------------------------------------------------------------------
+
+
+def suppression_add(*, email: str, reason: str, source: str, at: datetime | None = None) -> bool:
+    """Put the address' keyed hash on the suppression list; True when it was not there yet
+    (a hash already there keeps its reason and date)."""
+    _row, created = Suppression.objects.get_or_create(
+        address_hash=address_hash(email),
+        defaults={"reason": Suppression.Reason(reason), "source": source, "created_at": at or timezone.now()},
+    )
+    return created
+
+
+def addresses_suppress(*, emails: Iterable[str], reason: str, source: str, at: datetime) -> None:
+    """suppression_add for many addresses at once."""
+    reason = Suppression.Reason(reason)
+    Suppression.objects.bulk_create(
+        [Suppression(address_hash=address_hash(email), reason=reason, source=source, created_at=at)
+         for email in emails],
+        ignore_conflicts=True,
+    )
+
+
+def suppression_lift(*, email: str) -> int:
+    """A confirmed new opt-in: the address may be mailed again, whatever suppressed it."""
+    return Suppression.objects.filter(address_hash=address_hash(email)).delete()[0]

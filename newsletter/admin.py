@@ -30,7 +30,6 @@ from newsletter.models import (
     Delivery,
     Subscriber,
     Subscription,
-    Suppression,
     Topic,
 )
 from newsletter.services import campaign_status
@@ -92,19 +91,6 @@ class SubscriberAdmin(ReadOnlyAdmin):
     fields = ["email", "name", "language", "created_at"]
     readonly_fields = fields
     inlines = [SubscriptionInline, ConsentProofInline]
-
-
-@admin.register(Suppression)
-class SuppressionAdmin(admin.ModelAdmin):
-    list_display = ["email", "reason", "source", "created_at"]
-    list_filter = ["reason", "source"]
-    search_fields = ["email"]
-
-    def save_model(self, request, obj, form, change) -> None:
-        obj.email = email_normalize(obj.email)
-        if not change:
-            obj.source = obj.source or "admin"
-        super().save_model(request, obj, form, change)
 
 
 @admin.register(Delivery)

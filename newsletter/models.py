@@ -136,31 +136,6 @@ class Subscription(models.Model):
         return f"{self.subscriber} → {self.topic.slug} ({self.status})"
 
 
-class Suppression(models.Model):
-    """Addresses never to send bulk mail to: hard bounces, complaints, manual blocks."""
-
-    class Reason(models.TextChoices):
-        BOUNCE = "bounce", _("Bounce")
-        COMPLAINT = "complaint", _("Complaint")
-        MANUAL = "manual", _("Manual")
-
-    email = models.EmailField(_("e-mail address"), max_length=254, unique=True)
-    reason = models.CharField(_("reason"), max_length=16, choices=Reason.choices)
-    source = models.CharField(_("source"), max_length=32)
-    detail = models.CharField(_("detail"), max_length=500, blank=True)
-    created_at = models.DateTimeField(_("created at"), default=timezone.now)
-
-    class Meta:
-        verbose_name = _("suppression")
-        verbose_name_plural = _("suppressions")
-        constraints = [
-            models.CheckConstraint(condition=Q(email=Lower("email")), name="newsletter_suppression_email_lower"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.email} ({self.reason})"
-
-
 class Campaign(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")

@@ -1,10 +1,9 @@
 """What the newsletter holds for an e-mail address, for datarights.registry, and how long it
 keeps it (its retention rules, run by datarights.retention; found by autodiscovery).
 
-Erasure removes the subscriber with its subscriptions, consent proofs and deliveries, the
-address' plain-text suppression rows and its transactional e-mails; datarights keeps a
-keyed hash on its own suppression list instead (the newsletter's Suppression table stores
-plain addresses). Re-applied after a restore, it keeps an opt-in confirmed since the
+Erasure removes the subscriber with its subscriptions, consent proofs and deliveries, and
+its transactional e-mails; the keyed hash datarights then puts on mail's suppression list is
+all that stays. Re-applied after a restore, it keeps an opt-in confirmed since the
 erasure and removes only what came before.
 """
 
@@ -23,7 +22,7 @@ from core.validators import PersonNameField
 from datarights import registry, retention
 from mail import selectors as mail_selectors
 from mail import services as mail_services
-from newsletter.models import ConsentProof, Delivery, Subscriber, Subscription, Suppression
+from newsletter.models import ConsentProof, Delivery, Subscriber, Subscription
 from newsletter.services import retention as newsletter_retention
 from newsletter.services.subscriptions import preferences_update
 
@@ -41,11 +40,6 @@ def export(address: str) -> registry.Records:
     subscriber = _subscriber(address)
     records: registry.Records = {
         "subscriber": [], "subscriptions": [], "consent_proofs": [], "deliveries": [],
-        "suppressions": [
-            {"email": s.email, "reason": s.reason, "source": s.source, "detail": s.detail,
-             "since": _iso(s.created_at)}
-            for s in Suppression.objects.filter(email=address)
-        ],
         "transactional_emails": [
             {"kind": m.template.rsplit("/", 1)[-1], "to": m.to_email, "language": m.language, "status": m.status,
              "created_at": _iso(m.created_at), "sent_at": _iso(m.sent_at)}
@@ -81,14 +75,12 @@ def export(address: str) -> registry.Records:
 
 def erase(address: str, created_before: datetime.datetime | None = None) -> dict[str, int]:
     address = email_normalize(address)
-    counts = {"subscriber": 0, "subscriptions": 0, "consent_proofs": 0, "deliveries": 0, "suppressions": 0,
+    counts = {"subscriber": 0, "subscriptions": 0, "consent_proofs": 0, "deliveries": 0,
               "transactional_emails": 0}
     with transaction.atomic():
         subscribers = Subscriber.objects.filter(email=address)
-        suppressions = Suppression.objects.filter(email=address)
         if created_before is not None:
             subscribers = subscribers.filter(created_at__lt=created_before)
-            suppressions = suppressions.filter(created_at__lt=created_before)
             returned = _erase_before_return(list(subscribers.values_list("pk", flat=True)), created_before, counts)
             subscribers = subscribers.exclude(pk__in=returned)
         ids = list(subscribers.values_list("pk", flat=True))
@@ -102,7 +94,6 @@ def erase(address: str, created_before: datetime.datetime | None = None) -> dict
                 ConsentProof._meta.label, 0
             )
             counts["subscriber"] = Subscriber.objects.filter(pk__in=ids).delete()[1].get(Subscriber._meta.label, 0)
-        counts["suppressions"] = suppressions.delete()[0]
         counts["transactional_emails"] = mail_services.outbox_erase(address=address, created_before=created_before)
     return counts
 
@@ -135,7 +126,6 @@ def _erase_before_return(subscriber_ids: list[int], erased_at: datetime.datetime
 
 def addresses():
     yield from Subscriber.objects.values_list("email", flat=True).iterator(chunk_size=2000)
-    yield from Suppression.objects.values_list("email", flat=True).iterator(chunk_size=2000)
     yield from mail_selectors.outbox_addresses()
 
 
@@ -205,7 +195,7 @@ registry.register(
                       "we sent you."),
         models=(
             "newsletter.Subscriber", "newsletter.Subscription", "newsletter.ConsentProof", "newsletter.Delivery",
-            "newsletter.Suppression", "mail.OutboxMessage",
+            "mail.OutboxMessage",
         ),
         kinds=(
             registry.Kind("subscriber", _("Your profile: address, name and the language of our e-mails.")),
@@ -216,11 +206,6 @@ registry.register(
                   "shortened IP address, and when you confirmed it by e-mail."),
             ),
             registry.Kind("deliveries", _("Which of our campaigns were sent to you, and when.")),
-            registry.Kind(
-                "suppressions",
-                _("Your address on our list of addresses never to mail, after a bounce, a complaint or a manual "
-                  "block."),
-            ),
             registry.Kind(
                 "transactional_emails",
                 _("E-mails you asked for, such as confirmation links and links to this page (without their "

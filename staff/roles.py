@@ -29,8 +29,9 @@ MARKETING = {
         "view_campaign", "add_campaign", "change_campaign", "delete_campaign", "send_campaign",
         "view_campaigncontent", "add_campaigncontent", "change_campaigncontent", "delete_campaigncontent",
         "view_subscriber", "view_subscription", "view_consentproof",
-        "view_delivery", "view_suppression",
+        "view_delivery",
     ],
+    "mail": ["view_suppression"],
     "accesslog": ["view_pageview"],
 }
 

@@ -14,8 +14,9 @@ from django.db.models import Exists, Max, OuterRef, QuerySet, Subquery
 
 from datarights import selectors as datarights_selectors
 from datarights import services as datarights_services
-from datarights.hashing import address_hash
 from datarights.retention import RunContext
+from mail import services as mail_services
+from mail.hashing import address_hash
 from newsletter.models import ConsentProof, Delivery, Subscriber, Subscription
 
 
@@ -83,8 +84,8 @@ def unsubscribed_purge(*, ctx: RunContext) -> dict[str, int]:
         if not batch:
             break
         with transaction.atomic():
-            datarights_services.addresses_suppress(
-                emails=[email for _pk, email in batch], reason="unsubscribed", at=ctx.now
+            mail_services.addresses_suppress(
+                emails=[email for _pk, email in batch], reason="unsubscribed", source="retention", at=ctx.now
             )
             _subscribers_delete([pk for pk, _email in batch])
         total += len(batch)
@@ -157,7 +158,7 @@ def inactive_profiles_purge(*, ctx: RunContext) -> dict[str, int]:
             with transaction.atomic():
                 if to_delete:
                     emails = [email for _pk, email in to_delete]
-                    datarights_services.addresses_suppress(emails=emails, reason="inactive", at=ctx.now)
+                    mail_services.addresses_suppress(emails=emails, reason="inactive", source="retention", at=ctx.now)
                     datarights_services.inactivity_warnings_clear(emails=emails)
                     _subscribers_delete([pk for pk, _email in to_delete])
                 for _pk, email, name, language, deletion_at in to_warn:

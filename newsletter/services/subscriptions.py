@@ -17,9 +17,9 @@ from django.utils import timezone
 from core.email import email_normalize
 from core.ipaddress import truncate_ip
 from core.ratelimit import hit, hit_network
-from mail.services import outbox_enqueue
+from mail.services import outbox_enqueue, suppression_lift
 from newsletter.messages import confirm_url, site_url
-from newsletter.models import ConsentProof, Subscriber, Subscription, Suppression, Topic
+from newsletter.models import ConsentProof, Subscriber, Subscription, Topic
 from newsletter.tokens import preferences_token_make
 
 CONFIRM_TEMPLATE = "newsletter/email/confirm"
@@ -111,7 +111,7 @@ def subscription_confirm(*, nonce: uuid.UUID) -> ConfirmOutcome:
                 },
             )
         # A confirmed opt-in shows the mailbox works and the person wants mail again.
-        Suppression.objects.filter(email=subscriber.email).delete()
+        suppression_lift(email=subscriber.email)
     return ConfirmOutcome.CONFIRMED
 
 

@@ -1,6 +1,7 @@
-"""Bounces and complaints onto the suppression list: from SMTP answers, a CSV file, a webhook.
+"""Bounces and complaints onto mail's suppression list: from a CSV file or a webhook.
 
-Formats are documented in docs/newsletter.md.
+Formats are documented in docs/newsletter.md. A "detail" is accepted and not kept: the list holds
+only a keyed hash of each address, with its reason, date and source.
 """
 
 import csv
@@ -10,9 +11,9 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
 from core.email import email_normalize
-from newsletter.models import Suppression
+from mail.models import Suppression
+from mail.services import suppression_add
 from newsletter.services.complaints import complaint_record
-from newsletter.services.sending import suppression_add
 
 WEBHOOK_MAX_EVENTS = 1000
 TYPES = {"bounce": Suppression.Reason.BOUNCE, "complaint": Suppression.Reason.COMPLAINT,
@@ -23,9 +24,9 @@ class WebhookError(ValueError):
     pass
 
 
-def _suppress(email: str, reason: str, *, source: str, detail: str, message_id: str) -> bool:
+def _suppress(email: str, reason: str, *, source: str, message_id: str) -> bool:
     """Suppress the address; a complaint is also tied to the message it was about."""
-    added = suppression_add(email, reason=reason, source=source, detail=detail)
+    added = suppression_add(email=email, reason=reason, source=source)
     if reason == Suppression.Reason.COMPLAINT:
         complaint_record(email, message_id)
     return added
@@ -56,9 +57,8 @@ def suppressions_from_webhook(payload: object) -> dict:
         if email is None or reason is None:
             rejected.append(index)
             continue
-        detail = event.get("detail") if isinstance(event.get("detail"), str) else ""
         message_id = event.get("message_id") if isinstance(event.get("message_id"), str) else ""
-        if _suppress(email, reason, source="webhook", detail=detail, message_id=message_id):
+        if _suppress(email, reason, source="webhook", message_id=message_id):
             added += 1
         else:
             known += 1
@@ -81,7 +81,7 @@ def suppressions_from_csv(lines: Iterable[str]) -> tuple[int, int, list[int]]:
         if email is None or reason is None:
             rejected.append(reader.line_num)
             continue
-        if _suppress(email, reason, source="csv", detail=row.get("detail", ""), message_id=row.get("message_id", "")):
+        if _suppress(email, reason, source="csv", message_id=row.get("message_id", "")):
             added += 1
         else:
             known += 1

@@ -8,8 +8,8 @@ from django.conf import settings
 
 from core.email import email_normalize
 from datarights import selectors, services
-from datarights.hashing import address_hash
 from datarights.models import DataRequest
+from mail.hashing import address_hash
 from newsletter.forms import SubscribeForm
 from newsletter.models import Subscriber, Topic
 

@@ -10,9 +10,10 @@ from django.utils import timezone
 from accesslog.models import PageView
 from contact.services import message_submit
 from datarights import services
-from datarights.hashing import address_hash
-from datarights.models import DataRequest, ErasureRecord, ProfileActivity, RetentionNotice, SuppressedAddress
-from newsletter.models import Campaign, ConsentProof, Delivery, Subscriber, Suppression, Topic
+from datarights.models import DataRequest, ErasureRecord, ProfileActivity, RetentionNotice
+from mail.hashing import address_hash
+from mail.services import suppression_add
+from newsletter.models import Campaign, ConsentProof, Delivery, Subscriber, Topic
 from newsletter.services.subscriptions import ConsentShown, subscription_confirm, subscription_request
 
 
@@ -23,7 +24,8 @@ class Holdings:
     subscriber: Subscriber
 
 
-def hold_everything(email: str, name: str, *, staff: User | None = None, language: str = "en") -> Holdings:
+def opt_in(email: str, name: str, language: str = "en") -> list[Topic]:
+    """Subscribe to the two topics and confirm, as a visitor does; returns the topics."""
     topics = list(Topic.objects.filter(slug__in=["newsletter", "surveys"]))
     subscription_request(
         email=email, name=name, language=language, topics=topics,
@@ -32,11 +34,18 @@ def hold_everything(email: str, name: str, *, staff: User | None = None, languag
     )
     proof = ConsentProof.objects.get(subscriber__email=email.lower(), confirmed_at__isnull=True)
     subscription_confirm(nonce=proof.nonce)
+    return topics
+
+
+def hold_everything(
+    email: str, name: str, *, staff: User | None = None, language: str = "en", bounced: bool = True
+) -> Holdings:
+    topics = opt_in(email, name, language)
     subscriber = Subscriber.objects.get(email=email.lower())
     campaign = Campaign.objects.create(name="Spring news", topic=topics[0], status="sent")
     Delivery.objects.create(campaign=campaign, subscriber=subscriber, status="sent", sent_at=timezone.now())
-    Suppression.objects.get_or_create(email=email.lower(), defaults={"reason": "bounce", "source": "csv",
-                                                                     "detail": "mailbox full"})
+    if bounced:  # after the opt-in, so the address is on the suppression list
+        suppression_add(email=email, reason="bounce", source="csv")
 
     message_submit(name=name, email=email, subject=f"Question from {name}", message="How big a battery?",
                    language=language)
@@ -44,9 +53,6 @@ def hold_everything(email: str, name: str, *, staff: User | None = None, languag
     services.access_link_request(email=email, language=language)
     hashed = address_hash(email)
     ErasureRecord.objects.get_or_create(address_hash=hashed, erased_at=timezone.now() - timezone.timedelta(days=400))
-    SuppressedAddress.objects.get_or_create(
-        address_hash=hashed, defaults={"reason": "erasure", "created_at": timezone.now() - timezone.timedelta(days=400)}
-    )
     RetentionNotice.objects.get_or_create(address_hash=hashed)
     ProfileActivity.objects.get_or_create(address_hash=hashed)
     if staff is not None:

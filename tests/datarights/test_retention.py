@@ -16,9 +16,9 @@ from django.utils import timezone
 from accesslog.models import PageView
 from contact.models import ContactMessage
 from datarights import retention, services
-from datarights.hashing import address_hash
-from datarights.models import AccessLink, DataRequest, ProfileActivity, RetentionNotice, SuppressedAddress
-from mail.models import OutboxMessage
+from datarights.models import AccessLink, DataRequest, ProfileActivity, RetentionNotice
+from mail.hashing import address_hash
+from mail.models import OutboxMessage, Suppression
 from newsletter.models import ConsentProof, Subscriber, Subscription, Topic
 from newsletter.services.subscriptions import ConsentShown, subscription_confirm, subscription_request, unsubscribe
 
@@ -122,7 +122,7 @@ def test_unsubscribed_details_go_and_only_the_hash_stays(settings):
     assert _run("newsletter_unsubscribed") == {"unsubscribed profiles": 1}
     assert set(Subscriber.objects.values_list("email", flat=True)) == {"recently-gone@example.org",
                                                                         "still@example.org"}
-    assert SuppressedAddress.objects.get(address_hash=address_hash("gone@example.org")).reason == "unsubscribed"
+    assert Suppression.objects.get(address_hash=address_hash("gone@example.org")).reason == "unsubscribed"
     assert not ConsentProof.objects.filter(subscriber__email="gone@example.org").exists()
 
 
@@ -163,7 +163,7 @@ def test_inactive_profiles_are_warned_30_days_before_and_then_deleted(client, se
     with _at(timezone.now() + 31 * DAY):
         assert _run("inactive_profiles") == {"inactive profiles warned": 0, "inactive profiles": 1}
     assert not Subscriber.objects.filter(email="sleeper@example.org").exists()
-    assert SuppressedAddress.objects.get(address_hash=address_hash("sleeper@example.org")).reason == "inactive"
+    assert Suppression.objects.get(address_hash=address_hash("sleeper@example.org")).reason == "inactive"
     assert set(Subscriber.objects.values_list("email", flat=True)) == {
         "stayer@example.org", "asker@example.org", "active@example.org"
     }

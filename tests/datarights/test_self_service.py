@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from contact.models import ContactMessage
 from datarights import tokens
-from datarights.hashing import address_hash
 from datarights.models import AccessLink, DataRequest, DataRequestEvent
+from mail.hashing import address_hash
 from newsletter.models import Subscriber, Subscription
 
 from .conftest import delivered, link_in

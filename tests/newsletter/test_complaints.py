@@ -8,7 +8,8 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
-from newsletter.models import Delivery, Suppression
+from mail.models import Suppression
+from newsletter.models import Delivery
 from newsletter.selectors import campaign_progress
 from newsletter.services import sending
 

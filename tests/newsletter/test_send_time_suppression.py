@@ -9,7 +9,8 @@ import pytest
 from django.utils import timezone
 
 from datarights import services as datarights
-from newsletter.models import Campaign, ConsentProof, Delivery, Subscription, Suppression
+from mail.services import suppression_add
+from newsletter.models import Campaign, ConsentProof, Delivery, Subscription
 from newsletter.services import campaign_status
 
 from .factories import campaign_with_content, confirmed_subscriber
@@ -20,8 +21,8 @@ pytestmark = pytest.mark.django_db(transaction=True)  # the worker process must 
 def test_a_worker_sends_nothing_to_a_suppressed_address(smtp_server, start_worker, topic):
     for address in ("ok@example.com", "bounced@example.com", "complained@example.com", "erased@example.com"):
         confirmed_subscriber(address, topic)
-    Suppression.objects.create(email="bounced@example.com", reason="bounce", source="csv")
-    Suppression.objects.create(email="complained@example.com", reason="complaint", source="webhook")
+    suppression_add(email="bounced@example.com", reason="bounce", source="csv")
+    suppression_add(email="complained@example.com", reason="complaint", source="webhook")
     # Erased, then back from a backup with its old opt-in: only the keyed hash remembers it.
     datarights.erase_everything("erased@example.com")
     restored = confirmed_subscriber("erased@example.com", topic)

@@ -7,7 +7,9 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
-from newsletter.models import Subscription, Suppression, Topic
+from mail.hashing import address_hash
+from mail.models import Suppression
+from newsletter.models import Subscription, Topic
 from newsletter.tokens import preferences_token_make, unsubscribe_token_make
 
 from .factories import confirmed_subscriber
@@ -128,8 +130,9 @@ def test_webhook_needs_its_token_and_adds_suppressions(client, settings):
                            HTTP_AUTHORIZATION="Bearer s3cret-token")
     assert response.status_code == 200
     assert response.json() == {"added": 2, "already_suppressed": 0, "rejected": [2, 3]}
-    assert dict(Suppression.objects.values_list("email", "reason")) == {
-        "bounced@example.com": "bounce", "angry@example.com": "complaint"
+    assert set(Suppression.objects.values_list("address_hash", "reason", "source")) == {
+        (address_hash("bounced@example.com"), "bounce", "webhook"),
+        (address_hash("angry@example.com"), "complaint", "webhook"),
     }
     bad = client.post(url, "not json", content_type="application/json", HTTP_AUTHORIZATION="Bearer s3cret-token")
     assert bad.status_code == 400 and "error" in bad.json()
@@ -142,4 +145,6 @@ def test_csv_command_imports_suppressions(tmp_path):
     call_command("newsletter_suppress", str(path), stdout=out, stderr=err)
     assert "Added 2, already suppressed 0, rejected 1." in out.getvalue()
     assert "line 4" in err.getvalue()
-    assert set(Suppression.objects.values_list("email", flat=True)) == {"a@example.com", "b@example.com"}
+    assert set(Suppression.objects.values_list("address_hash", flat=True)) == {
+        address_hash("a@example.com"), address_hash("b@example.com")
+    }

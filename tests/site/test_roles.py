@@ -33,7 +33,7 @@ MATRIX: dict[str, dict[str, set[str]]] = {
         "newsletter.campaign": {LIST, ADD, CHANGE},
         "newsletter.subscriber": {LIST, CHANGE},
         "newsletter.delivery": {LIST, CHANGE},
-        "newsletter.suppression": {LIST, CHANGE},
+        "mail.suppression": {LIST, CHANGE},
         "accesslog.pageview": {LIST},
     },
     "Support": {

@@ -1,4 +1,4 @@
-"""Keyed hashes of e-mail addresses: what erasure keeps instead of the address.
+"""Keyed hashes of e-mail addresses: what the suppression list and erasure keep instead of the address.
 
 HMAC-SHA256 with ERASURE_HMAC_KEY, a key of its own: rotating SECRET_KEY (sessions,
 signed links) must not make the suppression list and the erasure log unreadable, and a
