@@ -28,7 +28,6 @@ from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from mail.messages import RawMessage, message_id_make
-from mail.models import Suppression
 from mail.selectors import addresses_suppressed
 from mail.services import suppression_add
 from mail.throttle import SendRate
@@ -325,7 +324,7 @@ def _send_one(
             result.unreachable = True
         elif failure.permanent:
             mine.update(status=Delivery.Status.FAILED, lease_expires_at=None, last_error=failure.detail)
-            suppression_add(email=row["subscriber__email"], reason=Suppression.Reason.BOUNCE, source="smtp")
+            suppression_add(email=row["subscriber__email"], reason="bounce", source="smtp")
             result.failed += 1
         elif tries >= settings.NEWSLETTER_MAX_TRIES:
             mine.update(status=Delivery.Status.FAILED, lease_expires_at=None, last_error=failure.detail)

@@ -11,13 +11,12 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
 from core.email import email_normalize
-from mail.models import Suppression
 from mail.services import suppression_add
 from newsletter.services.complaints import complaint_record
 
 WEBHOOK_MAX_EVENTS = 1000
-TYPES = {"bounce": Suppression.Reason.BOUNCE, "complaint": Suppression.Reason.COMPLAINT,
-         "manual": Suppression.Reason.MANUAL}
+# The reasons a webhook event or CSV row may give (values of mail's Suppression.Reason).
+TYPES = frozenset({"bounce", "complaint", "manual"})
 
 
 class WebhookError(ValueError):
@@ -27,7 +26,7 @@ class WebhookError(ValueError):
 def _suppress(email: str, reason: str, *, source: str, message_id: str) -> bool:
     """Suppress the address; a complaint is also tied to the message it was about."""
     added = suppression_add(email=email, reason=reason, source=source)
-    if reason == Suppression.Reason.COMPLAINT:
+    if reason == "complaint":
         complaint_record(email, message_id)
     return added
 
@@ -53,8 +52,8 @@ def suppressions_from_webhook(payload: object) -> dict:
     added, known, rejected = 0, 0, []
     for index, event in enumerate(events):
         email = _valid_email(event.get("email")) if isinstance(event, dict) else None
-        reason = TYPES.get(event.get("type")) if isinstance(event, dict) else None
-        if email is None or reason is None:
+        reason = event.get("type") if isinstance(event, dict) else None
+        if email is None or reason not in TYPES:
             rejected.append(index)
             continue
         message_id = event.get("message_id") if isinstance(event.get("message_id"), str) else ""
@@ -77,8 +76,8 @@ def suppressions_from_csv(lines: Iterable[str]) -> tuple[int, int, list[int]]:
     for row in reader:
         row = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items()}
         email = _valid_email(row.get("email"))
-        reason = TYPES.get(row.get("type") or "bounce")
-        if email is None or reason is None:
+        reason = row.get("type") or "bounce"
+        if email is None or reason not in TYPES:
             rejected.append(reader.line_num)
             continue
         if _suppress(email, reason, source="csv", message_id=row.get("message_id", "")):
