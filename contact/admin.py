@@ -17,11 +17,11 @@ class ContactMessageAdmin(admin.ModelAdmin):
     search_fields = ["subject", "name", "email"]
     date_hierarchy = "created_at"
     fields = [
-        "name", "email", "subject", "message", "language", "created_at", "forwarded_at", "forward_error",
+        "name", "email", "subject", "message", "language", "created_at", "forwarded_at",
         "handled", "handled_at", "handled_by",
     ]
     readonly_fields = [
-        "name", "email", "subject", "message", "language", "created_at", "forwarded_at", "forward_error",
+        "name", "email", "subject", "message", "language", "created_at", "forwarded_at",
         "handled_at", "handled_by",
     ]
     actions = ["mark_handled", "mark_unhandled"]

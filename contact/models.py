@@ -14,8 +14,8 @@ class ContactMessage(models.Model):
     message = models.TextField(_("message"))
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
     created_at = models.DateTimeField(_("received at"), default=timezone.now, db_index=True)
+    # When the forward to staff was queued in mail's outbox, which delivers it.
     forwarded_at = models.DateTimeField(_("forwarded at"), null=True, blank=True)
-    forward_error = models.CharField(_("last forwarding error"), max_length=300, blank=True)
     handled = models.BooleanField(_("handled"), default=False)
     handled_at = models.DateTimeField(_("handled at"), null=True, blank=True)
     handled_by = models.ForeignKey(
@@ -35,7 +35,6 @@ class ContactMessage(models.Model):
         ]
         indexes = [
             models.Index(fields=["handled_at"], condition=Q(handled=True), name="contact_message_handled"),
-            models.Index(fields=["created_at"], condition=Q(forwarded_at__isnull=True), name="contact_unforwarded"),
         ]
 
     def __str__(self) -> str:
