@@ -3,20 +3,15 @@ forwarded yet is queued in the outbox by the migration, and then sent like any o
 
 import pytest
 from django.core import mail as sent_mail
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from mail.services import outbox_deliver
-
-
-def _migrate(targets):
-    return MigrationExecutor(connection).migrate(targets).apps
+from tests.migrating import latest, migrate
 
 
 @pytest.mark.django_db(transaction=True)
 def test_a_message_not_yet_forwarded_is_queued_in_the_outbox_by_the_migration(settings):
     settings.CONTACT_FORWARD_TO = ["info@ilumen.be", "sales@ilumen.be"]
-    old = _migrate([("contact", "0001_initial")])
+    old = migrate([("contact", "0001_initial")])
     try:
         contact_message = old.get_model("contact", "ContactMessage")
         waiting = contact_message.objects.create(
@@ -27,7 +22,7 @@ def test_a_message_not_yet_forwarded_is_queued_in_the_outbox_by_the_migration(se
             forwarded_at=waiting.created_at,
         )
     finally:
-        _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+        migrate(latest())
 
     from contact.models import ContactMessage
 

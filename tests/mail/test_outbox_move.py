@@ -2,25 +2,19 @@
 the content type with its permissions (and the groups holding them) follows the model."""
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
+
+from tests.migrating import latest, migrate
 
 BEFORE = [("mail", None), ("newsletter", "0005_person_name_validated")]
 
 
-def _migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    return executor.migrate(targets).apps
-
-
 @pytest.mark.django_db(transaction=True)
 def test_rows_and_granted_permissions_follow_the_model_to_mail():
-    old = _migrate(BEFORE)
+    old = migrate(BEFORE)
     try:
         _check_after_moving(old)
     finally:
-        _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())  # other tests need the full schema
+        migrate(latest())
 
 
 def _check_after_moving(old):
@@ -36,7 +30,7 @@ def _check_after_moving(old):
         template="newsletter/email/confirm", to_email="ann@example.com", language="en", context={"k": "v"}
     )
 
-    new = _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+    new = migrate(latest())
 
     from django.contrib.auth.models import Group
 

@@ -3,21 +3,17 @@ into mail's list beside the data-rights hashes, and Marketing keeps its right to
 
 import pytest
 from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from mail.hashing import address_hash
+from tests.migrating import latest, migrate
 
 BEFORE = [("mail", "0002_outboxmessage_reply_to"), ("newsletter", "0006_outbox_moves_to_mail"),
           ("datarights", "0001_initial")]
 
 
-def _migrate(targets):
-    return MigrationExecutor(connection).migrate(targets).apps
-
-
 @pytest.mark.django_db(transaction=True)
 def test_plain_suppressions_are_hashed_into_the_one_list_and_rights_follow():
-    old = _migrate(BEFORE)
+    old = migrate(BEFORE)
     try:
         plain = old.get_model("newsletter", "Suppression")
         plain.objects.create(email="bounced@example.com", reason="bounce", source="webhook", detail="550 user unknown")
@@ -33,7 +29,7 @@ def test_plain_suppressions_are_hashed_into_the_one_list_and_rights_follow():
         )[0]
         old.get_model("auth", "Group").objects.create(name="List readers").permissions.add(permission)
     finally:
-        _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+        migrate(latest())
 
     from django.contrib.auth.models import Group
 
