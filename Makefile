@@ -68,6 +68,7 @@ faults: test-deps messages
 
 lint: test-deps
 	$(VENV)/bin/ruff check .
+	PYTHONPATH=. $(VENV)/bin/lint-imports
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles

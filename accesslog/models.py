@@ -2,7 +2,7 @@
 
 Time, path (no query string, no token segments), status, language and the client's network
 (the IP address truncated when written, core.ipaddress.truncate_ip). The row is
-deleted after ACCESS_LOG_KEEP_DAYS (datarights.retention). Staff only ever see counts.
+deleted after ACCESS_LOG_KEEP_DAYS (core.retention). Staff only ever see counts.
 """
 
 from django.db import models

@@ -1,4 +1,4 @@
-"""The access log for datarights.registry: held, but not found by an e-mail address.
+"""The access log for core.registry: held, but not found by an e-mail address.
 
 A page view records the client's network (the IP address truncated when written), never an
 e-mail address or a name. That does not make the rows anonymous: combined with other
@@ -6,7 +6,7 @@ records (a confirmation's time, say) some could be tied to a person. So the expo
 promise they cannot be linked; it says what is true (GDPR Art. 11(2)): the site cannot tell
 whose they are without more information from the visitor.
 
-The rows' retention rule is declared here too (run by datarights.retention; this module is
+The rows' retention rule is declared here too (run by core.retention; this module is
 found by autodiscovery).
 """
 
@@ -18,7 +18,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accesslog.models import PageView
-from datarights import registry, retention
+from core import registry, retention
 
 
 def _explanation() -> str:

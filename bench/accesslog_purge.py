@@ -42,7 +42,7 @@ def _measure(rows: int) -> dict:
     from django.db import connection
 
     from accesslog.models import PageView
-    from datarights import retention
+    from core import retention
 
     keep = settings.ACCESS_LOG_KEEP_DAYS
     recent = rows // 10

@@ -226,7 +226,7 @@ def _posted_scenarios() -> list[tuple[str, str, dict[str, str]]]:
     found = []
     with translation.override("en"):
         for name, url_name, form in (
-            ("consent decision (reject all)", "privacy:consent", {"action": "reject", "next": "/en/"}),
+            ("consent decision (reject all)", "consent:decide", {"action": "reject", "next": "/en/"}),
             ("newsletter subscription", "newsletter:subscribe", {
                 "email": "bench@example.com", "language": "en", "topics": "1", "consent": "on",
             }),

@@ -1,5 +1,5 @@
-"""Cookie consent for datarights.registry, and how long its records are kept (the retention
-rule, run by datarights.retention; this module is found by autodiscovery).
+"""Cookie consent for core.registry, and how long its records are kept (the retention
+rule, run by core.retention; this module is found by autodiscovery).
 
 Consent records are keyed by a random consent id that only the visitor's browser holds,
 never by an e-mail address: the export explains them instead of listing them.
@@ -15,7 +15,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from consent.models import ConsentRecord
-from datarights import registry, retention
+from core import registry, retention
 
 
 def _consent_explanation() -> str:
@@ -25,7 +25,7 @@ def _consent_explanation() -> str:
         "address and they are not part of this export. You can see and erase your own consent history on the "
         "cookie settings page, from the browser you made the choices in."
     )
-    for name in ("cookies:settings", "privacy:consent"):
+    for name in ("cookies:settings", "consent:decide"):
         try:
             return f"{text} {settings.SITE_URL}{reverse(name)}"
         except NoReverseMatch:

@@ -1,6 +1,6 @@
 """/<lang>/cookies/: the cookie policy (current and earlier revisions) and the cookie settings.
 
-The decision endpoint itself is privacy:consent (privacy/urls.py routes it to consent.views).
+Choices are posted to consent:decide, /<lang>/privacy/consent/ (consent/decision_urls.py).
 """
 
 from django.urls import path, register_converter

@@ -1,5 +1,5 @@
-"""What the contact form holds for an e-mail address, for datarights.registry, and how long
-it keeps it (its retention rule, run by datarights.retention; found by autodiscovery)."""
+"""What the contact form holds for an e-mail address, for core.registry, and how long
+it keeps it (its retention rule, run by core.retention; found by autodiscovery)."""
 
 import datetime
 
@@ -7,8 +7,8 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from contact.models import ContactMessage
+from core import registry, retention
 from core.email import email_normalize
-from datarights import registry, retention
 
 
 def _messages(address: str):

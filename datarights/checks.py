@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.core import checks
 
-from datarights.registry import check_registry  # noqa: F401  (registered where it is defined)
+from core.registry import check_registry  # noqa: F401  (registered where it is defined)
 
 
 @checks.register(checks.Tags.security, deploy=True)

@@ -1,8 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core import registry
 from core.email import email_normalize
-from datarights import registry
 from datarights.models import DataRequest
 
 

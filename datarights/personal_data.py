@@ -1,4 +1,4 @@
-"""This app's own records for datarights.registry and their retention rules, and the admin's
+"""This app's own records for core.registry and their retention rules, and the admin's
 history (django.contrib.admin is no app of this project's, so its source is declared here).
 
 Found by autodiscovery, like every app's personal_data module (DatarightsConfig.ready()).
@@ -14,7 +14,7 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from datarights import registry, retention
+from core import registry, retention
 from datarights.models import (
     AccessLink,
     DataRequest,

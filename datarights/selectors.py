@@ -12,8 +12,8 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from core import registry
 from core.email import email_normalize
-from datarights import registry
 from datarights.models import AccessLink, DataRequest, ProfileActivity, RetentionNotice
 
 
@@ -116,3 +116,8 @@ def access_link_for_session(link_id: str | None) -> AccessLink | None:
     return AccessLink.objects.filter(
         pk=key, used_at__isnull=False, session_expires_at__gt=timezone.now()
     ).first()
+
+
+def data_requests_overdue_count() -> int:
+    """Open requests past their due date (answered within one month, GDPR Art. 12(3))."""
+    return DataRequest.objects.overdue().count()

@@ -19,8 +19,9 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from core import registry
 from core.email import email_normalize
-from datarights import registry, tokens
+from datarights import tokens
 from datarights.models import (
     AccessLink,
     DataRequest,

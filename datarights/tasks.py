@@ -4,7 +4,7 @@ import logging
 
 from celery import shared_task
 
-from datarights import retention
+from core import retention
 
 logger = logging.getLogger(__name__)
 

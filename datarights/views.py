@@ -21,10 +21,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from core import ratelimit
+from core import ratelimit, retention
 from core.ipaddress import client_ip
 from core.security import token_page
-from datarights import retention, selectors, services, tokens
+from datarights import selectors, services, tokens
 from datarights.forms import CorrectionForm, LinkRequestForm
 from datarights.models import AccessLink
 

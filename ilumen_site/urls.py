@@ -24,6 +24,7 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     path("privacy/", include("privacy.urls")),  # its document slugs exclude my-data/, retention/, …
     path("privacy/", include("datarights.urls")),
+    path("privacy/consent/", include("consent.decision_urls")),  # a reserved document slug
     path("cookies/", include("consent.urls")),
     path("newsletter/", include("newsletter.urls")),
     path("contact/", include("contact.urls")),

@@ -1,11 +1,11 @@
 """How long mail keeps the record of transactional e-mails (its retention rule, run by
-datarights.retention; found by autodiscovery). The records themselves are listed and erased
+core.retention; found by autodiscovery). The records themselves are listed and erased
 through the newsletter's source, whose kind "transactional_emails" the export has always had."""
 
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from datarights import retention
+from core import retention
 from mail.selectors import outbox_expired
 
 

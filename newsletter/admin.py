@@ -34,6 +34,7 @@ from newsletter.models import (
 )
 from newsletter.services import campaign_status
 from newsletter.services import campaigns as campaign_services
+from privacy.selectors import documents_published
 
 SEND_PERMISSION = "newsletter.send_campaign"
 
@@ -289,8 +290,6 @@ class CampaignAdmin(admin.ModelAdmin):
         return JsonResponse(selectors.campaign_progress(pk).as_dict())
 
     def privacy_notice_view(self, request: HttpRequest) -> HttpResponse:
-        from privacy.models import Document  # read-only use of the privacy app
-
         if not self.has_add_permission(request):
             raise PermissionDenied
         if request.method == "POST":
@@ -305,7 +304,7 @@ class CampaignAdmin(admin.ModelAdmin):
                               messages.SUCCESS)
             return HttpResponseRedirect(reverse("admin:newsletter_campaign_change", args=[campaign.pk]))
         context = self._context(request, None, _("Notice of a privacy statement change"))
-        context["documents"] = Document.objects.filter(versions__status="published").distinct()
+        context["documents"] = documents_published()
         return render(request, "admin/newsletter/campaign/privacy_notice.html", context)
 
     def render_change_form(self, request: HttpRequest, context: dict, *args, **kwargs) -> HttpResponse:

@@ -1,5 +1,5 @@
-"""What the newsletter holds for an e-mail address, for datarights.registry, and how long it
-keeps it (its retention rules, run by datarights.retention; found by autodiscovery).
+"""What the newsletter holds for an e-mail address, for core.registry, and how long it
+keeps it (its retention rules, run by core.retention; found by autodiscovery).
 
 Erasure removes the subscriber with its subscriptions, consent proofs and deliveries, and
 its transactional e-mails; the keyed hash datarights then puts on mail's suppression list is
@@ -17,9 +17,9 @@ from django.db.models import Max, Q
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from core import registry, retention
 from core.email import email_normalize
 from core.validators import PersonNameField
-from datarights import registry, retention
 from mail import selectors as mail_selectors
 from mail import services as mail_services
 from newsletter.models import ConsentProof, Delivery, Subscriber, Subscription

@@ -3,6 +3,7 @@
 import datetime
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
@@ -111,3 +112,14 @@ def subscriber_topics(subscriber: Subscriber) -> list[Subscription]:
         .select_related("topic")
         .order_by("topic__position", "topic__slug")
     )
+
+
+# Complaints about a campaign keep coming in for days after it was sent.
+COMPLAINTS_WINDOW = datetime.timedelta(days=30)
+
+
+def campaigns_over_complaint_aim_count() -> int:
+    """Campaigns of the complaint window whose complaint rate is above NEWSLETTER_COMPLAINT_AIM."""
+    counted = with_complaint_counts(Campaign.objects.filter(started_at__gte=timezone.now() - COMPLAINTS_WINDOW))
+    return sum(1 for sent, complained in counted.values_list("sent", "complained")
+               if sent and complained / sent > settings.NEWSLETTER_COMPLAINT_AIM)

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from datarights import retention
+from core import retention
 from newsletter.models import Campaign
 from newsletter.selectors import campaigns_due, campaigns_sending
 from newsletter.services import campaign_status, campaigns, sending

@@ -170,3 +170,19 @@ def statement_version_in_force(language: str) -> Version | None:
         .filter(document__slug=view.document_slug, language=view.language, number=view.number)
         .first()
     )
+
+
+def version_latest_published(*, document_slug: str, language: str) -> Version | None:
+    """The newest published version of a document in one language (its document selected too)."""
+    return (
+        Version.objects.published()
+        .filter(document__slug=document_slug, language=language)
+        .select_related("document")
+        .order_by("-number")
+        .first()
+    )
+
+
+def documents_published() -> list[Document]:
+    """Documents with at least one published version."""
+    return list(Document.objects.filter(versions__status="published").distinct())

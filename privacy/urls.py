@@ -2,7 +2,6 @@ import re
 
 from django.urls import path, register_converter
 
-from consent import views as consent_views
 from privacy import views
 from privacy.models.statements import RESERVED_DOCUMENT_SLUGS
 
@@ -44,8 +43,6 @@ urlpatterns = [
     path("history/", views.statement_history, name="history"),
     path("diff/", views.statement_diff, name="diff"),
     path("v<version:number>/", views.statement_version, name="version"),
-    # A cookie choice (consent/views.py); "consent" is a reserved document slug.
-    path("consent/", consent_views.consent, name="consent"),
     path("<document:slug>/", views.statement, name="document"),
     path("<document:slug>/history/", views.statement_history, name="document_history"),
     path("<document:slug>/diff/", views.statement_diff, name="document_diff"),

@@ -17,6 +17,7 @@ from newsletter.messages import Recipient, campaign_message, content_render, sit
 from newsletter.models import PRIVACY_TOPIC_SLUG, Campaign, CampaignContent, Subscription, Topic
 from newsletter.services import campaign_status
 from newsletter.services.sending import campaign_populate
+from privacy.selectors import version_latest_published
 
 LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]
 
@@ -78,21 +79,13 @@ def campaign_test_send(*, campaign: Campaign, addresses: list[str]) -> list[Test
 
 def campaign_from_privacy_document(*, document_slug: str, user: AbstractBaseUser | None) -> Campaign:
     """A draft notice to the "privacy statement changes" topic, with each language's latest change summary."""
-    from privacy.models import Version  # read-only use of the privacy app
-
     topic, _created = Topic.objects.get_or_create(
         slug=PRIVACY_TOPIC_SLUG,
         defaults={"name_nl": "Wijzigingen in de privacyverklaring", "name_en": "Privacy statement changes"},
     )
     versions = {}
     for language in LANGUAGE_CODES:
-        version = (
-            Version.objects.published()
-            .filter(document__slug=document_slug, language=language)
-            .select_related("document")
-            .order_by("-number")
-            .first()
-        )
+        version = version_latest_published(document_slug=document_slug, language=language)
         if version:
             versions[language] = version
     if not versions:

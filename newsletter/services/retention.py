@@ -1,5 +1,5 @@
 """The newsletter's retention rules' work (declared in newsletter/personal_data.py, run by
-datarights.retention): requests never confirmed, profiles unsubscribed from everything,
+core.retention): requests never confirmed, profiles unsubscribed from everything,
 profiles without activity. Each works in batches of `ctx.batch_size`.
 
 What stays of a deleted profile is datarights' keyed hash on its suppression list, written
@@ -12,9 +12,9 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, Max, OuterRef, QuerySet, Subquery
 
+from core.retention import RunContext
 from datarights import selectors as datarights_selectors
 from datarights import services as datarights_services
-from datarights.retention import RunContext
 from mail import services as mail_services
 from mail.hashing import address_hash
 from newsletter.models import ConsentProof, Delivery, Subscriber, Subscription

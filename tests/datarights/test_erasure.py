@@ -11,7 +11,8 @@ from django.db import connection
 from django.utils import timezone, translation
 
 from contact.models import ContactMessage
-from datarights import registry, selectors, services
+from core import registry
+from datarights import selectors, services
 from datarights.models import DataRequest, ErasureRecord
 from mail.hashing import address_hash
 from mail.models import OutboxMessage, Suppression
@@ -257,7 +258,7 @@ def test_registry_check_catches_a_forgotten_model():
     try:
         missing = dict(registry.uncovered_models())
         assert missing == {"contact.ContactMessage": ["email"]}
-        from datarights.registry import check_registry
+        from core.registry import check_registry
 
         assert [m.id for m in check_registry()] == ["datarights.E001"]
     finally:

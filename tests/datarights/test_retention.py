@@ -15,7 +15,8 @@ from django.utils import timezone
 
 from accesslog.models import PageView
 from contact.models import ContactMessage
-from datarights import retention, services
+from core import retention
+from datarights import services
 from datarights.models import AccessLink, DataRequest, ProfileActivity, RetentionNotice
 from mail.hashing import address_hash
 from mail.models import OutboxMessage, Suppression

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from django.apps import apps
 
-from datarights import retention
+from core import retention
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -53,7 +53,7 @@ def _imported_models(path: Path) -> set[str]:
 def test_no_retention_code_imports_another_apps_models():
     project = [config for config in apps.get_app_configs() if Path(config.path).is_relative_to(ROOT)
                and ".venv" not in config.path]
-    modules = [ROOT / "datarights" / "retention.py", ROOT / "newsletter" / "services" / "retention.py"]
+    modules = [ROOT / "core" / "retention.py", ROOT / "newsletter" / "services" / "retention.py"]
     modules += [Path(config.path) / "personal_data.py" for config in project
                 if (Path(config.path) / "personal_data.py").exists()]
     assert len(modules) == 8

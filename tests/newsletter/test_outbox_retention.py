@@ -8,7 +8,7 @@ import time_machine
 from django.conf import settings as django_settings
 from django.utils import timezone
 
-from datarights import retention
+from core import retention
 from ilumen_site.celery import app
 from mail.models import OutboxMessage
 

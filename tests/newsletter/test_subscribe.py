@@ -9,7 +9,7 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from datarights import retention
+from core import retention
 from mail.models import OutboxMessage
 from mail.selectors import address_suppressed
 from mail.services import outbox_deliver, suppression_add

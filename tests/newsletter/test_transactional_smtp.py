@@ -9,7 +9,7 @@ import time_machine
 from django.test import Client
 from django.utils import timezone
 
-from datarights import retention
+from core import retention
 from mail.services import outbox_deliver
 from newsletter.models import ConsentProof, Topic
 from newsletter.services.subscriptions import ConsentShown, subscription_confirm, subscription_request

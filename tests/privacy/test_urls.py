@@ -17,7 +17,7 @@ from privacy.models.statements import RESERVED_DOCUMENT_SLUGS
         ("/en/privacy/my-data/", "datarights:my_data_start"),
         ("/nl/privacy/my-data/open/abc/", "datarights:my_data_open"),
         ("/en/privacy/retention/", "datarights:retention"),
-        ("/en/privacy/consent/", "privacy:consent"),
+        ("/en/privacy/consent/", "consent:decide"),
         ("/en/privacy/history/", "privacy:history"),
     ],
 )

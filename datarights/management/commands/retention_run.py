@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from datarights import retention
+from core import retention
 
 
 class Command(BaseCommand):

@@ -9,6 +9,9 @@ list drives the daily Celery task, the `retention_run` command and the page
 Every rule works in bounded batches: it selects at most `batch_size` primary keys, deletes
 or updates exactly those, and repeats; memory does not grow with the number of rows and
 no transaction or lock lasts longer than one batch.
+
+It lives in core/ so that every app can declare its rules, mail/ at the bottom included,
+without importing datarights/, which runs them (its daily task, command and page).
 """
 
 import datetime

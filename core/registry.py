@@ -9,8 +9,9 @@ when a model that looks like personal data belongs to no registered source.
 
 Each app registers in its `personal_data` module, found by autodiscovery from
 DatarightsConfig.ready() (as the admin finds admin.py), beside its retention rules
-(datarights.retention); sources for apps this project does not own are registered from
-`datarights.personal_data`.
+(core.retention); sources for apps this project does not own are registered from
+`datarights.personal_data`. The registry lives in core/ so that every app can declare itself
+without importing datarights/, which walks it (export, erasure, the my-data pages).
 """
 
 import datetime
