@@ -6,15 +6,19 @@ a few seconds so that requests do not each wait on a connect timeout. Counters
 (`incr`) raise CacheUnavailable, which rate limits treat as "let the visitor through".
 A key deleted during an outage may come back stale only if Redis kept its data across
 the outage; the site's Redis keeps nothing on disk.
+
+An entry written by another release that this one cannot read (a cached object whose
+class has moved to another module, during a deploy) is a miss too, not a failed page.
 """
 
 import logging
+import pickle
 import time
 from collections.abc import Callable
 from typing import Any
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
-from django.core.cache.backends.redis import RedisCache, RedisCacheClient
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient, RedisSerializer
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -25,6 +29,18 @@ _FAILURES = (RedisConnectionError, RedisTimeoutError, OSError)
 
 class CacheUnavailable(Exception):
     """The cache could not answer; the caller decides what that means."""
+
+
+class _Unreadable(Exception):
+    """An entry this release cannot unpickle."""
+
+
+class ReleaseTolerantSerializer(RedisSerializer):
+    def loads(self, data: bytes) -> Any:
+        try:
+            return super().loads(data)
+        except (AttributeError, ImportError, pickle.UnpicklingError) as error:
+            raise _Unreadable from error
 
 
 class ReusedClientCacheClient(RedisCacheClient):
@@ -52,6 +68,7 @@ class ResilientRedisCache(RedisCache):
         options = params.setdefault("OPTIONS", {})
         options.setdefault("socket_connect_timeout", 0.5)
         options.setdefault("socket_timeout", 0.5)
+        options.setdefault("serializer", ReleaseTolerantSerializer)
         super().__init__(server, params)
         self._class = ReusedClientCacheClient
         self._down_until = 0.0
@@ -67,10 +84,17 @@ class ResilientRedisCache(RedisCache):
             return fallback
 
     def get(self, key: str, default: Any = None, version: int | None = None) -> Any:
-        return self._guarded(lambda: super(ResilientRedisCache, self).get(key, default, version), default)
+        try:
+            return self._guarded(lambda: super(ResilientRedisCache, self).get(key, default, version), default)
+        except _Unreadable:
+            logger.warning("cache entry %s unreadable by this release; treated as a miss", key)
+            return default
 
     def get_many(self, keys: list[str], version: int | None = None) -> dict:
-        return self._guarded(lambda: super(ResilientRedisCache, self).get_many(keys, version), {})
+        try:
+            return self._guarded(lambda: super(ResilientRedisCache, self).get_many(keys, version), {})
+        except _Unreadable:
+            return {}
 
     def has_key(self, key: str, version: int | None = None) -> bool:
         return self._guarded(lambda: super(ResilientRedisCache, self).has_key(key, version), False)

@@ -40,3 +40,25 @@ def test_pages_render_and_rate_limits_fail_open_with_redis_away(client, seeded):
     caches.close_all()
     # With Redis back, the same limit holds again.
     assert [hit("test", "203.0.113.2", limit=1, window_seconds=60) for _ in range(2)] == [True, False]
+
+
+@pytest.mark.django_db
+def test_an_entry_written_by_another_release_is_a_miss_not_a_failed_page(client, seeded, settings):
+    """During a deploy the old release's cached objects stay in Redis; a class that has since moved
+    (the cookie registry's state lived in privacy.selectors) must cost a miss, never a 500."""
+    import redis
+    from django.core.cache import cache
+
+    from consent.selectors import _REGISTRY_CACHE_KEY
+
+    settings.CONSENT_REGISTRY_LOCAL_SECONDS = 0  # every request reads the registry from Redis
+
+    old_release = b"cprivacy.selectors\nRegistryState\n(tR."  # a pickle naming the class where it used to be
+    raw = redis.Redis.from_url(LIVE_REDIS)
+    for key in (_REGISTRY_CACHE_KEY, "other-entry"):
+        raw.set(cache.make_and_validate_key(key), old_release)
+    assert cache.get("other-entry", "missed") == "missed"
+    assert cache.get_many(["other-entry"]) == {}
+    page = client.get("/en/legal-notice/")
+    assert page.status_code == 200
+    assert 'action="/en/privacy/consent/"' in page.content.decode()  # the banner, from the registry
