@@ -165,7 +165,7 @@ def test_a_database_from_before_the_redesign_keeps_every_row_and_right(settings)
     assert ("consent", "consentrecord", "view_consentrecord") in rights_after["Legal"]
     assert ("mail", "suppression", "view_suppression") in rights_after["Marketing"]
 
-    from consent.models import Category, ConsentRecord, Cookie, RegistryRevision
+    from consent.models import ConsentRecord, Cookie, RegistryRevision
     from contact.models import ContactMessage
     from datarights.models import DataRequest
     from mail.models import OutboxMessage, Suppression
