@@ -192,6 +192,9 @@ def test_forged_and_expired_confirmation_links(client, settings):
         assert "verlopen" in expired.content.decode()
         assert client.post(link).status_code == 410
         assert Subscription.objects.get().status == "pending"
+        # A link scanner's GET of the "new link" button's address sends nothing.
+        assert client.get(link + "new-link/", REMOTE_ADDR="192.0.2.5").status_code == 405
+        assert not OutboxMessage.objects.filter(status="pending").exists()
         resend = client.post(link + "new-link/", REMOTE_ADDR="192.0.2.5")
         assert resend.status_code == 302
         mail.outbox.clear()

@@ -160,3 +160,12 @@ def test_asking_for_the_preferences_link_always_gets_the_same_answer(ann, topic,
     assert len({re.search(r'<div class="nl-page">.*?</div>', a.content.decode(), re.S).group(0) for a in answers}) == 1
     assert OutboxMessage.objects.filter(to_email="ann@example.com").count() == 2  # the rest were held back
     assert not OutboxMessage.objects.filter(to_email="gone@example.com").exists()
+
+
+@pytest.mark.parametrize("method", ["get", "head"])
+def test_a_link_scanner_following_the_preferences_link_button_sends_nothing(ann, topic, method):
+    url = f"/nl/newsletter/unsubscribe/{unsubscribe_token_make(ann.uuid, topic.pk)}/preferences-link/"
+    answer = getattr(Client(), method)(url)
+    assert answer.status_code == 405
+    assert answer["Referrer-Policy"] == "no-referrer" and answer["Cache-Control"] == "no-store"
+    assert not OutboxMessage.objects.exists()
