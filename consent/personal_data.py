@@ -9,7 +9,7 @@ import datetime
 
 from django.conf import settings
 from django.db.models import Exists, OuterRef, Q
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.functional import lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -25,12 +25,7 @@ def _consent_explanation() -> str:
         "address and they are not part of this export. You can see and erase your own consent history on the "
         "cookie settings page, from the browser you made the choices in."
     )
-    for name in ("cookies:settings", "consent:decide"):
-        try:
-            return f"{text} {settings.SITE_URL}{reverse(name)}"
-        except NoReverseMatch:
-            continue
-    return text
+    return f"{text} {settings.SITE_URL}{reverse('cookies:settings')}"
 
 
 _consent_text = lazy(_consent_explanation, str)()

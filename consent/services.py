@@ -20,7 +20,7 @@ from django.utils.crypto import salted_hmac
 
 from consent import selectors
 from consent.cookie import ConsentCookie
-from consent.models import ConsentRecord, RegistryRevision
+from consent.models import ConsentRecord, GpcRefusalDay, RegistryRevision
 from consent.types import RegistryState
 from core import ratelimit
 from core.ipaddress import client_network, truncate_ip
@@ -38,10 +38,10 @@ SOURCES = {"banner": Method.BANNER, "settings": Method.SETTINGS, "embed": Method
 # A GPC refusal is counted once per visitor: a browser that keeps cookies once (the cookie says
 # it is done), one that does not at most once per window for its network.
 GPC_COUNT_WINDOW_SECONDS = 24 * 3600
-# GpcRefusalDay's table. One statement, so parallel first page views on a new day neither collide nor lose a count.
+# One statement, so parallel first page views on a new day neither collide nor lose a count.
 _GPC_COUNT_SQL = (
-    "INSERT INTO privacy_gpcrefusalday AS d (day, language, count) VALUES (%s, %s, 1) "
-    "ON CONFLICT (day, language) DO UPDATE SET count = d.count + 1"
+    f"INSERT INTO {connection.ops.quote_name(GpcRefusalDay._meta.db_table)} AS d (day, language, count) "  # noqa: S608 - the model's own table name
+    "VALUES (%s, %s, 1) ON CONFLICT (day, language) DO UPDATE SET count = d.count + 1"
 )
 
 

@@ -14,9 +14,8 @@ from django.http import HttpRequest
 IPV4_PREFIX = 24
 IPV6_PREFIX = 48
 # What one subscriber line gets: rate limits count an IPv6 client per /64 (any address in it
-# is theirs to pick), with a further ceiling per /48 (one site's allocation).
+# is theirs to pick), with a further ceiling per /48: the same site a truncated address names.
 IPV6_NETWORK_PREFIX = 64
-IPV6_SITE_PREFIX = 48
 
 
 def _parse(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
@@ -82,7 +81,7 @@ def client_site(value: str | None) -> str | None:
     address = _address(value)
     if address is None or address.version == 4:
         return None
-    return _network_address(address, IPV6_SITE_PREFIX)
+    return _network_address(address, IPV6_PREFIX)
 
 
 def axes_client_network(request: HttpRequest) -> str | None:

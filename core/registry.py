@@ -140,7 +140,7 @@ def check_registry(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
     errors = [
         checks.Error(
             f"{label} has personal-data fields ({', '.join(fields)}) but no data-rights source covers it.",
-            hint="Register an exporter and an eraser in the app's personal_data.py (see datarights/registry.py), "
+            hint="Register an exporter and an eraser in the app's personal_data.py (see core/registry.py), "
             "or declare it exempt with a reason.",
             id="datarights.E001",
         )

@@ -96,11 +96,7 @@ def _kept_requests() -> str:
     return gettext(
         "A record of each request you made (its type, dates and status, with a keyed hash of your address instead "
         "of the address itself), kept %(years)s as proof that we answered it."
-    ) % {"years": _period(settings.DATA_REQUEST_KEEP_DAYS)}
-
-
-def _period(days: int) -> str:
-    return retention.period_text(days)
+    ) % {"years": retention.period_text(settings.DATA_REQUEST_KEEP_DAYS)}
 
 
 registry.register(

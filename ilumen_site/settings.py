@@ -288,7 +288,7 @@ HEALTH_BEAT_MAX_AGE = env.int("HEALTH_BEAT_MAX_AGE", default=300)
 PRIVACY_PRIMARY_DOCUMENT = env.str("PRIVACY_PRIMARY_DOCUMENT", default="ilumen")
 STATEMENT_CACHE_SECONDS = env.int("STATEMENT_CACHE_SECONDS", default=24 * 3600)
 
-# --- Cookie consent (privacy/middleware.py, privacy/services/consent.py) ------------
+# --- Cookie consent (consent/middleware.py, consent/services.py) --------------------
 
 # Off only for the benchmark's baseline (bench/consent_overhead.py): no banner, no gating.
 CONSENT_ENABLED = env.bool("CONSENT_ENABLED", default=True)

@@ -12,9 +12,10 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 
+from mail import selectors
 from mail.hashing import address_hash
 from mail.messages import transactional_message
 from mail.models import OutboxMessage, Suppression
@@ -110,7 +111,7 @@ def outbox_reap() -> int:
 
 def outbox_erase(*, address: str, created_before: datetime | None = None) -> int:
     """Delete the record of every transactional e-mail to this address, or answering to it (erasure)."""
-    rows = OutboxMessage.objects.filter(Q(to_email__iexact=address) | Q(reply_to__iexact=address))
+    rows = selectors.outbox_messages_of(address=address)
     if created_before is not None:
         rows = rows.filter(created_at__lt=created_before)
     return rows.delete()[0]
