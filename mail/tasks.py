@@ -4,15 +4,12 @@ Registered under their old names in the newsletter app (messages may sit in Redi
 deploy; beat and CELERY_TASK_ROUTES name them too).
 """
 
-import logging
-
 from celery import shared_task
 from django.db import transaction
 
+from core.tasks import enqueue
 from mail import services
 from mail.signals import outbox_message_queued
-
-logger = logging.getLogger(__name__)
 
 
 @shared_task(name="newsletter.tasks.outbox_send", ignore_result=True)
@@ -27,15 +24,8 @@ def outbox_sweep() -> None:
         pass
 
 
-def _send_later(message_id: int) -> None:
-    try:
-        outbox_send.delay(message_id)
-    except Exception:  # the broker is down: the row waits for the sweep
-        logger.warning("could not enqueue outbox message %s; the sweep will send it", message_id, exc_info=True)
-
-
 def _on_queued(sender: object, *, message_id: int, **kwargs: object) -> None:
-    transaction.on_commit(lambda: _send_later(message_id))
+    transaction.on_commit(lambda: enqueue(outbox_send, message_id))
 
 
 def connect() -> None:

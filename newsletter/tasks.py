@@ -6,20 +6,17 @@ services announce work with newsletter.signals; `connect` (from NewsletterConfig
 turns each announcement into a task once the transaction commits.
 """
 
-import logging
-
 from celery import shared_task
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from core import retention
+from core.tasks import enqueue
 from newsletter.models import Campaign
 from newsletter.selectors import campaigns_due, campaigns_sending
 from newsletter.services import campaign_status, campaigns, sending
 from newsletter.signals import campaign_due, campaign_resumed
-
-logger = logging.getLogger(__name__)
 
 
 @shared_task(ignore_result=True)
@@ -62,24 +59,14 @@ def pending_purge() -> None:
     retention.retention_run_all(only=["newsletter_unconfirmed", "transactional_mail"])
 
 
-def _enqueue(task, *args: object) -> bool:
-    """A hint only: with the broker down the database still holds the work, and the beat tick picks it up."""
-    try:
-        task.delay(*args)
-    except Exception:
-        logger.warning("could not enqueue %s%r; the beat tick will do it", task.name, args, exc_info=True)
-        return False
-    return True
-
-
 def dispatch_senders(campaign_id: int, count: int | None = None) -> None:
     for _i in range(count or settings.NEWSLETTER_PARALLEL_BATCHES):
-        if not _enqueue(campaign_send, campaign_id):
+        if not enqueue(campaign_send, campaign_id):
             return
 
 
 def _on_campaign_due(sender: object, *, campaign_id: int, **kwargs: object) -> None:
-    transaction.on_commit(lambda: _enqueue(campaign_start, campaign_id))
+    transaction.on_commit(lambda: enqueue(campaign_start, campaign_id))
 
 
 def _on_campaign_resumed(sender: object, *, campaign_id: int, **kwargs: object) -> None:
