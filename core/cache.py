@@ -94,7 +94,10 @@ class ResilientRedisCache(RedisCache):
         try:
             return self._guarded(lambda: super(ResilientRedisCache, self).get_many(keys, version), {})
         except _Unreadable:
-            return {}
+            # One entry another release wrote: read key by key, so that only that entry misses.
+            missing = object()
+            found = {key: self.get(key, missing, version) for key in keys}
+            return {key: value for key, value in found.items() if value is not missing}
 
     def has_key(self, key: str, version: int | None = None) -> bool:
         return self._guarded(lambda: super(ResilientRedisCache, self).has_key(key, version), False)

@@ -59,6 +59,8 @@ def test_an_entry_written_by_another_release_is_a_miss_not_a_failed_page(client,
         raw.set(cache.make_and_validate_key(key), old_release)
     assert cache.get("other-entry", "missed") == "missed"
     assert cache.get_many(["other-entry"]) == {}
+    cache.set("readable-entry", "kept")
+    assert cache.get_many(["other-entry", "readable-entry"]) == {"readable-entry": "kept"}
     page = client.get("/en/legal-notice/")
     assert page.status_code == 200
     assert 'action="/en/privacy/consent/"' in page.content.decode()  # the banner, from the registry
