@@ -63,6 +63,34 @@ def _not_necessary_reason(name: str, domain: str) -> str | None:
     return None
 
 
+class LifetimeUnit(models.TextChoices):
+    SESSION = "session", _("until the browser closes")
+    MINUTES = "minutes", _("minutes")
+    HOURS = "hours", _("hours")
+    DAYS = "days", _("days")
+    WEEKS = "weeks", _("weeks")
+    MONTHS = "months", _("months")
+    YEARS = "years", _("years")
+
+
+# The longest each unit can mean on a calendar (a month of 31 days, a leap year), so that a cookie is
+# reported as living too long only when no reading of its declared lifetime covers it.
+UNIT_SECONDS = {
+    LifetimeUnit.MINUTES: 60, LifetimeUnit.HOURS: 3600, LifetimeUnit.DAYS: 86400, LifetimeUnit.WEEKS: 7 * 86400,
+    LifetimeUnit.MONTHS: 31 * 86400, LifetimeUnit.YEARS: 366 * 86400,
+}
+
+
+def lifetime_seconds(amount: int | None, unit: str) -> int | None:
+    """A declared maximum lifetime in seconds: 0 for a cookie that ends with the browser session,
+    None when nothing (or nothing complete) is declared."""
+    if unit == LifetimeUnit.SESSION:
+        return 0
+    if unit in UNIT_SECONDS and amount:
+        return amount * UNIT_SECONDS[unit]
+    return None
+
+
 class Category(models.Model):
     key = models.CharField(
         _("key"), max_length=40, unique=True,
@@ -130,6 +158,15 @@ class Cookie(models.Model):
     purpose_en = models.TextField(_("purpose (English)"))
     lifetime_nl = models.CharField(_("lifetime (Dutch)"), max_length=100)
     lifetime_en = models.CharField(_("lifetime (English)"), max_length=100)
+    # The same lifetime, structured, for the cookie audit to compare with what browsers are told.
+    max_lifetime_amount = models.PositiveIntegerField(_("maximum lifetime"), null=True, blank=True)
+    max_lifetime_unit = models.CharField(
+        _("maximum lifetime unit"), max_length=8, choices=LifetimeUnit.choices, blank=True,
+        help_text=_(
+            "The longest the cookie may live, e.g. 2 years; 'until the browser closes' needs no number. "
+            "The cookie audit reports a cookie that lives longer. Changing it does not ask visitors again."
+        ),
+    )
     position = models.PositiveSmallIntegerField(_("position"), default=0)
 
     class Meta:
@@ -140,10 +177,27 @@ class Cookie(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["name", "domain"], name="consent_cookie_name_domain_unique"),
             models.CheckConstraint(condition=Q(name__regex=COOKIE_NAME_REGEX), name="consent_cookie_name_format"),
+            # A number needs a unit and the other way round; "until the browser closes" takes no number.
+            models.CheckConstraint(
+                condition=(
+                    Q(max_lifetime_unit="", max_lifetime_amount__isnull=True)
+                    | Q(max_lifetime_unit=LifetimeUnit.SESSION, max_lifetime_amount__isnull=True)
+                    | (
+                        Q(max_lifetime_unit__in=[u for u in LifetimeUnit.values if u != LifetimeUnit.SESSION])
+                        & Q(max_lifetime_amount__gte=1)
+                    )
+                ),
+                name="consent_cookie_max_lifetime_complete",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def max_lifetime_seconds(self) -> int | None:
+        """The declared maximum in seconds (0: until the browser closes), None when none is declared."""
+        return lifetime_seconds(self.max_lifetime_amount, self.max_lifetime_unit)
 
     @property
     def is_pattern(self) -> bool:
@@ -269,3 +323,80 @@ class GpcRefusalDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day:%Y-%m-%d} {self.language}: {self.count}"
+
+
+class CookieAudit(models.Model):
+    """One run of `manage.py cookie_audit`: what a real browser met on the site's public pages in each
+    consent state, held against the registry. Kept as a record of the check; nobody edits it."""
+
+    created_at = models.DateTimeField(_("date"), default=timezone.now, editable=False)
+    base_url = models.CharField(_("site audited"), max_length=300)
+    registry_revision = models.ForeignKey(
+        RegistryRevision, on_delete=models.PROTECT, related_name="+", verbose_name=_("checked against revision"),
+    )
+    states = models.JSONField(_("consent states"), default=list)
+    pages = models.JSONField(_("pages visited"), default=list)
+    # Every cookie, storage key and request to another host the browser met, per state, as recorded.
+    observations = models.JSONField(_("observations"), default=dict)
+    errors = models.PositiveIntegerField(_("errors"), default=0)
+    warnings = models.PositiveIntegerField(_("warnings"), default=0)
+
+    class Meta:
+        verbose_name = _("cookie audit")
+        verbose_name_plural = _("cookie audits")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{_('Cookie audit')} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class CookieAuditFinding(models.Model):
+    class Severity(models.TextChoices):
+        # Sorted by value: errors come first.
+        ERROR = "error", _("Error")
+        WARNING = "warning", _("Warning")
+
+    class Kind(models.TextChoices):
+        UNDECLARED_COOKIE = "undeclared_cookie", _("Cookie not in the registry")
+        UNDECLARED_STORAGE = "undeclared_storage", _("Storage key not in the registry")
+        NOT_GRANTED = "not_granted", _("Set without consent for its category")
+        THIRD_PARTY_REQUEST = "third_party_request", _("Request to another site without consent")
+        LIFETIME_EXCEEDED = "lifetime_exceeded", _("Lives longer than declared")
+        NOT_SEEN = "not_seen", _("Declared but never seen")
+        NO_MAX_LIFETIME = "no_max_lifetime", _("No maximum lifetime declared")
+
+    audit = models.ForeignKey(CookieAudit, on_delete=models.CASCADE, related_name="findings")
+    severity = models.CharField(_("severity"), max_length=8, choices=Severity.choices)
+    kind = models.CharField(_("finding"), max_length=24, choices=Kind.choices)
+    # A cookie's or storage key's name, or the host a request went to.
+    subject = models.CharField(_("cookie, key or host"), max_length=500)
+    domain = models.CharField(_("domain"), max_length=253, blank=True)
+    cookie = models.ForeignKey(
+        Cookie, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("registry entry"),
+    )
+    category = models.CharField(_("category"), max_length=40, blank=True)
+    states = models.JSONField(_("consent states"), default=list)
+    page = models.CharField(_("first seen on"), max_length=500, blank=True)
+    page_count = models.PositiveIntegerField(_("pages"), default=0)
+    source = models.CharField(_("set or sent by"), max_length=1000, blank=True)
+    observed_seconds = models.BigIntegerField(_("observed lifetime (seconds)"), null=True, blank=True)
+    declared_seconds = models.BigIntegerField(_("declared lifetime (seconds)"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("cookie audit finding")
+        verbose_name_plural = _("cookie audit findings")
+        ordering = ["audit", "severity", "kind", "subject", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(severity__in=["error", "warning"]), name="consent_finding_severity"),
+            models.CheckConstraint(
+                condition=Q(kind__in=[
+                    "undeclared_cookie", "undeclared_storage", "not_granted", "third_party_request",
+                    "lifetime_exceeded", "not_seen", "no_max_lifetime",
+                ]),
+                name="consent_finding_kind",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.subject}"
