@@ -1,6 +1,7 @@
 """The staff roles and what each may do in the admin: least privilege, one place.
 
-The groups are created (and kept exactly to these lists) by staff/migrations. A
+The groups are created and kept exactly to these lists after every migrate
+(staff.services.roles_sync): adding or removing a codename here is all a change takes. A
 superuser account is for the administrators who manage users and groups.
 """
 

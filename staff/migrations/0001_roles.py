@@ -1,33 +1,8 @@
-"""The Legal, Marketing and Support groups, with exactly the permissions in staff/roles.py.
-
-On a fresh database the permissions do not exist yet (Django creates them after all
-migrations), so they are created here first.
-"""
+"""Kept as a step in the history only: the Legal, Marketing and Support groups are kept to
+staff/roles.py after every migrate by staff.services.roles_sync (connected in StaffConfig.ready),
+so that a right added later, for a model migrated after this one, reaches its group too."""
 
 from django.db import migrations
-
-
-def forward(apps, schema_editor):
-    from django.contrib.auth.management import create_permissions
-
-    from staff.roles import ROLES
-
-    for config in apps.get_app_configs():
-        config.models_module = True
-        create_permissions(config, apps=apps, verbosity=0)
-        config.models_module = None
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    for name, grants in ROLES.items():
-        permissions = []
-        for app_label, codenames in grants.items():
-            found = list(Permission.objects.filter(content_type__app_label=app_label, codename__in=codenames))
-            missing = set(codenames) - {p.codename for p in found}
-            if missing:
-                raise RuntimeError(f"{name}: unknown permissions {app_label}.{sorted(missing)}")
-            permissions += found
-        group, _created = Group.objects.get_or_create(name=name)
-        group.permissions.set(permissions)
 
 
 class Migration(migrations.Migration):
@@ -41,4 +16,4 @@ class Migration(migrations.Migration):
         ("accesslog", "0002_marketing_sees_statistics"),
     ]
 
-    operations = [migrations.RunPython(forward, migrations.RunPython.noop)]
+    operations = []
