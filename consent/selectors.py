@@ -21,7 +21,7 @@ from consent.types import CategoryInfo, ConsentState, CookieInfo, RegistryState
 # so the whole of it is cached as one small object: reading it is one cache hit and no
 # query. It is cleared whenever an admin changes the registry (consent.services).
 
-_REGISTRY_CACHE_KEY = "privacy:consent:registry:v2"
+_REGISTRY_CACHE_KEY = "privacy:consent:registry:v3"
 
 
 def _registry_from_snapshot(snapshot: dict, revision: int, revision_id: int, revised_at) -> RegistryState:
@@ -35,7 +35,10 @@ def _registry_from_snapshot(snapshot: dict, revision: int, revision_id: int, rev
             CategoryInfo(
                 key=c["key"], necessary=c["necessary"], name=c["name"], description=c["description"],
                 cookies=tuple(
-                    CookieInfo(k["name"], k["provider"], k["domain"], k["purpose"], k["lifetime"]) for k in c["cookies"]
+                    CookieInfo(
+                        k["name"], k["provider"], k["domain"], k["purpose"], k["lifetime"], k.get("max_lifetime")
+                    )
+                    for k in c["cookies"]
                 ),
             )
             for c in snapshot["categories"]
@@ -57,6 +60,7 @@ def registry_live_snapshot() -> dict:
                     "name": k.name, "provider": k.provider, "domain": k.domain, "position": k.position,
                     "purpose": {"nl": k.purpose_nl, "en": k.purpose_en},
                     "lifetime": {"nl": k.lifetime_nl, "en": k.lifetime_en},
+                    "max_lifetime": k.max_lifetime_seconds,
                 }
                 for k in cookies
             ],

@@ -20,7 +20,7 @@ from django.utils.crypto import salted_hmac
 
 from consent import selectors
 from consent.cookie import ConsentCookie
-from consent.models import ConsentRecord, GpcRefusalDay, RegistryRevision
+from consent.models import ConsentRecord, Cookie, CookieAudit, CookieAuditFinding, GpcRefusalDay, RegistryRevision
 from consent.types import RegistryState
 from core import ratelimit
 from core.ipaddress import client_network, truncate_ip
@@ -206,3 +206,38 @@ def consent_gpc_refuse(
         with connection.cursor() as cursor:
             cursor.execute(_GPC_COUNT_SQL, [timezone.localdate(), language])
     return ConsentCookie(consent_id or uuid.uuid4(), registry.revision, frozenset(), Method.GPC, True, timezone.now())
+
+
+# --- Cookie audit reports -------------------------------------------------------------------
+
+
+def cookie_audit_record(
+    *,
+    base_url: str,
+    registry_revision_id: int,
+    states: list[str],
+    pages: list[str],
+    observations: dict,
+    findings: Iterable,
+) -> CookieAudit:
+    """Store one cookie audit's report: what was walked, what was met, and each finding, linked to
+    the registry entry it is about where there is one (so the admin can open it in one click)."""
+    cookie_ids = {(name, domain): pk for pk, name, domain in Cookie.objects.values_list("pk", "name", "domain")}
+    rows = list(findings)
+    with transaction.atomic():
+        audit = CookieAudit.objects.create(
+            base_url=base_url, registry_revision_id=registry_revision_id, states=states, pages=pages,
+            observations=observations,
+            errors=sum(1 for f in rows if f.severity == CookieAuditFinding.Severity.ERROR),
+            warnings=sum(1 for f in rows if f.severity == CookieAuditFinding.Severity.WARNING),
+        )
+        CookieAuditFinding.objects.bulk_create(
+            CookieAuditFinding(
+                audit=audit, severity=f.severity, kind=f.kind, subject=f.subject[:500], domain=f.domain[:253],
+                cookie_id=cookie_ids.get(f.cookie) if f.cookie else None, category=f.category, states=f.states,
+                page=f.page[:500], page_count=len(f.pages), source=f.source[:1000],
+                observed_seconds=f.observed_seconds, declared_seconds=f.declared_seconds,
+            )
+            for f in rows
+        )
+    return audit

@@ -17,6 +17,8 @@ class CookieInfo:
     domain: str  # '' = set on the site's own domain, so the site can delete it
     purpose: dict[str, str]
     lifetime: dict[str, str]
+    # The declared maximum in seconds, 0 for "until the browser closes", None when none is declared.
+    max_lifetime: int | None = None
 
     @property
     def is_pattern(self) -> bool:

@@ -1,0 +1,102 @@
+"""One cookie audit from start to stored report: which states and pages, the browser walk, the
+findings, the report (consent.services.cookie_audit_record)."""
+
+import ipaddress
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from django.conf import settings
+
+from consent import selectors, services
+from consent.audit import browser, findings, pages
+from consent.models import CookieAudit
+from core.csp import origin
+
+
+class AuditRefused(Exception):
+    """The audit cannot run as asked (no registry yet, or an address that is not a web site)."""
+
+
+@dataclass(frozen=True)
+class AuditResult:
+    report: CookieAudit
+    failures: list[str]  # pages that could not be walked: the audit is incomplete
+
+
+def is_local(base_url: str, host_rules: str = "") -> bool:
+    """A test or development server on this machine: its host is a loopback address, `localhost`,
+    or a name the browser's host-resolver rules send to a loopback address."""
+
+    def loopback(host: str) -> bool:
+        host = host.strip("[]").lower()
+        if host == "localhost" or host.endswith(".localhost"):
+            return True
+        try:
+            return ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            return False
+
+    host = urlsplit(base_url).hostname or ""
+    if loopback(host):
+        return True
+    for rule in host_rules.split(","):
+        parts = rule.split()
+        if len(parts) == 3 and parts[0].upper() == "MAP" and parts[1].lower() == host:
+            target = re.sub(r":\d+$", "", parts[2]) if not parts[2].startswith("[") else parts[2].split("]")[0]
+            return loopback(target)
+    return False
+
+
+def integration_hosts() -> dict[str, set[str]]:
+    """The hosts the configured third-party code reaches, per consent category."""
+    hosts: dict[str, set[str]] = {"analytics": set(), "social": set()}
+    if settings.GA_MEASUREMENT_ID:
+        for url in (settings.GA_SCRIPT_URL, *settings.GA_CONNECT_ORIGINS):
+            hosts["analytics"].add(urlsplit(origin(url)).hostname or "")
+    for url in (*settings.SOCIAL_EMBED_SCRIPTS.values(), *settings.SOCIAL_FRAME_ORIGINS):
+        hosts["social"].add(urlsplit(origin(url)).hostname or "")
+    return {key: {h for h in values if h} for key, values in hosts.items()}
+
+
+def cookie_audit_run(
+    *,
+    base_url: str,
+    with_choices: bool = False,
+    host_rules: str = "",
+    max_pages: int | None = None,
+    settle_ms: int = 400,
+    progress: Callable[[str], None] | None = None,
+) -> AuditResult:
+    """Walk the site in each consent state, judge what was met, and store the report.
+
+    Choices (reject, accept, each category) write a consent record that the site keeps for years,
+    so against anything but a local server they are walked only when `with_choices` is asked for.
+    """
+    base_url = base_url.rstrip("/")
+    site_host = urlsplit(base_url).hostname
+    if urlsplit(base_url).scheme not in ("http", "https") or not site_host:
+        raise AuditRefused(f"not a web site's address: {base_url!r}")
+    registry = selectors.registry_state()
+    if registry is None:
+        raise AuditRefused("the cookie registry has no revision yet: nothing to audit against")
+    choices = findings.audit_choices(registry, with_choices=with_choices or is_local(base_url, host_rules))
+    steps = pages.audit_steps(max_pages=max_pages)
+    if progress:
+        progress(f"{len(steps)} pages, states: {', '.join(c.key for c in choices)}")
+    observed = browser.observe(
+        base_url=base_url, choices=choices, steps=steps, host_rules=host_rules, settle_ms=settle_ms,
+    )
+    observations = {o.key: o.as_json() for o in observed}
+    results = findings.audit_findings(
+        registry=registry,
+        observations=[{"state": key, **value} for key, value in observations.items()],
+        site_host=site_host,
+        category_hosts=findings.category_hosts_of(registry, integration_hosts()),
+    )
+    report = services.cookie_audit_record(
+        base_url=base_url, registry_revision_id=registry.revision_id, states=[c.key for c in choices],
+        pages=[step.label for step in steps], observations=observations, findings=results,
+    )
+    return AuditResult(report, [f"{o.key}: {failure}" for o in observed for failure in o.failures])
