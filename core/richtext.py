@@ -2,6 +2,12 @@
 
 Staff write Markdown (raw HTML allowed by Markdown itself); whatever they write is
 passed through nh3 (the Ammonia sanitiser) before it can reach a page or an e-mail.
+
+Campaigns may also show images (`images=True`), but only the site's own uploads: an
+`<img>` whose `src` is not a file under the absolute media address (`core.media`) loses
+its `src`, and an image without a `src` or without alternative text is removed. A
+third-party image in an e-mail is a tracking pixel (EDPB Guidelines 2/2023); ours have
+one address for every recipient. Statements never show images.
 """
 
 import re
@@ -10,6 +16,9 @@ from html.parser import HTMLParser
 
 import markdown
 import nh3
+from django.utils.translation import gettext as _
+
+from core.media import media_url_prefix
 
 ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "em", "h2", "h3", "h4", "hr", "i",
@@ -26,6 +35,15 @@ ALLOWED_ATTRIBUTES = {
 }
 # Prefix every id so that content can never clobber the page's own element ids.
 HEADING_ID_PREFIX = "sec-"
+IMAGE_ATTRIBUTES = {"src", "alt", "title", "width", "height"}
+# What may follow the media address in an image's src: folders and a file name of plain
+# characters with an image extension; no "..", query, fragment, escape or user info.
+MEDIA_IMAGE_PATH = re.compile(r"(?:[a-z0-9-]+/)*[A-Za-z0-9_-]+\.(?:jpg|jpeg|png|gif|webp)")
+_SIZE = re.compile(r"[0-9]{1,4}")
+# nh3's output is serialised by html5ever: every attribute value is double-quoted, with
+# '"', '<' and '>' escaped, so a tag ends at its first '>'.
+_IMG_TAG = re.compile(r"<img\b[^>]*>")
+_ATTRIBUTE = re.compile(r'\s([a-z-]+)="([^"]*)"')
 
 
 @dataclass(frozen=True)
@@ -41,16 +59,52 @@ class RenderedText:
     toc: list[TocEntry] = field(default_factory=list)
 
 
-def sanitize_html(html: str) -> str:
-    """Keep only harmless markup; scripts, styles, event handlers and foreign ids go."""
-    return nh3.clean(
+def media_image_src_allowed(src: str) -> bool:
+    """True for the absolute address of an image file under the site's own MEDIA_URL."""
+    prefix = media_url_prefix()
+    return src.startswith(prefix) and MEDIA_IMAGE_PATH.fullmatch(src[len(prefix):]) is not None
+
+
+def _image_attribute_filter(tag: str, attribute: str, value: str) -> str | None:
+    if tag != "img":
+        return value
+    if attribute == "src":
+        return value if media_image_src_allowed(value) else None
+    if attribute in ("width", "height"):
+        return value if _SIZE.fullmatch(value) else None
+    return value
+
+
+def _image_complete(tag: re.Match) -> str:
+    attributes = dict(_ATTRIBUTE.findall(tag.group(0)))
+    return tag.group(0) if attributes.get("src") and attributes.get("alt", "").strip() else ""
+
+
+def sanitize_html(html: str, *, images: bool = False) -> str:
+    """Keep only harmless markup; scripts, styles, event handlers and foreign ids go.
+
+    With `images`, the site's own uploaded images stay (with their alternative text); any
+    other image goes.
+    """
+    if not images:
+        return nh3.clean(
+            html,
+            tags=ALLOWED_TAGS,
+            attributes=ALLOWED_ATTRIBUTES,
+            url_schemes={"http", "https", "mailto", "tel"},
+            link_rel="noopener noreferrer nofollow",
+            id_prefix=HEADING_ID_PREFIX,
+        )
+    cleaned = nh3.clean(
         html,
-        tags=ALLOWED_TAGS,
-        attributes=ALLOWED_ATTRIBUTES,
+        tags=ALLOWED_TAGS | {"img"},
+        attributes={**ALLOWED_ATTRIBUTES, "img": IMAGE_ATTRIBUTES},
         url_schemes={"http", "https", "mailto", "tel"},
         link_rel="noopener noreferrer nofollow",
         id_prefix=HEADING_ID_PREFIX,
+        attribute_filter=_image_attribute_filter,
     )
+    return _IMG_TAG.sub(_image_complete, cleaned)
 
 
 def _flatten(tokens: list[dict]) -> list[TocEntry]:
@@ -63,20 +117,65 @@ def _flatten(tokens: list[dict]) -> list[TocEntry]:
     return entries
 
 
-def render_markdown(text: str) -> RenderedText:
-    """Render Markdown to sanitised HTML and a table of contents of its headings."""
-    md = markdown.Markdown(
+def _markdown() -> markdown.Markdown:
+    return markdown.Markdown(
         extensions=["toc", "sane_lists", "tables"],
         extension_configs={"toc": {"toc_depth": "2-4"}},
     )
+
+
+def render_markdown(text: str, *, images: bool = False) -> RenderedText:
+    """Render Markdown to sanitised HTML and a table of contents of its headings.
+
+    `images=True` is for campaigns only: it keeps the site's own uploaded images.
+    """
+    md = _markdown()
     html = md.convert(text or "")
     toc = [entry for entry in _flatten(md.toc_tokens) if entry.level >= 2]
-    return RenderedText(html=sanitize_html(html), toc=toc)
+    return RenderedText(html=sanitize_html(html, images=images), toc=toc)
+
+
+class _ImageFinder(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.images: list[tuple[str, str]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "img":
+            found = dict(attrs)
+            self.images.append(((found.get("src") or "").strip(), (found.get("alt") or "").strip()))
+
+
+def markdown_image_sources(text: str) -> list[tuple[str, str]]:
+    """(src, alternative text) of every image the Markdown (or the HTML in it) asks for."""
+    finder = _ImageFinder()
+    finder.feed(_markdown().convert(text or ""))
+    finder.close()
+    return finder.images
+
+
+def markdown_image_problems(text: str) -> list[str]:
+    """What `render_markdown(text, images=True)` would remove, as messages for the author
+    (in the active language): images from elsewhere, and images without alternative text."""
+    problems = []
+    for src, alt in markdown_image_sources(text):
+        if not media_image_src_allowed(src):
+            problems.append(
+                _("The image “%(src)s” is not an image uploaded to this site, so it would be left out: upload it "
+                  "under Newsletter › Campaign images and paste the Markdown shown there.") % {"src": src}
+            )
+        elif not alt:
+            problems.append(
+                _("The image “%(src)s” has no alternative text, so it would be left out: describe what it shows "
+                  "between the square brackets, as in ![Our team on a roof in Tessenderlo](…).") % {"src": src}
+            )
+    return problems
 
 
 
 class _TextExtractor(HTMLParser):
-    """Sanitised HTML to readable plain text: paragraphs, list bullets, links as 'text (url)'."""
+    """Sanitised HTML to readable plain text: paragraphs, list bullets, links as 'text (url)',
+    images as '[their alternative text]'."""
 
     BLOCKS = {"p", "h2", "h3", "h4", "blockquote", "pre", "table", "tr", "ul", "ol", "hr"}
 
@@ -109,6 +208,8 @@ class _TextExtractor(HTMLParser):
             self.pre += 1
         elif tag == "a":
             self.links.append(dict(attrs).get("href") or "")
+        elif tag == "img" and (alt := (dict(attrs).get("alt") or "").strip()):
+            self.parts.append(f"[{alt}]")
 
     def handle_endtag(self, tag: str) -> None:
         if tag in {"ul", "ol"} and self.list_stack:

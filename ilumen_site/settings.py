@@ -213,6 +213,15 @@ if not DEBUG:
         "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
     }
 
+# --- Uploaded media (campaign images; core/media.py, newsletter/services/images.py) ---
+
+MEDIA_URL = "media/"
+# Shared by every web host, and backed up: sent e-mails keep pointing at these files.
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+# The site serves /media/ itself (core.media.media_serve) in `make run` and the tests;
+# production lets the web server do it with the same headers (docs/deploy.md).
+MEDIA_SERVE = env.bool("MEDIA_SERVE", default=DEBUG)
+
 # --- Security ----------------------------------------------------------------------
 
 SECURE_CSP = {
@@ -361,6 +370,10 @@ NEWSLETTER_COMPLAINT_AIM = env.float("NEWSLETTER_COMPLAINT_AIM", default=0.001)
 NEWSLETTER_OVERDUE_SECONDS = env.int("NEWSLETTER_OVERDUE_SECONDS", default=3600)
 NEWSLETTER_TICK_SECONDS = env.float("NEWSLETTER_TICK_SECONDS", default=30)
 NEWSLETTER_FROM_EMAIL = env.str("NEWSLETTER_FROM_EMAIL", default=DEFAULT_FROM_EMAIL)
+# Campaign images: the largest upload accepted, and the widest image stored (twice the
+# e-mail's 600 px, for sharp images on high-density screens); wider ones are scaled down.
+NEWSLETTER_IMAGE_MAX_BYTES = env.int("NEWSLETTER_IMAGE_MAX_BYTES", default=10 * 1024 * 1024)
+NEWSLETTER_IMAGE_MAX_WIDTH = env.int("NEWSLETTER_IMAGE_MAX_WIDTH", default=1200)
 # Bearer token of the bounce/complaint webhook (docs/newsletter.md); empty = webhook off.
 NEWSLETTER_WEBHOOK_TOKEN = env.str("NEWSLETTER_WEBHOOK_TOKEN", default="")
 # DKIM signing of outgoing mail, when a key is configured (PEM text or a file).
@@ -412,7 +425,8 @@ ACCESS_LOG_WRITER = env.str("ACCESS_LOG_WRITER", default="thread")  # "manual": 
 ACCESS_LOG_BATCH_SIZE = env.int("ACCESS_LOG_BATCH_SIZE", default=200)
 ACCESS_LOG_FLUSH_SECONDS = env.float("ACCESS_LOG_FLUSH_SECONDS", default=5.0)
 ACCESS_LOG_MAX_BUFFER = env.int("ACCESS_LOG_MAX_BUFFER", default=20000)
-ACCESS_LOG_SKIP_PREFIXES = ["/" + STATIC_URL.lstrip("/"), "/healthz", "/favicon.ico"]
+# Media too: a campaign image is fetched by every opened e-mail, which must leave no trace here.
+ACCESS_LOG_SKIP_PREFIXES = ["/" + STATIC_URL.lstrip("/"), "/" + MEDIA_URL.lstrip("/"), "/healthz", "/favicon.ico"]
 # URL keyword arguments whose names contain one of these never reach the log.
 ACCESS_LOG_SECRET_KWARGS = ["token", "key", "signature", "uid", "nonce", "secret"]
 # Contact form: where messages are forwarded, and messages per hour.

@@ -1,13 +1,16 @@
 """URL map: language-neutral endpoints first, then every visitor page under /nl/ or /en/."""
 
+import re
+
 from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.i18n import set_language
 
 from core.health import healthz
+from core.media import media_serve
 from pages.sitemaps import SITEMAPS
 from pages.views import robots_txt, security_txt
 
@@ -18,6 +21,9 @@ urlpatterns = [
     path(".well-known/security.txt", security_txt, name="security_txt"),
     path("healthz", healthz, name="healthz"),
 ]
+if settings.MEDIA_SERVE:
+    media_prefix = re.escape(settings.MEDIA_URL.strip("/"))
+    urlpatterns.append(re_path(rf"^{media_prefix}/(?P<path>.+)$", media_serve, name="media"))
 
 # The resolver tries these in order and an include without a prefix is searched through
 # before it fails, so the busiest pages come first and pages.urls ("" prefix) last.
