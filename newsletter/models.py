@@ -252,3 +252,50 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.campaign_id}/{self.subscriber_id} {self.status}"
+
+
+class CampaignImage(models.Model):
+    """An image staff uploaded for campaigns: re-encoded, without EXIF or GPS, under a name no
+    one can guess; written into a campaign's Markdown with the snippet its admin page shows.
+
+    It holds no personal data (the file's own name is not kept). Deleting a campaign leaves
+    its images: sent messages and other campaigns may still show them, and an image used by
+    a campaign cannot be deleted (newsletter.services.images)."""
+
+    file = models.FileField(_("file"), max_length=200, unique=True, editable=False)
+    alt_nl = models.CharField(
+        _("alternative text (Dutch)"), max_length=300,
+        help_text=_("What the image shows, for readers who cannot see it. It goes into the Markdown snippet."),
+    )
+    alt_en = models.CharField(_("alternative text (English)"), max_length=300)
+    width = models.PositiveIntegerField(_("width (px)"), editable=False)
+    height = models.PositiveIntegerField(_("height (px)"), editable=False)
+    size = models.PositiveIntegerField(_("size (bytes)"), editable=False)
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        editable=False, verbose_name=_("uploaded by"),
+    )
+
+    class Meta:
+        verbose_name = _("campaign image")
+        verbose_name_plural = _("campaign images")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(alt_nl="") & ~Q(alt_en=""), name="newsletter_campaignimage_has_alt_text",
+            ),
+            models.CheckConstraint(
+                condition=Q(file__regex=r"^campaign-images/[0-9a-f]{32}\.(jpg|png)$"),
+                name="newsletter_campaignimage_file_name",
+            ),
+            models.CheckConstraint(
+                condition=Q(width__gte=1, height__gte=1, size__gte=1), name="newsletter_campaignimage_dimensions",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.alt(get_language())
+
+    def alt(self, language: str | None) -> str:
+        return self.alt_nl if (language or "nl").startswith("nl") else self.alt_en

@@ -8,7 +8,7 @@ from django.core.cache import cache
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from newsletter.models import Campaign, Delivery, Subscriber, Subscription, Topic
+from newsletter.models import Campaign, CampaignImage, Delivery, Subscriber, Subscription, Topic
 
 TOPICS_CACHE_KEY = "newsletter:public-topics:v1"
 # A lease this far past its expiry means no reaper (Celery beat) has run.
@@ -123,3 +123,14 @@ def campaigns_over_complaint_aim_count() -> int:
     counted = with_complaint_counts(Campaign.objects.filter(started_at__gte=timezone.now() - COMPLAINTS_WINDOW))
     return sum(1 for sent, complained in counted.values_list("sent", "complained")
                if sent and complained / sent > settings.NEWSLETTER_COMPLAINT_AIM)
+
+
+def campaign_image_campaigns(*, image: CampaignImage) -> list[Campaign]:
+    """The campaigns whose content shows this image (its file name is unique and unguessable,
+    so finding it in the Markdown means the image is used)."""
+    return list(Campaign.objects.filter(contents__body__contains=image.file.name).distinct().order_by("pk"))
+
+
+def campaign_image_names(*, names: list[str]) -> set[str]:
+    """Which of these storage names are campaign images."""
+    return set(CampaignImage.objects.filter(file__in=names).values_list("file", flat=True))

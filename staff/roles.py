@@ -29,6 +29,7 @@ MARKETING = {
         "view_topic", "add_topic", "change_topic",
         "view_campaign", "add_campaign", "change_campaign", "delete_campaign", "send_campaign",
         "view_campaigncontent", "add_campaigncontent", "change_campaigncontent", "delete_campaigncontent",
+        "view_campaignimage", "add_campaignimage", "change_campaignimage", "delete_campaignimage",
         "view_subscriber", "view_subscription", "view_consentproof",
         "view_delivery",
     ],

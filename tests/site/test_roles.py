@@ -31,6 +31,7 @@ MATRIX: dict[str, dict[str, set[str]]] = {
     "Marketing": {
         "newsletter.topic": {LIST, ADD, CHANGE},
         "newsletter.campaign": {LIST, ADD, CHANGE},
+        "newsletter.campaignimage": {LIST, ADD, CHANGE},
         "newsletter.subscriber": {LIST, CHANGE},
         "newsletter.delivery": {LIST, CHANGE},
         "mail.suppression": {LIST, CHANGE},
