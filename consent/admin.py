@@ -17,11 +17,23 @@ from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.http import urlencode
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 
 from consent import charts, selectors
-from consent.models import Category, ConsentRecord, Cookie, GpcRefusalDay, RegistryRevision
+from consent.audit import findings as audit_findings
+from consent.models import (
+    UNIT_SECONDS,
+    Category,
+    ConsentRecord,
+    Cookie,
+    CookieAudit,
+    CookieAuditFinding,
+    GpcRefusalDay,
+    LifetimeUnit,
+    RegistryRevision,
+)
 from consent.services import registry_revise
 from core.admin import ReadOnlyAdminMixin
 
@@ -36,7 +48,10 @@ def _revise(request: HttpRequest) -> None:
 class CookieInline(admin.TabularInline):
     model = Cookie
     extra = 0
-    fields = ["name", "provider", "domain", "purpose_nl", "purpose_en", "lifetime_nl", "lifetime_en", "position"]
+    fields = [
+        "name", "provider", "domain", "purpose_nl", "purpose_en", "lifetime_nl", "lifetime_en",
+        "max_lifetime_amount", "max_lifetime_unit", "position",
+    ]
 
 
 @admin.register(Category)
@@ -249,3 +264,187 @@ class GpcRefusalDayAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     def export_view(self, request: HttpRequest) -> HttpResponse:
         return _csv_export(self, request, self._rows, "gpc-refusals")
+
+
+# --- Cookie audit reports -------------------------------------------------------------------
+
+# The registry's own units and sizes (consent.models.UNIT_SECONDS: a month of 31 days, a year of 366),
+# so that a declared "2 years" reads back as 2 years; largest first.
+_UNITS = [
+    (UNIT_SECONDS[LifetimeUnit.YEARS], lambda n: ngettext("%(count)d year", "%(count)d years", n)),
+    (UNIT_SECONDS[LifetimeUnit.MONTHS], lambda n: ngettext("%(count)d month", "%(count)d months", n)),
+    (UNIT_SECONDS[LifetimeUnit.WEEKS], lambda n: ngettext("%(count)d week", "%(count)d weeks", n)),
+    (UNIT_SECONDS[LifetimeUnit.DAYS], lambda n: ngettext("%(count)d day", "%(count)d days", n)),
+    (UNIT_SECONDS[LifetimeUnit.HOURS], lambda n: ngettext("%(count)d hour", "%(count)d hours", n)),
+    (UNIT_SECONDS[LifetimeUnit.MINUTES], lambda n: ngettext("%(count)d minute", "%(count)d minutes", n)),
+]
+
+
+def _duration(seconds: int | None) -> str:
+    """A lifetime in the largest unit it is a whole number of (give or take the seconds an Expires
+    date loses), else in seconds; 0 is a cookie that ends with the browser session."""
+    if seconds is None:
+        return "—"
+    if seconds <= 0:
+        return _("until the browser closes")
+    for unit, words in _UNITS:
+        count = round(seconds / unit)
+        if count >= 1 and abs(seconds - count * unit) <= min(60, unit // 100):
+            return words(count) % {"count": count}
+    return ngettext("%(count)d second", "%(count)d seconds", seconds) % {"count": seconds}
+
+
+def _state_label(key: str, names: dict[str, str]) -> str:
+    labels = {
+        audit_findings.NO_CHOICE: _("no choice yet"),
+        audit_findings.GPC: _("Global Privacy Control"),
+        audit_findings.REJECT_ALL: _("reject all"),
+        audit_findings.ACCEPT_ALL: _("accept all"),
+    }
+    if key.startswith(audit_findings.ONLY):
+        category = key.removeprefix(audit_findings.ONLY)
+        return _("only “%(category)s”") % {"category": names.get(category, category)}
+    return labels.get(key, key)
+
+
+def _finding_text(finding: CookieAuditFinding, names: dict[str, str]) -> str:
+    """What was found, in a sentence for Legal."""
+    Kind = CookieAuditFinding.Kind
+    values = {
+        "name": finding.subject, "domain": finding.domain or _("this site"),
+        "category": names.get(finding.category, finding.category),
+        "observed": _duration(finding.observed_seconds), "declared": _duration(finding.declared_seconds),
+    }
+    texts = {
+        Kind.UNDECLARED_COOKIE: _("The cookie “%(name)s” (set on %(domain)s) is not in the cookie registry."),
+        Kind.UNDECLARED_STORAGE: _(
+            "The browser storage key “%(name)s” (of %(domain)s) is not in the cookie registry."
+        ),
+        Kind.NOT_GRANTED: _(
+            "“%(name)s” of the category “%(category)s” was stored while that category was not granted."
+        ),
+        Kind.THIRD_PARTY_REQUEST: _(
+            "The browser sent a request to %(name)s without consent for a category that covers it."
+        ),
+        Kind.LIFETIME_EXCEEDED: _(
+            "The cookie “%(name)s” was set to live %(observed)s; the registry declares at most %(declared)s."
+        ),
+        Kind.NOT_SEEN: _(
+            "“%(name)s” is in the registry but was never seen. Some cookies appear only for staff or after a "
+            "link from an e-mail; otherwise it may be out of date."
+        ),
+        Kind.NO_MAX_LIFETIME: _("“%(name)s” has no maximum lifetime in the registry, so its lifetime was not checked."),
+    }
+    return texts[finding.kind] % values
+
+
+def _finding_fix(finding: CookieAuditFinding) -> str:
+    """The registry change that resolves a finding, one click away: the cookie's add form filled in,
+    or its entry's change form. A request without consent is fixed in code or configuration."""
+    Kind = CookieAuditFinding.Kind
+    if finding.kind in (Kind.UNDECLARED_COOKIE, Kind.UNDECLARED_STORAGE):
+        query = urlencode({"name": finding.subject, "domain": finding.domain})
+        url = f"{reverse('admin:consent_cookie_add')}?{query}"
+        return format_html('<a href="{}">{}</a>', url, _("Add “%(name)s” to the registry") % {"name": finding.subject})
+    if finding.cookie_id is not None:
+        url = reverse("admin:consent_cookie_change", args=[finding.cookie_id])
+        label = {
+            Kind.NOT_GRANTED: _("Check the category of “%(name)s”"),
+            Kind.LIFETIME_EXCEEDED: _("Correct the lifetime of “%(name)s”"),
+            Kind.NO_MAX_LIFETIME: _("Give “%(name)s” a maximum lifetime"),
+            Kind.NOT_SEEN: _("Review “%(name)s” in the registry"),
+        }.get(finding.kind, _("Open “%(name)s” in the registry"))
+        return format_html('<a href="{}">{}</a>', url, label % {"name": finding.cookie.name})
+    if finding.kind == Kind.THIRD_PARTY_REQUEST:
+        return _("Fixed in the site's code or configuration: nothing may load before consent.")
+    return "—"
+
+
+@admin.register(CookieAudit)
+class CookieAuditAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Reports of manage.py cookie_audit, for Legal: errors first, each with the registry change that
+    resolves it."""
+
+    list_display = ["created_at", "base_url", "registry_revision", "errors", "warnings"]
+    list_filter = ["created_at"]
+    list_select_related = ["registry_revision"]
+    fields = [
+        "created_at", "base_url", "registry_revision", "errors", "warnings", "states_walked", "not_walked",
+        "findings_table", "recorded_table",
+    ]
+    readonly_fields = fields
+
+    def _names(self) -> dict[str, str]:
+        state = selectors.registry_state()
+        return {c.key: c.name for c in state.localized(get_language() or "en")} if state else {}
+
+    @admin.display(description=gettext_lazy("consent states"))
+    def states_walked(self, obj: CookieAudit) -> str:
+        names = self._names()
+        pages = ngettext("%(count)d page", "%(count)d pages", len(obj.pages)) % {"count": len(obj.pages)}
+        states = ", ".join(_state_label(key, names) for key in obj.states)
+        return _("%(states)s (each: %(pages)s)") % {"states": states, "pages": pages}
+
+    @admin.display(description=gettext_lazy("pages not walked"))
+    def not_walked(self, obj: CookieAudit) -> str:
+        failures = [f for observed in obj.observations.values() for f in observed.get("failures", [])]
+        if not failures:
+            return _("none")
+        return format_html("<ul>{}</ul>", format_html_join("", "<li>{}</li>", ((f,) for f in failures)))
+
+    @admin.display(description=gettext_lazy("findings"))
+    def findings_table(self, obj: CookieAudit) -> str:
+        names = self._names()
+        rows = [
+            (
+                finding.get_severity_display(), finding.get_kind_display(), _finding_text(finding, names),
+                ", ".join(_state_label(key, names) for key in finding.states) or "—",
+                finding.page or "—", finding.source or "—", _finding_fix(finding),
+            )
+            for finding in obj.findings.select_related("cookie")
+        ]
+        if not rows:
+            return _("Nothing found: every cookie, storage key and request matched the registry.")
+        head = format_html_join("", '<th scope="col">{}</th>', ((label,) for label in (
+            _("severity"), _("finding"), _("what was found"), _("consent states"), _("first seen on"),
+            _("set or sent by"), _("registry change"),
+        )))
+        body = format_html_join("", "<tr>{}</tr>", (
+            (format_html_join("", "<td>{}</td>", ((value,) for value in row)),) for row in rows
+        ))
+        caption = _("Findings, errors first")
+        return format_html(
+            '<table class="cookie-audit-findings"><caption>{}</caption><thead><tr>{}</tr></thead>'
+            "<tbody>{}</tbody></table>", caption, head, body,
+        )
+
+    @admin.display(description=gettext_lazy("everything recorded"))
+    def recorded_table(self, obj: CookieAudit) -> str:
+        names = self._names()
+        rows = []
+        for key, observed in obj.observations.items():
+            state = _state_label(key, names)
+            for c in observed.get("cookies", []):
+                flags = ", ".join(flag for flag, on in (
+                    ("HttpOnly", c.get("http_only")), ("Secure", c.get("secure")),
+                    (f"SameSite={c.get('same_site')}", c.get("same_site")),
+                ) if on)
+                rows.append((state, _("cookie"), c["name"], f"{c['domain']}{c['path']}", _duration(c["lifetime"]),
+                             flags or "—", c["page"], c.get("source") or "—"))
+            for s in observed.get("storage", []):
+                rows.append((state, s["area"], s["key"], s["origin"], "—", "—", s["page"], s.get("source") or "—"))
+            for r in observed.get("requests", []):
+                rows.append((state, _("request"), r["host"], r["url"], "—", r.get("type") or "—", r["page"], "—"))
+        if not rows:
+            return "—"
+        head = format_html_join("", '<th scope="col">{}</th>', ((label,) for label in (
+            _("consent state"), _("kind"), _("name or host"), _("where"), _("lifetime"), _("attributes"),
+            _("first seen on"), _("set by"),
+        )))
+        body = format_html_join("", "<tr>{}</tr>", (
+            (format_html_join("", "<td>{}</td>", ((value,) for value in row)),) for row in rows
+        ))
+        return format_html(
+            "<details><summary>{}</summary><table><thead><tr>{}</tr></thead><tbody>{}</tbody></table></details>",
+            ngettext("%(count)d item", "%(count)d items", len(rows)) % {"count": len(rows)}, head, body,
+        )

@@ -15,6 +15,7 @@ LEGAL = {
         "view_cookie", "add_cookie", "change_cookie", "delete_cookie",
         "view_registryrevision",
         "view_consentrecord",
+        "view_cookieaudit",  # the cookie audit's reports, read-only
     ],
     "datarights": [
         "view_datarequest", "add_datarequest", "change_datarequest",

@@ -24,6 +24,7 @@ MATRIX: dict[str, dict[str, set[str]]] = {
         "consent.cookie": {LIST, ADD, CHANGE},
         "consent.registryrevision": {LIST, CHANGE},
         "consent.consentrecord": {LIST, CHANGE},
+        "consent.cookieaudit": {LIST, CHANGE},
         "datarights.datarequest": {LIST, ADD, CHANGE},
         "datarights.erasurerecord": {LIST, CHANGE},
         "newsletter.subscriber": {LIST, CHANGE},
