@@ -139,18 +139,17 @@ def parse_cookie_string(text: str, *, default_domain: str, now: float) -> Write 
     for piece in pieces[1:]:
         key, _sep, value = piece.partition("=")
         attributes[key.strip().lower()] = value.strip()
-    lifetime: int | None = 0
-    if "max-age" in attributes:
-        try:
-            lifetime = int(attributes["max-age"])
-        except ValueError:
-            lifetime = 0
+    lifetime = 0  # neither a readable Max-Age nor Expires: until the browser closes
+    max_age = attributes.get("max-age", "")
+    if re.fullmatch(r"-?[0-9]+", max_age):
+        lifetime = int(max_age) if int(max_age) > 0 else -1  # zero or less deletes it
     elif "expires" in attributes:
         try:
-            lifetime = int(email.utils.parsedate_to_datetime(attributes["expires"]).timestamp() - now)
+            seconds = email.utils.parsedate_to_datetime(attributes["expires"]).timestamp() - now
         except (TypeError, ValueError):
-            lifetime = 0
-        lifetime = lifetime if lifetime != 0 else -1  # expiring this very second is a deletion too
+            seconds = None
+        if seconds is not None:
+            lifetime = int(seconds) if seconds >= 1 else -1  # a date past deletes it
     domain = attributes.get("domain", "").lstrip(".").lower() or default_domain
     return Write(name=name, domain=domain, lifetime=lifetime, source="", attributes=attributes)
 

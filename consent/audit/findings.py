@@ -178,7 +178,7 @@ def audit_findings(
                 continue  # nothing refused
             if host_covered(request["host"], (h for key in granted for h in category_hosts.get(key, ()))):
                 continue
-            add(ERROR, THIRD_PARTY_REQUEST, request["host"], state, request, source=request["url"])
+            add(ERROR, THIRD_PARTY_REQUEST, request["host"], state, {**request, "source": request["url"]})
     for category in registry.categories:
         for cookie in category.cookies:
             if (cookie.name, cookie.domain) not in seen:

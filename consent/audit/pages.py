@@ -48,9 +48,10 @@ NOT_VISITED_NAMESPACES = ("admin",)
 
 
 def _statement_paths(name: str, language: str) -> list[str]:
-    """A statement page needs a document, version numbers: those published in this language."""
+    """A statement page needs a document and version numbers: those a visitor in this language is shown
+    (a document without a version in it is shown in the other language, with a notice)."""
     primary = settings.PRIVACY_PRIMARY_DOCUMENT
-    slugs = [slug for slug, languages in privacy_selectors.documents_for_sitemap() if language in languages]
+    slugs = [slug for slug, _languages in privacy_selectors.documents_for_sitemap()]
     wanted = [primary] if not name.startswith("privacy:document") else [s for s in slugs if s != primary]
     paths = []
     for slug in wanted:
