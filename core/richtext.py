@@ -5,7 +5,8 @@ passed through nh3 (the Ammonia sanitiser) before it can reach a page or an e-ma
 
 Campaigns may also show images (`images=True`), but only the site's own uploads: an
 `<img>` whose `src` is not a file under the absolute media address (`core.media`) loses
-its `src`, and an image without a `src` or without alternative text is removed. A
+its `src`, and an image without a `src` or without alternative text is removed (the
+campaign admin refuses such images at save time, from `markdown_image_sources`). A
 third-party image in an e-mail is a tracking pixel (EDPB Guidelines 2/2023); ours have
 one address for every recipient. Statements never show images.
 """
@@ -16,7 +17,6 @@ from html.parser import HTMLParser
 
 import markdown
 import nh3
-from django.utils.translation import gettext as _
 
 from core.media import media_url_prefix
 
@@ -152,24 +152,6 @@ def markdown_image_sources(text: str) -> list[tuple[str, str]]:
     finder.feed(_markdown().convert(text or ""))
     finder.close()
     return finder.images
-
-
-def markdown_image_problems(text: str) -> list[str]:
-    """What `render_markdown(text, images=True)` would remove, as messages for the author
-    (in the active language): images from elsewhere, and images without alternative text."""
-    problems = []
-    for src, alt in markdown_image_sources(text):
-        if not media_image_src_allowed(src):
-            problems.append(
-                _("The image “%(src)s” is not an image uploaded to this site, so it would be left out: upload it "
-                  "under Newsletter › Campaign images and paste the Markdown shown there.") % {"src": src}
-            )
-        elif not alt:
-            problems.append(
-                _("The image “%(src)s” has no alternative text, so it would be left out: describe what it shows "
-                  "between the square brackets, as in ![Our team on a roof in Tessenderlo](…).") % {"src": src}
-            )
-    return problems
 
 
 

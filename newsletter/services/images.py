@@ -26,14 +26,13 @@ from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from core.media import media_url, media_url_prefix
-from core.richtext import markdown_image_problems, markdown_image_sources, media_image_src_allowed
+from core.richtext import markdown_image_sources, media_image_src_allowed
 from newsletter import selectors
 from newsletter.models import CampaignImage
 
 FOLDER = "campaign-images"
 FORMATS = ("JPEG", "PNG", "GIF", "WEBP")
 JPEG_QUALITY = 85
-_SVG_MARKS = (b"<svg", b"<?xml", b"<!doctype svg")
 
 
 @dataclass(frozen=True)
@@ -53,7 +52,8 @@ def _looks_like_svg(upload: File) -> bool:
     upload.seek(0)
     head = upload.read(1024).lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     upload.seek(0)
-    return head.startswith(_SVG_MARKS) or b"<svg" in head
+    # Markup (an XML declaration, a comment or a doctype may come first) holding an <svg> element.
+    return head.startswith(b"<") and b"<svg" in head
 
 
 def _damaged() -> ValidationError:
@@ -160,14 +160,27 @@ def campaign_image_snippet(*, image: CampaignImage, language: str) -> str:
 
 
 def campaign_body_validate(*, body: str) -> None:
-    """Refuse a campaign body whose images would not all be shown: from elsewhere, without
-    alternative text, or not (or no longer) among the campaign images."""
-    problems = markdown_image_problems(body)
+    """Refuse a campaign body whose images would not all be shown, naming each one (in the
+    active language): from elsewhere, without alternative text, or not (or no longer) among
+    the campaign images. Rendering would leave the first two out."""
+    sources = markdown_image_sources(body)
     prefix = media_url_prefix()
-    named = {src[len(prefix):]: src for src, _alt in markdown_image_sources(body) if media_image_src_allowed(src)}
-    known = selectors.campaign_image_names(names=list(named))
-    for name, src in named.items():
-        if name not in known:
+    known = selectors.campaign_image_names(
+        names=[src[len(prefix):] for src, _alt in sources if media_image_src_allowed(src)]
+    )
+    problems = []
+    for src, alt in sources:
+        if not media_image_src_allowed(src):
+            problems.append(
+                _("The image “%(src)s” is not an image uploaded to this site, so it would be left out: upload it "
+                  "under Newsletter › Campaign images and paste the Markdown shown there.") % {"src": src}
+            )
+        elif not alt:
+            problems.append(
+                _("The image “%(src)s” has no alternative text, so it would be left out: describe what it shows "
+                  "between the square brackets, as in ![Our team on a roof in Tessenderlo](…).") % {"src": src}
+            )
+        elif src[len(prefix):] not in known:
             problems.append(
                 _("The image “%(src)s” is not among the campaign images (any more): upload it again and paste the "
                   "new Markdown.") % {"src": src}

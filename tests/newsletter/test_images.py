@@ -17,7 +17,7 @@ from django.utils import translation
 from PIL import Image, ImageCms, PngImagePlugin, TiffImagePlugin
 
 from newsletter.models import Campaign, CampaignContent, CampaignImage
-from newsletter.services.images import campaign_image_create, campaign_image_encode
+from newsletter.services.images import campaign_body_validate, campaign_image_create, campaign_image_encode
 
 from .factories import campaign_with_content
 
@@ -77,6 +77,7 @@ def _photo_with_gps() -> bytes:
 def _png_with_text() -> bytes:
     info = PngImagePlugin.PngInfo()
     info.add_text("Author", "Jan Peeters")
+    info.add_text("Comment", "<svg onload=alert(1)>")  # markup inside an image does not make it an SVG
     info.add_itxt("XML:com.adobe.xmp", "<exif:GPSLatitude>51,3.9N</exif:GPSLatitude>")
     image = Image.new("RGBA", (30, 10), (0, 0, 0, 0))
     image.paste((20, 120, 200, 255), (0, 0, 15, 10))
@@ -300,6 +301,25 @@ def test_a_campaign_is_saved_only_with_its_own_described_images(staff_client, to
     response = staff_client.post(change, _campaign_post(campaign, f"News.\n\n![Diagram of a battery]({ours})"))
     assert response.status_code == 302
     assert ours in CampaignContent.objects.get(campaign=campaign, language="en").body
+
+
+def test_each_refused_image_is_named_with_its_reason_in_the_authors_language():
+    ours = f"{SITE}/media/{_stored(_png_with_text()).file.name}"
+    gone = f"{SITE}/media/campaign-images/{'c' * 32}.png"
+    body = f"![A pixel](https://tracker.example/p.gif)\n\n![]({ours})\n\n![Gone]({gone})\n\n![Panels]({ours})"
+    messages = {}
+    for language in ("en", "nl"):
+        with translation.override(language), pytest.raises(ValidationError) as refused:
+            campaign_body_validate(body=body)
+        messages[language] = refused.value.messages
+    assert len(messages["en"]) == 3
+    assert "“https://tracker.example/p.gif” is not an image uploaded to this site" in messages["en"][0]
+    assert f"“{ours}” has no alternative text" in messages["en"][1]
+    assert f"“{gone}” is not among the campaign images" in messages["en"][2]
+    assert "is geen afbeelding die op deze site werd opgeladen" in messages["nl"][0]
+    assert "heeft geen alternatieve tekst" in messages["nl"][1]
+    assert "staat niet (meer) bij de campagneafbeeldingen" in messages["nl"][2]
+    campaign_body_validate(body=f"Text only, and ![Panels]({ours})")
 
 
 def test_the_campaign_editor_says_in_dutch_why_an_image_is_refused(staff_client, topic):
