@@ -8,6 +8,7 @@ import csv
 import datetime
 from collections.abc import Callable, Iterator
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied
@@ -21,7 +22,7 @@ from django.utils.http import urlencode
 from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 
-from consent import charts, selectors
+from consent import charts, integrations, selectors
 from consent.audit import findings as audit_findings
 from consent.models import (
     UNIT_SECONDS,
@@ -31,25 +32,35 @@ from consent.models import (
     CookieAudit,
     CookieAuditFinding,
     GpcRefusalDay,
+    Integration,
+    IntegrationKind,
     LifetimeUnit,
     RegistryRevision,
 )
-from consent.services import registry_revise
+from consent.services import integration_update, registry_revise
 from core.admin import ReadOnlyAdminMixin
 
 
+def _revised(request: HttpRequest, revision: RegistryRevision | None) -> None:
+    if revision is None:
+        return
+    if revision.asks_again:
+        message = _("The cookie policy is now at revision %(number)s; visitors will be asked again.")
+    else:
+        message = _("The cookie policy is now at revision %(number)s. It only takes something away, so the "
+                    "choices visitors made still hold.")
+    messages.info(request, message % {"number": revision.number})
+
+
 def _revise(request: HttpRequest) -> None:
-    revision = registry_revise(user=request.user)
-    if revision is not None:
-        messages.info(request, _("The cookie policy is now at revision %(number)s; visitors will be asked again.")
-                      % {"number": revision.number})
+    _revised(request, registry_revise(user=request.user))
 
 
 class CookieInline(admin.TabularInline):
     model = Cookie
     extra = 0
     fields = [
-        "name", "provider", "domain", "purpose_nl", "purpose_en", "lifetime_nl", "lifetime_en",
+        "name", "provider", "domain", "integration", "purpose_nl", "purpose_en", "lifetime_nl", "lifetime_en",
         "max_lifetime_amount", "max_lifetime_unit", "position",
     ]
 
@@ -87,8 +98,8 @@ class CategoryAdmin(admin.ModelAdmin):
 
 @admin.register(Cookie)
 class CookieAdmin(admin.ModelAdmin):
-    list_display = ["name", "category", "provider", "domain", "lifetime_en"]
-    list_filter = ["category"]
+    list_display = ["name", "category", "provider", "domain", "integration", "lifetime_en"]
+    list_filter = ["category", "integration"]
     search_fields = ["name", "provider", "domain"]
 
     def save_model(self, request: HttpRequest, obj: Cookie, form, change: bool) -> None:
@@ -102,6 +113,90 @@ class CookieAdmin(admin.ModelAdmin):
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
         super().delete_queryset(request, queryset)
         _revise(request)
+
+
+class IntegrationForm(forms.ModelForm):
+    class Meta:
+        model = Integration
+        fields = ["kind", "enabled", "category", "measurement_id", "matomo_url", "matomo_site_id"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Checked by the model once tidied below (a pasted trailing slash, lower-case letters).
+        for name in ("measurement_id", "matomo_url"):
+            if name in self.fields:
+                self.fields[name].validators = []
+
+    def clean_measurement_id(self) -> str:
+        return self.cleaned_data["measurement_id"].strip().upper()
+
+    def clean_matomo_url(self) -> str:
+        return self.cleaned_data["matomo_url"].strip().rstrip("/").lower()
+
+
+@admin.register(Integration)
+class IntegrationAdmin(admin.ModelAdmin):
+    """Legal switches analytics and the networks' own buttons on and off; each save revises the registry."""
+
+    form = IntegrationForm
+    list_display = ["__str__", "in_force", "category", "identifiers"]
+    list_display_links = ["__str__"]
+
+    _KIND_FIELDS = {
+        IntegrationKind.GA4: ["measurement_id"],
+        IntegrationKind.MATOMO: ["matomo_url", "matomo_site_id"],
+    }
+
+    @admin.display(description=gettext_lazy("in force"))
+    def in_force(self, obj: Integration) -> str:
+        setting = integrations.pinned_by(obj.kind)
+        if setting:
+            return _("On: set by the server's configuration (%(setting)s)") % {"setting": setting}
+        return _("On") if obj.enabled else _("Off")
+
+    @admin.display(description=gettext_lazy("identifiers"))
+    def identifiers(self, obj: Integration) -> str:
+        if obj.kind == IntegrationKind.MATOMO and obj.matomo_url:
+            return f"{obj.matomo_url} · {obj.matomo_site_id}"
+        return obj.measurement_id or "—"
+
+    @admin.display(description=gettext_lazy("set by the server"))
+    def pinned_note(self, obj: Integration) -> str:
+        return _(
+            "The server's configuration (%(setting)s) switches this on and takes precedence: what is set "
+            "here has no effect until that setting is removed."
+        ) % {"setting": integrations.pinned_by(obj.kind)}
+
+    def get_fields(self, request: HttpRequest, obj: Integration | None = None) -> list[str]:
+        if obj is None:
+            return ["kind", "enabled", "category", "measurement_id", "matomo_url", "matomo_site_id"]
+        pinned = ["pinned_note"] if integrations.pinned_by(obj.kind) else []
+        return [*pinned, "kind", "enabled", "category", *self._KIND_FIELDS.get(obj.kind, [])]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Integration | None = None) -> list[str]:
+        if obj is None:
+            return []
+        if integrations.pinned_by(obj.kind):
+            return self.get_fields(request, obj)
+        return ["kind"]
+
+    def formfield_for_dbfield(self, db_field, request: HttpRequest, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "kind" and field is not None:
+            taken = set(Integration.objects.values_list("kind", flat=True))
+            field.choices = [(value, label) for value, label in field.choices if value not in taken]
+        return field
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # One of each kind, created by the migration; adding is only for one that is missing.
+        missing = set(IntegrationKind.values) - set(Integration.objects.values_list("kind", flat=True))
+        return bool(missing) and super().has_add_permission(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Integration | None = None) -> bool:
+        return False  # switched off instead: the cookie policy's history keeps what was on
+
+    def save_model(self, request: HttpRequest, obj: Integration, form, change: bool) -> None:
+        _revised(request, integration_update(integration=obj, user=request.user))
 
 
 @admin.register(RegistryRevision)

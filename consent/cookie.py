@@ -74,10 +74,15 @@ def max_age() -> datetime.timedelta:
     return datetime.timedelta(days=settings.CONSENT_MAX_AGE_DAYS)
 
 
-def is_current(cookie: ConsentCookie, revision: int, *, now: datetime.datetime | None = None) -> bool:
-    """A choice still holds while the cookie policy is unchanged and it is younger than the maximum age."""
+def is_current(
+    cookie: ConsentCookie, revision: int, *, since: int | None = None, now: datetime.datetime | None = None
+) -> bool:
+    """A choice still holds while it is younger than the maximum age and was made on the cookie policy
+    in force, or on one since the last revision that asked visitors again (`since`: its number)."""
     now = now or timezone.now()
-    return cookie.revision == revision and now - max_age() <= cookie.given_at <= now + datetime.timedelta(minutes=5)
+    oldest = revision if since is None else min(since, revision)
+    fresh = now - max_age() <= cookie.given_at <= now + datetime.timedelta(minutes=5)
+    return oldest <= cookie.revision <= revision and fresh
 
 
 def write(response: HttpResponse, cookie: ConsentCookie) -> None:

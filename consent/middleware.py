@@ -1,7 +1,8 @@
 """Every request learns the visitor's cookie choices from the signed consent cookie.
 
 No database query: the cookie is checked with the SECRET_KEY, the registry comes from
-the cache. The middleware also keeps two promises on every page: a `Sec-GPC: 1` header
+the cache (once, when what is in force changed without a revision, a revision is made
+first). The middleware also keeps two promises on every page: a `Sec-GPC: 1` header
 refuses every optional category until the visitor opts in (counted once per visitor),
 and an optional cookie of the site's own that reaches the server without consent is
 expired at once, so one that a script set again after a withdrawal does not survive.
@@ -49,6 +50,14 @@ class ConsentMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         state = consent_state(request)
+        if state.registry is not None and state.registry.drifted:
+            # What is in force differs from the latest revision (the environment switched an
+            # integration on or off, or a migration changed the registry): record it before
+            # anyone is asked under the old number.
+            from consent.services import registry_revise
+
+            registry_revise()
+            state = consent_state(request)
         request.consent = state
         response = self.get_response(request)
         if state.registry is None:

@@ -13,6 +13,7 @@ The tables keep the names they had when these models were part of the privacy ap
 with them that trigger.
 """
 
+import re
 import uuid
 from functools import cache
 
@@ -29,7 +30,7 @@ CATEGORY_KEY_REGEX = r"^[a-z][a-z0-9_]{0,39}$"
 COOKIE_NAME_REGEX = r"^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$"
 # Cookies that track visitors (Google Analytics, Meta's pixel, the old urchin.js), in the
 # registry's own notation: such a cookie is never strictly necessary, whatever a category says.
-TRACKING_COOKIE_PATTERNS = ("_ga", "_ga_*", "_gid", "_gat*", "_fbp", "_fbc", "__utm*")
+TRACKING_COOKIE_PATTERNS = ("_ga", "_ga_*", "_gid", "_gat*", "_fbp", "_fbc", "__utm*", "_pk_*")
 
 
 def _patterns_overlap(first: str, second: str) -> bool:
@@ -91,6 +92,53 @@ def lifetime_seconds(amount: int | None, unit: str) -> int | None:
     return None
 
 
+class IntegrationKind(models.TextChoices):
+    """Third-party code the site can be configured with (see `Integration`)."""
+
+    GA4 = "ga4", _("Google Analytics 4")
+    MATOMO = "matomo", _("Matomo")
+    FACEBOOK = "facebook", _("Facebook's own share button")
+    X = "x", _("X's (Twitter's) own share button")
+    LINKEDIN = "linkedin", _("LinkedIn's own share button")
+
+
+# "G-" and letters and digits, as Google Analytics shows it under Admin > Data streams.
+GA_MEASUREMENT_ID_REGEX = r"^G-[A-Z0-9]{1,20}$"
+# An https origin only (host and optional port): the tracker's script and endpoint are fixed paths
+# under it, so no free-form address of a script can ever be entered.
+MATOMO_URL_REGEX = r"^https://[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*(:[0-9]{1,5})?$"
+
+
+def validate_measurement_id(value: str) -> None:
+    if not re.fullmatch(GA_MEASUREMENT_ID_REGEX, value):
+        raise ValidationError(
+            _(
+                "“%(value)s” is not a Google Analytics 4 measurement ID: that is “G-” followed by capital "
+                "letters and digits, e.g. G-AB12CD34EF (Google Analytics, Admin, Data streams)."
+            ),
+            code="measurement_id", params={"value": value},
+        )
+
+
+def validate_matomo_url(value: str) -> None:
+    if not value.startswith("https://"):
+        raise ValidationError(
+            _(
+                "Matomo must be reached over https: give the address of your own Matomo server starting "
+                "with https://, e.g. https://stats.ilumen.be."
+            ),
+            code="matomo_not_https",
+        )
+    if not re.fullmatch(MATOMO_URL_REGEX, value):
+        raise ValidationError(
+            _(
+                "Give only the https:// address of your own Matomo server, with a port if it has one and "
+                "without a path, e.g. https://stats.ilumen.be."
+            ),
+            code="matomo_url",
+        )
+
+
 class Category(models.Model):
     key = models.CharField(
         _("key"), max_length=40, unique=True,
@@ -119,7 +167,8 @@ class Category(models.Model):
         return f"{self.name_en} ({self.key})"
 
     def clean(self) -> None:
-        """A category marked strictly necessary may not already hold a tracking or third-party cookie."""
+        """A category marked strictly necessary may not already hold a tracking or third-party cookie, nor
+        be the one an integration loads with."""
         super().clean()
         if not self.necessary or self.pk is None:
             return
@@ -135,6 +184,19 @@ class Category(models.Model):
                 ),
                 code="necessary_with_tracking_cookies",
                 params={"names": ", ".join(offending)},
+            )
+        integrations = [
+            str(IntegrationKind(kind).label)
+            for kind in Integration.objects.filter(category_id=self.pk).values_list("kind", flat=True)
+        ]
+        if integrations:
+            raise ValidationError(
+                _(
+                    "This category cannot be strictly necessary: %(names)s load with consent for it. "
+                    "Attach them to another category first."
+                ),
+                code="necessary_with_integrations",
+                params={"names": ", ".join(sorted(integrations))},
             )
 
 
@@ -161,10 +223,17 @@ class Cookie(models.Model):
     # The same lifetime, structured, for the cookie audit to compare with what browsers are told.
     max_lifetime_amount = models.PositiveIntegerField(_("maximum lifetime"), null=True, blank=True)
     max_lifetime_unit = models.CharField(
-        _("maximum lifetime unit"), max_length=8, choices=LifetimeUnit.choices, blank=True,
+        _("maximum lifetime unit"), max_length=8, choices=LifetimeUnit.choices, blank=True, db_default="",
         help_text=_(
             "The longest the cookie may live, e.g. 2 years; 'until the browser closes' needs no number. "
             "The cookie audit reports a cookie that lives longer. Changing it does not ask visitors again."
+        ),
+    )
+    integration = models.CharField(
+        _("set by"), max_length=16, choices=IntegrationKind.choices, blank=True,
+        help_text=_(
+            "The integration that sets this cookie: it is listed, and asked consent for, only while that "
+            "integration is switched on, in the integration's category. Empty for the site's own cookies."
         ),
     )
     position = models.PositiveSmallIntegerField(_("position"), default=0)
@@ -184,10 +253,13 @@ class Cookie(models.Model):
                     | Q(max_lifetime_unit=LifetimeUnit.SESSION, max_lifetime_amount__isnull=True)
                     | (
                         Q(max_lifetime_unit__in=[u for u in LifetimeUnit.values if u != LifetimeUnit.SESSION])
-                        & Q(max_lifetime_amount__gte=1)
+                        & Q(max_lifetime_amount__isnull=False, max_lifetime_amount__gte=1)  # NULL >= 1 passes a CHECK
                     )
                 ),
-                name="consent_cookie_max_lifetime_complete",
+                name="consent_cookie_max_lifetime_whole",
+            ),
+            models.CheckConstraint(
+                condition=Q(integration__in=["", *IntegrationKind.values]), name="consent_cookie_integration_valid",
             ),
         ]
 
@@ -212,6 +284,18 @@ class Cookie(models.Model):
             category = self.category
         except Category.DoesNotExist:
             return  # "category" is required; the form reports that
+        if self.integration:
+            # Its consent is asked, and it is expired on refusal, under the integration's category.
+            owner = Integration.objects.filter(kind=self.integration).exclude(category=None).first()
+            if owner is not None and owner.category_id != category.pk:
+                raise ValidationError(
+                    _(
+                        "%(integration)s sets this cookie and loads with consent for the category %(category)s: the "
+                        "cookie belongs there. To move it, change the integration's category."
+                    ),
+                    code="cookie_outside_integration_category",
+                    params={"integration": owner.get_kind_display(), "category": owner.category},
+                )
         if not category.necessary:
             return
         reason = _not_necessary_reason(self.name or "", self.domain or "")
@@ -232,6 +316,104 @@ class Cookie(models.Model):
             )
 
 
+class Integration(models.Model):
+    """Analytics or a network's button, switched on by Legal in the admin, each loaded only with
+    consent for its category. Only identifiers are entered: the code's addresses are fixed (Google's
+    from settings, Matomo's under its https origin), so no free-form script can be added here. A
+    setting in the environment (GA_MEASUREMENT_ID, MATOMO_URL, SOCIAL_BUTTONS) takes precedence."""
+
+    kind = models.CharField(_("integration"), max_length=16, choices=IntegrationKind.choices, unique=True)
+    enabled = models.BooleanField(_("switched on"), default=False)
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, null=True, blank=True, related_name="integrations",
+        limit_choices_to={"necessary": False}, verbose_name=_("consent category"),
+        help_text=_(
+            "It loads only for visitors who granted this category. Check that the category's description "
+            "names it. Its cookies in the registry move with it."
+        ),
+    )
+    measurement_id = models.CharField(
+        _("measurement ID"), max_length=22, blank=True, validators=[validate_measurement_id],
+        help_text=_("Google Analytics 4 only, e.g. G-AB12CD34EF."),
+    )
+    matomo_url = models.CharField(
+        _("Matomo address"), max_length=200, blank=True, validators=[validate_matomo_url],
+        help_text=_("Matomo only: the https:// address of your own Matomo server, e.g. https://stats.ilumen.be."),
+    )
+    matomo_site_id = models.PositiveIntegerField(
+        _("Matomo site ID"), null=True, blank=True,
+        help_text=_("Matomo only: the number Matomo gave this website, e.g. 1."),
+    )
+
+    class Meta:
+        verbose_name = _("integration")
+        verbose_name_plural = _("integrations")
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=IntegrationKind.values), name="consent_integration_kind"),
+            models.CheckConstraint(
+                condition=Q(measurement_id="") | Q(measurement_id__regex=GA_MEASUREMENT_ID_REGEX),
+                name="consent_integration_measurement_id_format",
+            ),
+            models.CheckConstraint(
+                condition=Q(matomo_url="") | Q(matomo_url__regex=MATOMO_URL_REGEX),
+                name="consent_integration_matomo_url_format",
+            ),
+            # Each kind holds only its own identifiers.
+            models.CheckConstraint(
+                condition=(Q(kind=IntegrationKind.GA4) | Q(measurement_id=""))
+                & (Q(kind=IntegrationKind.MATOMO) | Q(matomo_url="", matomo_site_id__isnull=True)),
+                name="consent_integration_fields_of_its_kind",
+            ),
+            # Switched on: attached to a category, and complete.
+            models.CheckConstraint(
+                condition=Q(enabled=False)
+                | (
+                    Q(category__isnull=False)
+                    & (~Q(kind=IntegrationKind.GA4) | ~Q(measurement_id=""))
+                    & (~Q(kind=IntegrationKind.MATOMO) | (~Q(matomo_url="") & Q(matomo_site_id__gte=1)))
+                ),
+                name="consent_integration_enabled_complete",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.get_kind_display())
+
+    def clean(self) -> None:
+        super().clean()
+        errors: dict[str, ValidationError] = {}
+        if self.category_id is not None and self.category.necessary:
+            errors["category"] = ValidationError(
+                _("A strictly necessary category is never asked: choose one that needs consent."),
+                code="integration_necessary_category",
+            )
+        if self.enabled:
+            if self.category_id is None:
+                errors["category"] = ValidationError(
+                    _("Choose the consent category it loads with."), code="integration_without_category",
+                )
+            if self.kind == IntegrationKind.GA4 and not self.measurement_id:
+                errors["measurement_id"] = ValidationError(
+                    _("Google Analytics needs its measurement ID."), code="integration_incomplete",
+                )
+            if self.kind == IntegrationKind.MATOMO:
+                if not self.matomo_url:
+                    errors["matomo_url"] = ValidationError(
+                        _("Matomo needs the address of its server."), code="integration_incomplete",
+                    )
+                if not self.matomo_site_id:
+                    errors["matomo_site_id"] = ValidationError(
+                        _("Matomo needs the site ID it gave this website."), code="integration_incomplete",
+                    )
+        if self.kind != IntegrationKind.GA4 and self.measurement_id:
+            errors["measurement_id"] = ValidationError(_("Only for Google Analytics."), code="not_this_kind")
+        if self.kind != IntegrationKind.MATOMO and (self.matomo_url or self.matomo_site_id is not None):
+            errors["matomo_url"] = ValidationError(_("Only for Matomo."), code="not_this_kind")
+        if errors:
+            raise ValidationError(errors)
+
+
 class RegistryRevision(models.Model):
     number = models.PositiveIntegerField(_("revision"), unique=True)
     created_at = models.DateTimeField(_("in force since"), default=timezone.now)
@@ -240,6 +422,9 @@ class RegistryRevision(models.Model):
         related_name="+", verbose_name=_("changed by"),
     )
     snapshot = models.JSONField(_("registry as it was"))
+    # A revision that only takes processing away (an integration switched off, a cookie no longer
+    # set) needs no new consent: choices made on the revisions before it still hold.
+    asks_again = models.BooleanField(_("visitors asked again"), default=True)
 
     class Meta:
         verbose_name = _("cookie policy revision")

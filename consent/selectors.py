@@ -2,6 +2,7 @@
 consent history and the weekly acceptance rates.
 """
 
+import dataclasses
 import datetime
 import hashlib
 import json
@@ -14,23 +15,42 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from consent import cookie as consent_cookie
-from consent.models import Category, ConsentRecord, GpcRefusalDay, RegistryRevision
-from consent.types import CategoryInfo, ConsentState, CookieInfo, RegistryState
+from consent import integrations as kinds
+from consent.models import Category, ConsentRecord, GpcRefusalDay, Integration, IntegrationKind, RegistryRevision
+from consent.types import (
+    CategoryInfo,
+    ConsentState,
+    CookieInfo,
+    IntegrationInfo,
+    RegistryState,
+    material_items,
+)
 
 # Every page view needs the registry (the banner, the gating, the server-side expiry),
 # so the whole of it is cached as one small object: reading it is one cache hit and no
-# query. It is cleared whenever an admin changes the registry (consent.services).
+# query. It is cleared whenever an admin changes the registry (consent.services). Its key
+# holds what the environment pins (_environment_pins), so a process started with other
+# settings never takes another's copy.
 
-_REGISTRY_CACHE_KEY = "privacy:consent:registry:v3"
+_REGISTRY_CACHE_KEY = "privacy:consent:registry:v4"
+_INTEGRATION_FIELDS = {field.name for field in dataclasses.fields(IntegrationInfo)}
 
 
-def _registry_from_snapshot(snapshot: dict, revision: int, revision_id: int, revised_at) -> RegistryState:
+def _registry_from_snapshot(
+    snapshot: dict, revision: int, revision_id: int, revised_at, *, asked_since: int = 0, drifted: bool = False,
+) -> RegistryState:
     contents = json.dumps([revision, snapshot], sort_keys=True, default=str).encode()
     return RegistryState(
         stamp=hashlib.sha256(contents).hexdigest()[:32],
         revision=revision,
         revision_id=revision_id,
         revised_at=revised_at,
+        asked_since=asked_since,
+        drifted=drifted,
+        integrations=tuple(
+            IntegrationInfo(**{k: v for k, v in i.items() if k in _INTEGRATION_FIELDS})
+            for i in snapshot.get("integrations", [])
+        ),
         categories=tuple(
             CategoryInfo(
                 key=c["key"], necessary=c["necessary"], name=c["name"], description=c["description"],
@@ -46,11 +66,67 @@ def _registry_from_snapshot(snapshot: dict, revision: int, revision_id: int, rev
     )
 
 
+def _environment_pins() -> tuple:
+    """The integrations the environment switches on; they take precedence over the admin's."""
+    return (
+        settings.GA_MEASUREMENT_ID, settings.MATOMO_URL, settings.MATOMO_SITE_ID, tuple(settings.SOCIAL_BUTTONS),
+        tuple(sorted(settings.SOCIAL_EMBED_SCRIPTS.items())),
+    )
+
+
+def integrations_live() -> list[IntegrationInfo]:
+    """The integrations in force now: pinned by the environment, else as switched on in the admin."""
+    rows = {row.kind: row for row in Integration.objects.select_related("category")}
+
+    def on(kind: str) -> Integration | None:
+        row = rows.get(kind)
+        return row if row is not None and row.enabled and row.category is not None else None
+
+    def category(kind: str) -> str:
+        row = rows.get(kind)
+        return row.category.key if row is not None and row.category is not None else kinds.DEFAULT_CATEGORY[kind]
+
+    live: list[IntegrationInfo] = []
+    ga4, matomo = IntegrationKind.GA4, IntegrationKind.MATOMO
+    if settings.GA_MEASUREMENT_ID:
+        live.append(IntegrationInfo(str(ga4), category(ga4), "environment", measurement_id=settings.GA_MEASUREMENT_ID))
+    elif row := on(ga4):
+        live.append(IntegrationInfo(str(ga4), row.category.key, "admin", measurement_id=row.measurement_id))
+    if settings.MATOMO_URL:
+        live.append(IntegrationInfo(
+            str(matomo), category(matomo), "environment", url=settings.MATOMO_URL, site_id=settings.MATOMO_SITE_ID,
+        ))
+    elif row := on(matomo):
+        live.append(IntegrationInfo(str(matomo), row.category.key, "admin", url=row.matomo_url,
+                                    site_id=row.matomo_site_id))
+    embeds = {kinds.EMBED_NETWORKS[name]: url for name, url in settings.SOCIAL_EMBED_SCRIPTS.items()
+              if name in kinds.EMBED_NETWORKS}
+    for kind in kinds.NETWORKS:
+        pinned, row = kind in settings.SOCIAL_BUTTONS, on(kind)
+        if pinned or row is not None or kind in embeds:
+            live.append(IntegrationInfo(
+                str(kind), category(kind), "admin" if row is not None and not pinned else "environment",
+                button=pinned or row is not None, embed_script=embeds.get(kind, ""),
+            ))
+    return live
+
+
 def registry_live_snapshot() -> dict:
-    """The registry as it is now, in the form a revision keeps it (both languages, plain JSON)."""
+    """The registry in force now, in the form a revision keeps it (both languages, plain JSON).
+
+    Only what is in use: a cookie that an integration sets is listed while that integration is
+    in force, and a category only while it holds a cookie or an integration in force.
+    """
+    integrations = integrations_live()
+    active = {integration.kind for integration in integrations}
     categories = []
     for category in Category.objects.prefetch_related("cookies"):
-        cookies = sorted(category.cookies.all(), key=lambda k: (k.position, k.name))
+        cookies = sorted(
+            (k for k in category.cookies.all() if not k.integration or k.integration in active),
+            key=lambda k: (k.position, k.name),
+        )
+        if not cookies and not any(integration.category == category.key for integration in integrations):
+            continue
         categories.append({
             "key": category.key, "necessary": category.necessary, "position": category.position,
             "name": {"nl": category.name_nl, "en": category.name_en},
@@ -61,42 +137,54 @@ def registry_live_snapshot() -> dict:
                     "purpose": {"nl": k.purpose_nl, "en": k.purpose_en},
                     "lifetime": {"nl": k.lifetime_nl, "en": k.lifetime_en},
                     "max_lifetime": k.max_lifetime_seconds,
+                    "integration": k.integration,
                 }
                 for k in cookies
             ],
         })
-    return {"categories": categories}
+    return {"categories": categories, "integrations": [dataclasses.asdict(i) for i in integrations]}
 
 
 # A per-process copy for a moment saves even the cache round trip on busy pages. It can be
 # at most CONSENT_REGISTRY_LOCAL_SECONDS behind another process's admin change; decisions
 # are checked against the database when written, so a stale copy never records anything.
-_LOCAL: list = [None, 0.0]
+_LOCAL: list = [None, 0.0, None]  # state, fresh until, the environment's pins it was built with
+
+
+def _cache_key(pins: tuple) -> str:
+    return f"{_REGISTRY_CACHE_KEY}:{hashlib.blake2b(repr(pins).encode(), digest_size=8).hexdigest()}"
 
 
 def registry_state() -> RegistryState | None:
     """The registry in force, from the cache; None when no revision exists (consent cannot be recorded)."""
     local_seconds = settings.CONSENT_REGISTRY_LOCAL_SECONDS
-    state, fresh_until = _LOCAL
-    if local_seconds > 0 and state is not None and time.monotonic() < fresh_until:
+    pins = _environment_pins()
+    state, fresh_until, local_pins = _LOCAL
+    if local_seconds > 0 and state is not None and time.monotonic() < fresh_until and local_pins == pins:
         return state
-    state = cache.get(_REGISTRY_CACHE_KEY)
+    state = cache.get(_cache_key(pins))
     if state is None:
-        latest = RegistryRevision.objects.order_by("-number").values("id", "number", "created_at").first()
+        latest = RegistryRevision.objects.order_by("-number").values("id", "number", "created_at", "snapshot").first()
         if latest is None:
             return None
+        asking = RegistryRevision.objects.filter(asks_again=True).order_by("-number")
+        asked_since = asking.values_list("number", flat=True).first()
+        live = registry_live_snapshot()
+        drifted = material_items(live) != material_items(latest["snapshot"])
         state = _registry_from_snapshot(
-            registry_live_snapshot(), latest["number"], latest["id"], latest["created_at"]
+            live, latest["number"], latest["id"], latest["created_at"], asked_since=asked_since or 0, drifted=drifted,
         )
-        cache.set(_REGISTRY_CACHE_KEY, state, settings.CONSENT_REGISTRY_CACHE_SECONDS)
+        if drifted:
+            return state  # not kept: the revision it needs is made at once (consent.middleware)
+        cache.set(_cache_key(pins), state, settings.CONSENT_REGISTRY_CACHE_SECONDS)
     if local_seconds > 0:
-        _LOCAL[:] = [state, time.monotonic() + local_seconds]
+        _LOCAL[:] = [state, time.monotonic() + local_seconds, pins]
     return state
 
 
 def registry_cache_clear() -> None:
-    _LOCAL[:] = [None, 0.0]
-    cache.delete(_REGISTRY_CACHE_KEY)
+    _LOCAL[:] = [None, 0.0, None]
+    cache.delete(_cache_key(_environment_pins()))
 
 
 def registry_latest() -> tuple[int, int] | None:
@@ -181,8 +269,13 @@ def consent_state(request: HttpRequest) -> ConsentState:
     """The visitor's cookie choices for this request, from the signed consent cookie: no query."""
     registry = registry_state()
     cookie = consent_cookie.decode(request.COOKIES.get(settings.CONSENT_COOKIE_NAME))
-    current = cookie is not None and registry is not None and consent_cookie.is_current(cookie, registry.revision)
+    current = cookie is not None and registry is not None and consent_cookie.is_current(
+        cookie, registry.revision, since=registry.asked_since
+    )
     gpc = request.headers.get("Sec-GPC", "").strip() == "1"
-    # A GPC signal refuses everything unless the visitor opted in while sending it.
-    gpc_refusal = gpc and registry is not None and (not current or (bool(cookie.granted) and not cookie.gpc))
+    # A GPC signal refuses everything optional (when there is anything) unless the visitor opted in while sending it.
+    gpc_refusal = (
+        gpc and registry is not None and bool(registry.optional_keys)
+        and (not current or (bool(cookie.granted) and not cookie.gpc))
+    )
     return ConsentState(registry, cookie, current, gpc, gpc_refusal)

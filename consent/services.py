@@ -20,8 +20,16 @@ from django.utils.crypto import salted_hmac
 
 from consent import selectors
 from consent.cookie import ConsentCookie
-from consent.models import ConsentRecord, Cookie, CookieAudit, CookieAuditFinding, GpcRefusalDay, RegistryRevision
-from consent.types import RegistryState
+from consent.models import (
+    ConsentRecord,
+    Cookie,
+    CookieAudit,
+    CookieAuditFinding,
+    GpcRefusalDay,
+    Integration,
+    RegistryRevision,
+)
+from consent.types import RegistryState, material_items
 from core import ratelimit
 from core.ipaddress import client_network, truncate_ip
 from core.pagecache import page_cache_clear
@@ -49,33 +57,24 @@ _GPC_COUNT_SQL = (
 
 
 def registry_material(snapshot: dict) -> str:
-    """A fingerprint of what makes a change material.
-
-    Material: a category added or removed, whether a category is necessary, what a
-    category is for (its description), and a cookie of an optional category added,
-    removed, or changed in provider, domain, purpose or lifetime (moving a cookie into or
-    out of an optional category is one of these). Not material: display order, category
-    names, which a typo fix may touch without changing what the visitor agreed to, and
-    the cookies of a strictly necessary category: they need no consent (ePrivacy
-    Directive art. 5(3)), so listing one more must not ask every visitor again.
+    """A fingerprint of what makes a change material (consent.types.material_items): a category
+    added or removed, whether a category is necessary, what a category is for (its description),
+    a cookie of an optional category added, removed, or changed in provider, domain, purpose or
+    lifetime (moving a cookie into or out of an optional category is one of these); so an
+    integration switched on or off, through the cookies it sets. Not material: display order,
+    category names, which a typo fix may touch without changing what the visitor agreed to, and
+    the cookies of a strictly necessary category: they need no consent (ePrivacy Directive art.
+    5(3)), so listing one more must not ask every visitor again.
     """
-    material = sorted(
-        (
-            category["key"],
-            category["necessary"],
-            category["description"],
-            [] if category["necessary"] else sorted(
-                (k["name"], k["provider"], k["domain"], k["purpose"], k["lifetime"]) for k in category["cookies"]
-            ),
-        )
-        for category in snapshot["categories"]
-    )
-    return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
+    return hashlib.sha256(json.dumps(sorted(material_items(snapshot))).encode()).hexdigest()
 
 
 def registry_revise(*, user: AbstractBaseUser | None = None) -> RegistryRevision | None:
     """After any change to the registry: a new revision if the change is material, else None.
 
+    The new revision asks visitors again only if it adds something to what they were asked (a
+    cookie, a category or a new purpose); one that only takes processing away
+    (an integration switched off) leaves every choice made since the last asking revision in force.
     Idempotent, so it can follow every admin save. The latest revision's row is locked,
     so two admins saving at once cannot both take the next number.
     """
@@ -88,11 +87,26 @@ def registry_revise(*, user: AbstractBaseUser | None = None) -> RegistryRevision
                 number=(latest.number if latest else 0) + 1,
                 snapshot=snapshot,
                 created_by=user if user is not None and user.is_authenticated else None,
+                asks_again=latest is None or bool(material_items(snapshot) - material_items(latest.snapshot)),
             )
         # Non-material changes (a renamed category) must reach the banner and cached pages too.
         transaction.on_commit(selectors.registry_cache_clear)
         transaction.on_commit(page_cache_clear)
     return revision
+
+
+def integration_update(*, integration: Integration, user: AbstractBaseUser | None = None) -> RegistryRevision | None:
+    """Save an integration as Legal set it in the admin; its cookies in the registry follow it into
+    its category (their consent is asked there, and they are expired on its refusal); then revise
+    the registry: switching one on asks visitors again, switching one off does not."""
+    with transaction.atomic():
+        integration.full_clean()
+        integration.save()
+        if integration.category_id is not None:
+            Cookie.objects.filter(integration=integration.kind).exclude(category_id=integration.category_id).update(
+                category_id=integration.category_id
+            )
+        return registry_revise(user=user)
 
 
 # --- Decisions ----------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 puts on every request (`request.consent`)."""
 
 import datetime
+import json
 import uuid
 from dataclasses import dataclass
 
@@ -57,6 +58,46 @@ class LocalizedCategory:
 
 
 @dataclass(frozen=True)
+class IntegrationInfo:
+    """Third-party code switched on (in the admin, or pinned by the environment), loaded only with
+    consent for `category`."""
+
+    kind: str  # consent.models.IntegrationKind
+    category: str
+    source: str  # "admin" or "environment": where it is switched on
+    measurement_id: str = ""  # Google Analytics 4
+    url: str = ""  # Matomo: the https origin of its server
+    site_id: int | None = None  # Matomo
+    button: bool = False  # a network's own share button
+    embed_script: str = ""  # a network's embedded posts (SOCIAL_EMBED_SCRIPTS)
+
+
+def material_items(snapshot: dict) -> frozenset[tuple]:
+    """What visitors consent to in a registry snapshot, as items that a change adds or takes away.
+
+    Material: each category (key, whether necessary, what it is for) and each cookie of an
+    optional category (provider, domain, purpose, lifetime). An integration counts through these:
+    switched on, it brings the cookies it sets (and its category, if nothing else showed it) into
+    the registry; switched off, it takes them away. The snapshot records the integrations too, as
+    proof of what was in force. Not material: display order, names, a cookie's maximum lifetime
+    for the audit, the cookies of a strictly necessary category (they need no consent, ePrivacy
+    Directive art. 5(3)), an integration's identifiers (measurement ID, site ID).
+    """
+    items: set[tuple] = set()
+    for category in snapshot["categories"]:
+        description = json.dumps(category["description"], sort_keys=True)
+        items.add(("category", category["key"], category["necessary"], description))
+        if category["necessary"]:
+            continue
+        for k in category["cookies"]:
+            items.add((
+                "cookie", category["key"], k["name"], k["provider"], k["domain"],
+                json.dumps(k["purpose"], sort_keys=True), json.dumps(k["lifetime"], sort_keys=True),
+            ))
+    return frozenset(items)
+
+
+@dataclass(frozen=True)
 class RegistryState:
     """The cookie registry in force: the latest revision's number and date, the live contents."""
 
@@ -65,6 +106,13 @@ class RegistryState:
     revised_at: datetime.datetime
     categories: tuple[CategoryInfo, ...]
     stamp: str = ""  # a hash of the whole contents: what rendered fragments of it are keyed by
+    integrations: tuple[IntegrationInfo, ...] = ()
+    # The oldest revision whose choices still hold: a revision that only takes processing away
+    # does not ask visitors again.
+    asked_since: int = 0
+    # The live contents differ materially from the latest revision (a setting in the environment
+    # changed, or a migration did): a revision is due before anyone is asked (consent.middleware).
+    drifted: bool = False
 
     @property
     def optional_keys(self) -> frozenset[str]:
@@ -73,6 +121,9 @@ class RegistryState:
     @property
     def necessary_keys(self) -> frozenset[str]:
         return frozenset(c.key for c in self.categories if c.necessary)
+
+    def integration(self, kind: str) -> IntegrationInfo | None:
+        return next((i for i in self.integrations if i.kind == kind), None)
 
     def first_party_names(self, categories: frozenset[str] | set[str]) -> list[str]:
         """The names and patterns of the site's own cookies in these categories."""
@@ -126,7 +177,8 @@ class ConsentState:
 
     @property
     def show_banner(self) -> bool:
-        return self.registry is not None and not self.current
+        # Nothing optional in force: nothing to ask.
+        return self.registry is not None and not self.current and bool(self.registry.optional_keys)
 
     def allows(self, category: str) -> bool:
         if self.registry is None:

@@ -1,14 +1,23 @@
-"""Content-Security-Policy additions for third-party code that the site may be configured with.
+"""Content-Security-Policy for pages that carry third-party code, decided per response.
 
-The base policy in settings allows nothing but the site itself. Hosts of Google Analytics
-or of social-media embeds are added only when that code is configured, and the code itself
-only ever runs after consent (see consent/templatetags/consent.py).
+SECURE_CSP allows nothing but the site itself, and every response gets it unless it says
+otherwise. A template tag that renders third-party code (Google Analytics, a network's button:
+only ever run after consent, see consent/templatetags/consent.py) notes the hosts that code
+needs on the request with `sources_add`; `ThirdPartySourcesMiddleware` then gives that one
+response SECURE_CSP with those sources added (Django's `response._csp_config`). So the hosts
+are admitted on the pages that render the integration, while it is switched on, and never on
+a page that does not render it, such as the admin's. The page cache keeps the noted sources with
+the page, so a page served from it gets the same policy.
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from urllib.parse import urlsplit
 
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
 from django.utils.csp import CSP
+
+_REQUEST_ATTRIBUTE = "_csp_third_party_sources"
 
 
 def origin(url: str) -> str:
@@ -17,34 +26,6 @@ def origin(url: str) -> str:
     if parts.scheme not in ("http", "https") or not parts.netloc:
         return ""
     return f"{parts.scheme}://{parts.netloc}"
-
-
-def third_party_sources(
-    *,
-    ga_measurement_id: str,
-    ga_script_url: str,
-    ga_connect_origins: Sequence[str],
-    social_scripts: Mapping[str, str],
-    social_frame_origins: Sequence[str],
-) -> dict[str, list[str]]:
-    """The CSP sources each configured third party needs, per directive."""
-    sources: dict[str, list[str]] = {}
-
-    def add(directive: str, *values: str) -> None:
-        for value in values:
-            if value and value not in sources.setdefault(directive, []):
-                sources[directive].append(value)
-
-    if ga_measurement_id:
-        add("script-src", origin(ga_script_url))
-        # The Google tag sends its hits with fetch/sendBeacon, falling back to an image.
-        add("connect-src", *ga_connect_origins)
-        add("img-src", *ga_connect_origins)
-    for url in social_scripts.values():
-        add("script-src", origin(url))
-    if social_scripts:
-        add("frame-src", *social_frame_origins)
-    return {directive: values for directive, values in sources.items() if values}
 
 
 def with_sources(policy: Mapping[str, Sequence[str]], extra: Mapping[str, Sequence[str]]) -> dict[str, list[str]]:
@@ -56,3 +37,32 @@ def with_sources(policy: Mapping[str, Sequence[str]], extra: Mapping[str, Sequen
         merged += [value for value in values if value not in merged]
         result[directive] = merged
     return result
+
+
+def sources_add(request: HttpRequest | None, sources: Mapping[str, Sequence[str]]) -> None:
+    """This response's page renders code that needs these sources (directive: [source, ...])."""
+    if request is None or not sources:
+        return
+    noted: dict[str, list[str]] = request.__dict__.setdefault(_REQUEST_ATTRIBUTE, {})
+    for directive, values in sources.items():
+        kept = noted.setdefault(directive, [])
+        kept += [value for value in values if value and value not in kept]
+
+
+def sources_of(request: HttpRequest) -> dict[str, list[str]]:
+    """The sources noted for this request's response so far."""
+    return {directive: list(values) for directive, values in request.__dict__.get(_REQUEST_ATTRIBUTE, {}).items()}
+
+
+class ThirdPartySourcesMiddleware:
+    """Inside Django's ContentSecurityPolicyMiddleware: hands it this response's own policy."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        sources = sources_of(request)
+        if sources and not hasattr(response, "_csp_config"):
+            response._csp_config = with_sources(settings.SECURE_CSP, sources)
+        return response

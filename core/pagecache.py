@@ -11,6 +11,10 @@ visitor's cookie-consent state (the banner and the gated scripts depend on it), 
 generation number that `page_cache_clear()` raises whenever content changes. A page is
 stored as encoded segments split at the placeholders, so a hit only joins bytes.
 
+The Content-Security-Policy sources the page's third-party code needs (core.csp.sources_add)
+are stored with it and noted again on every hit, so a cached page gets the policy it was
+rendered with.
+
 Each process also keeps the generation and the pages it served for PAGE_CACHE_LOCAL_SECONDS,
 so that a hit costs no Redis round trip at all; another process's change reaches it at most
 that much later (a change made in this process takes effect here at once).
@@ -31,6 +35,8 @@ from django.middleware.csrf import CSRF_TOKEN_LENGTH, _unmask_cipher_token, get_
 from django.utils.module_loading import import_string
 from django.utils.translation import get_language
 
+from core import csp
+
 GENERATION_KEY = "pagecache:generation"
 NONCE_PLACEHOLDER = "__ilumen_csp_nonce__"
 CSRF_PLACEHOLDER = "__ilumen_csrf_token__"
@@ -38,9 +44,10 @@ _PLACEHOLDERS = re.compile(f"({NONCE_PLACEHOLDER}|{CSRF_PLACEHOLDER})".encode())
 _TOKEN_CANDIDATE = re.compile(rf"\b[a-zA-Z0-9]{{{CSRF_TOKEN_LENGTH}}}\b")
 LOCAL_PAGES_MAX = 512
 
-# (Content-Type, segments): the body's bytes split at the placeholders, which are kept as
-# str items (bytes segments at even positions, placeholders at odd ones).
-StoredPage = tuple[str, list[bytes | str]]
+# (Content-Type, segments, CSP sources): the body's bytes split at the placeholders, which are
+# kept as str items (bytes segments at even positions, placeholders at odd ones), and the
+# third-party sources its policy admits.
+StoredPage = tuple[str, list[bytes | str], dict[str, list[str]]]
 
 
 class _LocalCopies:
@@ -107,7 +114,7 @@ def _key(request: HttpRequest) -> str:
     generation = _generation()
     url = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
     page = hashlib.blake2b(url.encode(), digest_size=16).hexdigest()
-    return f"pagecache:v3:{generation}:{get_language()}:{page}:{_variant(request)}"
+    return f"pagecache:v4:{generation}:{get_language()}:{page}:{_variant(request)}"
 
 
 def _without_csrf_tokens(request: HttpRequest, body: str) -> str:
@@ -122,11 +129,11 @@ def _without_csrf_tokens(request: HttpRequest, body: str) -> str:
     return _TOKEN_CANDIDATE.sub(replace, body)
 
 
-def _stored_page(content_type: str, body: bytes) -> StoredPage:
+def _stored_page(content_type: str, body: bytes, sources: dict[str, list[str]]) -> StoredPage:
     segments: list[bytes | str] = _PLACEHOLDERS.split(body)
     for i in range(1, len(segments), 2):
         segments[i] = segments[i].decode()
-    return content_type, segments
+    return content_type, segments, sources
 
 
 def _filled(segments: list[bytes | str], values: dict[str, bytes]) -> bytes:
@@ -156,7 +163,8 @@ def cached_public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpR
             if stored is not None:
                 _local.keep_page(key, stored)
         if stored is not None:
-            content_type, segments = stored
+            content_type, segments, sources = stored
+            csp.sources_add(request, sources)
             values: dict[str, bytes] = {}
             if NONCE_PLACEHOLDER in segments:
                 values[NONCE_PLACEHOLDER] = str(get_nonce(request)).encode()
@@ -172,7 +180,7 @@ def cached_public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpR
             if nonce:  # the page used its nonce
                 body = body.replace(str(nonce), NONCE_PLACEHOLDER)
             body = _without_csrf_tokens(request, body)
-            stored = _stored_page(response["Content-Type"], body.encode(response.charset))
+            stored = _stored_page(response["Content-Type"], body.encode(response.charset), csp.sources_of(request))
             cache.set(key, stored, settings.PAGE_CACHE_SECONDS)
             _local.keep_page(key, stored)
             response["X-Page-Cache"] = "miss"

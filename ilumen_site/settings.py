@@ -14,8 +14,6 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
-from core import csp
-
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -80,6 +78,8 @@ MIDDLEWARE = [
     "core.security.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    # Gives a page that renders third-party code (an integration) its own policy (core/csp.py).
+    "core.csp.ThirdPartySourcesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     # Inside LocaleMiddleware: the page for a wrong method is in the visitor's language.
@@ -313,7 +313,10 @@ CONSENT_REGISTRY_CACHE_SECONDS = env.int("CONSENT_REGISTRY_CACHE_SECONDS", defau
 CONSENT_REGISTRY_LOCAL_SECONDS = env.float("CONSENT_REGISTRY_LOCAL_SECONDS", default=2.0)
 # Consent decisions per client IP per hour (each one is a stored record).
 CONSENT_DECISIONS_PER_HOUR = env.int("CONSENT_DECISIONS_PER_HOUR", default=60)
-# Google Analytics 4, only after consent. No measurement id: no analytics code at all.
+# Integrations (consent/integrations.py): switched on by Legal in the admin; these settings,
+# when set, take precedence (a deployment pins them). Each loads only after consent, and its
+# hosts enter the CSP only of the pages that render it (core/csp.py).
+# Google Analytics 4 (Consent Mode v2 basic). No measurement id here or in the admin: no analytics code at all.
 GA_MEASUREMENT_ID = env.str("GA_MEASUREMENT_ID", default="")
 GA_SCRIPT_URL = env.str("GA_SCRIPT_URL", default="https://www.googletagmanager.com/gtag/js")
 GA_CONNECT_ORIGINS = env.list("GA_CONNECT_ORIGINS", default=[
@@ -323,11 +326,24 @@ GA_CONNECT_ORIGINS = env.list("GA_CONNECT_ORIGINS", default=[
 # "twitter=https://platform.twitter.com/widgets.js". None: embeds stay plain links.
 SOCIAL_EMBED_SCRIPTS = env.dict("SOCIAL_EMBED_SCRIPTS", default={})
 SOCIAL_FRAME_ORIGINS = env.list("SOCIAL_FRAME_ORIGINS", default=[])
-# Third-party hosts enter the CSP only when their code is configured (core/csp.py).
-SECURE_CSP = csp.with_sources(SECURE_CSP, csp.third_party_sources(
-    ga_measurement_id=GA_MEASUREMENT_ID, ga_script_url=GA_SCRIPT_URL, ga_connect_origins=GA_CONNECT_ORIGINS,
-    social_scripts=SOCIAL_EMBED_SCRIPTS, social_frame_origins=SOCIAL_FRAME_ORIGINS,
-))
+# Matomo on your own server: its https origin and the site's id there (both, or neither).
+MATOMO_URL = env.str("MATOMO_URL", default="").rstrip("/")
+MATOMO_SITE_ID = env.int("MATOMO_SITE_ID", default=None)
+# The networks' own share buttons switched on here (facebook, x, linkedin), beside the plain
+# share links; each behind a click-to-load placeholder until social consent.
+SOCIAL_BUTTONS = env.list("SOCIAL_BUTTONS", default=[])
+# Where each network's button code comes from, and what it frames; not admin fields, so that
+# nobody can point a page at another script ('{locale}': nl_BE or en_GB).
+SOCIAL_BUTTON_SCRIPTS = {
+    "facebook": "https://connect.facebook.net/{locale}/sdk.js",
+    "x": "https://platform.twitter.com/widgets.js",
+    "linkedin": "https://platform.linkedin.com/in.js",
+}
+SOCIAL_BUTTON_FRAME_ORIGINS = {
+    "facebook": ["https://www.facebook.com", "https://web.facebook.com"],
+    "x": ["https://platform.twitter.com"],
+    "linkedin": ["https://www.linkedin.com"],
+}
 # Whole public pages (core/pagecache.py); 0 turns the page cache off.
 PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=300)
 # How long a process serves its own copy of a page before asking Redis again (0: always ask).

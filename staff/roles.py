@@ -16,6 +16,8 @@ LEGAL = {
         "view_registryrevision",
         "view_consentrecord",
         "view_cookieaudit",  # the cookie audit's reports, read-only
+        # Analytics and the networks' buttons: Legal's alone, as each one is processing visitors consent to.
+        "view_integration", "add_integration", "change_integration",
     ],
     "datarights": [
         "view_datarequest", "add_datarequest", "change_datarequest",

@@ -129,3 +129,49 @@ def _force_login_passes_the_second_factor(request, monkeypatch):
             session.save()
 
     monkeypatch.setattr(Client, "force_login", force_login)
+
+
+@pytest.fixture
+def integrations_on(db):
+    """Google Analytics and the three networks' own buttons switched on in the admin, as a site that
+    uses them: the registry then shows every category and cookie migration privacy/0004 seeded, so
+    its revision 1 still holds (Matomo stays off, and its cookies unlisted)."""
+    from consent.models import Integration
+    from consent.selectors import registry_cache_clear
+
+    social = {"facebook", "x", "linkedin"}
+    for integration in Integration.objects.filter(kind__in={"ga4"} | social):
+        integration.enabled = True
+        integration.measurement_id = "G-TEST123" if integration.kind == "ga4" else ""
+        integration.save()
+    registry_cache_clear()
+
+
+@pytest.fixture
+def registry_seeded(transactional_db):
+    """For transactional tests, whose tables are emptied after each one: the cookie registry again as
+    the migrations seed it (privacy/0004 and 0007, consent/0003 and 0004), written with today's models
+    so that every column added since has its value. Its revision 1 is the one privacy/0004 made."""
+    import importlib
+
+    from django.apps import apps
+
+    from consent.selectors import registry_cache_clear
+
+    class _Moved:
+        """The privacy migrations name the consent models by their old app."""
+
+        def get_model(self, app_label: str, model_name: str):
+            return apps.get_model("consent" if app_label == "privacy" else app_label, model_name)
+
+    steps = [
+        ("privacy.migrations.0004_seed_cookie_registry", "seed", _Moved()),
+        ("privacy.migrations.0007_registry_mydata_cookie", "add", _Moved()),
+        ("consent.migrations.0003_cookie_max_lifetime_and_audit", "fill", apps),
+        ("consent.migrations.0004_integrations", "seed", apps),
+    ]
+    for module, function, registry in steps:
+        getattr(importlib.import_module(module), function)(registry, None)
+    registry_cache_clear()  # ids are new after the flush: no process may keep the old ones
+    yield
+    registry_cache_clear()

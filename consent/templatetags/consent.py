@@ -12,7 +12,6 @@ moment the visitor grants the category, without a reload.
 """
 
 import re
-from urllib.parse import quote
 
 from django import template
 from django.conf import settings
@@ -21,7 +20,10 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
+from consent import integrations
 from consent.fragments import settings_fields
+from consent.models import IntegrationKind
+from core.csp import sources_add
 
 register = template.Library()
 
@@ -121,6 +123,7 @@ def cookie_banner(context: template.Context) -> dict:
     return {
         **base,
         "enabled": True,
+        "optional_names": [c.name for c in state.registry.localized(language) if not c.necessary],
         "show": state.show_banner,
         "gpc_notice": state.gpc_refusal,
         "granted": sorted(state.granted),
@@ -133,36 +136,56 @@ def cookie_banner(context: template.Context) -> dict:
 
 @register.inclusion_tag("consent/includes/consent_scripts.html", takes_context=True)
 def consent_scripts(context: template.Context) -> dict:
-    """Third-party code the site is configured with, each piece behind its category's gate."""
-    measurement_id = settings.GA_MEASUREMENT_ID
-    separator = "&" if "?" in settings.GA_SCRIPT_URL else "?"
+    """The analytics in force (Google Analytics, Matomo), each behind its category's gate."""
+    state = _state(context)
+    base = _base_context(context)
+    registry = state.registry if state is not None else None
+    ga = registry.integration(IntegrationKind.GA4) if registry else None
+    matomo = registry.integration(IntegrationKind.MATOMO) if registry else None
+    for integration in (ga, matomo):
+        if integration is not None:
+            sources_add(base["request"], integrations.csp_sources(integration))
     return {
-        **_base_context(context),
-        "ga_measurement_id": measurement_id,
-        "ga_script_url": f"{settings.GA_SCRIPT_URL}{separator}id={quote(measurement_id)}" if measurement_id else "",
+        **base,
+        "ga": ga,
+        "ga_script_url": integrations.ga_script_url(ga.measurement_id) if ga else "",
+        "matomo": matomo,
+        "matomo_script_url": integrations.matomo_script_url(matomo.url) if matomo else "",
+        "matomo_tracker_url": integrations.matomo_tracker_url(matomo.url) if matomo else "",
     }
 
 
 SOCIAL_PROVIDERS = {"facebook": "Facebook", "twitter": "X (Twitter)", "linkedin": "LinkedIn"}
 
 
+def _category_name(state, key: str, language: str) -> str:
+    return next((c.name for c in state.registry.localized(language) if c.key == key), key)
+
+
 @register.inclusion_tag("consent/includes/social_embed.html", takes_context=True)
 def social_embed(context: template.Context, provider: str, url: str, text: str = "") -> dict:
-    """An embedded post: a click-to-load placeholder until the social category is granted.
+    """An embedded post: a click-to-load placeholder until its network's category is granted.
 
     The post's own link is always there, so the content stays reachable without consent.
     Without a configured script for the provider (SOCIAL_EMBED_SCRIPTS) it is just that link.
     """
     state = _state(context)
     base = _base_context(context)
+    kind = integrations.EMBED_NETWORKS.get(provider)
+    network = state.registry.integration(kind) if state is not None and state.registry and kind else None
+    script_url = settings.SOCIAL_EMBED_SCRIPTS.get(provider, "")
+    category = network.category if network is not None else "social"
+    if network is not None and script_url:
+        sources_add(base["request"], integrations.csp_sources(network, embed=True))
     return {
         **base,
         "provider": provider,
         "provider_name": SOCIAL_PROVIDERS.get(provider, provider),
         "url": url,
         "text": text or url,
-        "script_url": settings.SOCIAL_EMBED_SCRIPTS.get(provider, ""),
-        "granted": bool(state and state.allows("social")),
+        "script_url": script_url if network is not None else "",
+        "category": category,
+        "granted": bool(state and state.allows(category)),
         "enabled": bool(state and state.registry),
         "revision": state.registry.revision if state and state.registry else "",
         "next": _next(base["request"]),
@@ -170,18 +193,60 @@ def social_embed(context: template.Context, provider: str, url: str, text: str =
 
 
 @register.inclusion_tag("consent/includes/share_links.html", takes_context=True)
-def share_links(context: template.Context, title: str = "") -> dict:
-    """Share this page: plain links to each network, which load nothing until clicked."""
+def share_links(context: template.Context, title: str = "", path: str = "") -> dict:
+    """Share a page: plain links to each network, which load nothing until followed, and the networks'
+    own buttons that staff switched on, each behind a click-to-load placeholder until consent.
+
+    The shared address is SITE_URL and the page's path (or `path`), never the request's Host
+    header, which a client chooses.
+    """
     request = context.get("request")
-    page = request.build_absolute_uri(request.path) if request is not None else settings.SITE_URL
-    page_q, title_q = quote(page, safe=""), quote(str(title), safe="")
+    if not path.startswith("/"):
+        path = request.path if request is not None else "/"
+    page = settings.SITE_URL + path
+    title = str(title)
+    state = _state(context)
+    base = _base_context(context)
+    language = base["LANGUAGE_CODE"]
+    buttons = []
+    registry = state.registry if state is not None else None
+    for kind in integrations.NETWORKS if registry else ():
+        network = registry.integration(kind)
+        if network is None or not network.button:
+            continue
+        sources_add(request, integrations.csp_sources(network, button=True, language=language))
+        buttons.append({
+            "kind": str(kind),
+            "name": integrations.NETWORK_NAMES[kind],
+            "category": network.category,
+            "category_name": _category_name(state, network.category, language),
+            "granted": state.allows(network.category),
+            "script_url": integrations.button_script_url(kind, language),
+            "share_url": integrations.share_url(kind, page, title),
+        })
     return {
+        **base,
+        "page": page,
+        "title": title,
         "links": [
-            ("LinkedIn", f"https://www.linkedin.com/sharing/share-offsite/?url={page_q}"),
-            ("Facebook", f"https://www.facebook.com/sharer/sharer.php?u={page_q}"),
-            ("X (Twitter)", f"https://twitter.com/intent/tweet?url={page_q}&text={title_q}"),
+            (integrations.NETWORK_NAMES[kind], integrations.share_url(kind, page, title))
+            for kind in (IntegrationKind.LINKEDIN, IntegrationKind.FACEBOOK, IntegrationKind.X)
         ],
+        "buttons": buttons,
+        "revision": registry.revision if registry else "",
+        "next": _next(request),
     }
+
+
+@register.filter
+def integration_names(registry, category: str) -> list[str]:
+    """What loads with consent for a category in this registry ("Matomo (https://stats.ilumen.be)")."""
+    names = []
+    for integration in registry.integrations:
+        if integration.category == category:
+            label = str(IntegrationKind(integration.kind).label)
+            names.append(f"{label} ({integration.url})" if integration.url else label)
+    return names
 
 
 @register.filter

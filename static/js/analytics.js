@@ -1,11 +1,12 @@
 /* Google Analytics in Consent Mode v2 "basic": this file and the Google tag are only ever
- * run after the visitor granted the analytics category (both sit in a consent gate), so
+ * run after the visitor granted its category (both sit in a consent gate), so
  * the defaults are all denied and only analytics storage is granted. Advertising signals
  * stay denied: the site has no advertising category. */
 (function () {
   'use strict';
   var script = document.currentScript;
   var id = script && script.getAttribute('data-measurement-id');
+  var category = (script && script.getAttribute('data-consent-category')) || 'analytics';
   if (!id) { return; }
   window.dataLayer = window.dataLayer || [];
   function gtag() { window.dataLayer.push(arguments); }
@@ -21,7 +22,7 @@
   /* A later choice on the same page, without a reload. On withdrawal measuring stops at
    * once (consent.js deletes the cookies); granting again resumes it. */
   document.addEventListener('consent:change', function (event) {
-    var on = event.detail.granted.indexOf('analytics') !== -1;
+    var on = event.detail.granted.indexOf(category) !== -1;
     window.gtag('consent', 'update', {analytics_storage: on ? 'granted' : 'denied'});
     window['ga-disable-' + id] = !on;
   });

@@ -45,6 +45,10 @@
       document.querySelectorAll('[data-consent-placeholder="' + category + '"]'),
       function (placeholder) { placeholder.hidden = true; }
     );
+    Array.prototype.forEach.call(
+      document.querySelectorAll('[data-consent-content="' + category + '"]'),
+      function (content) { content.hidden = false; }
+    );
   }
 
   function isIpAddress(host) {
@@ -92,12 +96,13 @@
     }
   }
 
-  function hideBanner() {
+  /* `focus`: where the keyboard goes next; by default back where the banner was opened from. */
+  function hideBanner(focus) {
     banner.hidden = true;
     if (settingsPanel) { settingsPanel.hidden = true; }
     if (settingsToggle) { settingsToggle.setAttribute('aria-expanded', 'false'); }
     if (closeButton) { closeButton.hidden = true; }
-    var target = opener && document.body.contains(opener) ? opener : document.getElementById('main-content');
+    var target = focus || (opener && document.body.contains(opener) ? opener : document.getElementById('main-content'));
     opener = null;
     if (target) { target.focus(); }
   }
@@ -109,8 +114,11 @@
     showSettings(true);
   }
 
-  function apply(result) {
+  /* `form`: the form that decided; a click-to-load placeholder hands the keyboard to what it loaded. */
+  function apply(result, form) {
     var before = granted();
+    var placeholder = form && form.closest('[data-consent-placeholder]');
+    var loaded = placeholder && placeholder.parentNode.querySelector('[data-consent-content]');
     banner.setAttribute('data-consent-granted', result.granted.join(' '));
     banner.setAttribute('data-consent-decided', '1');
     Array.prototype.forEach.call(document.querySelectorAll('input[type="checkbox"][name="category"]'), function (box) {
@@ -125,7 +133,7 @@
         withdrawn: before.filter(function (key) { return result.granted.indexOf(key) === -1; })
       }
     }));
-    hideBanner();
+    hideBanner(loaded || null);
     announce(result.message || (savedText ? savedText.textContent : ''));
   }
 
@@ -152,7 +160,7 @@
     }).then(function (response) {
       return response.json().then(function (body) { return {status: response.status, body: body}; });
     }).then(function (answer) {
-      if (answer.status === 200) { apply(answer.body); return; }
+      if (answer.status === 200) { apply(answer.body, form); return; }
       if (answer.status === 409 && answer.body.reload) { window.location.reload(); return; }
       /* Refused (bad input, too many choices): let the server show its page, in the visitor's language. */
       submitWithoutScript(form, submitter);

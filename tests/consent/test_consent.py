@@ -106,8 +106,8 @@ def optional_cookies(response) -> set[str]:
 
 
 @pytest.fixture
-def registry(db):
-    """The registry as migration 0004 seeded it (revision 1)."""
+def registry(db, integrations_on):
+    """The registry as migration 0004 seeded it (revision 1), with the integrations its cookies belong to on."""
     from consent.selectors import registry_state
 
     state = registry_state()

@@ -8,6 +8,7 @@ from django.test import RequestFactory
 from django.utils.csp import CSP
 
 from consent import cookie as consent_cookie
+from consent.models import Integration
 from consent.selectors import consent_state
 from consent.templatetags.consent import inert
 from core import csp
@@ -18,8 +19,9 @@ GA_ID = "G-TEST123"
 
 
 @pytest.fixture(autouse=True)
-def _fresh_registry_copy():
-    """This process's short-lived registry copy must not outlive a test that changed the registry."""
+def _fresh_registry_copy(integrations_on):
+    """This process's short-lived registry copy must not outlive a test that changed the registry.
+    (With the integrations the seeded registry's cookies belong to switched on.)"""
     from consent.selectors import registry_cache_clear
 
     registry_cache_clear()
@@ -74,8 +76,9 @@ def test_consent_gate_is_active_only_for_a_granted_category(client):
     assert no_state == ""
 
 
-def test_without_a_measurement_id_there_is_no_analytics_code_at_all(client, settings):
+def test_without_google_analytics_switched_on_there_is_no_analytics_code_at_all(client, settings):
     settings.GA_MEASUREMENT_ID = ""
+    Integration.objects.filter(kind="ga4").update(enabled=False, measurement_id="")
     decide(client, "accept")
     html = client.get("/en/").content.decode()
     assert "gtag" not in html and "analytics.js" not in html and "googletagmanager" not in html
@@ -83,7 +86,6 @@ def test_without_a_measurement_id_there_is_no_analytics_code_at_all(client, sett
 
 
 def test_google_analytics_loads_only_after_consent_in_consent_mode(client, settings):
-    settings.GA_MEASUREMENT_ID = GA_ID
     settings.GA_SCRIPT_URL = "https://www.googletagmanager.com/gtag/js"
     before = client.get("/en/")
     html = before.content.decode()
@@ -97,7 +99,10 @@ def test_google_analytics_loads_only_after_consent_in_consent_mode(client, setti
     after = client.get("/en/")
     html = after.content.decode()
     nonce = re.search(r"'nonce-([^']+)'", after.headers["Content-Security-Policy"]).group(1)
-    assert f'<script src="/static/js/analytics.js" data-measurement-id="{GA_ID}" nonce="{nonce}"></script>' in html
+    assert (
+        f'<script src="/static/js/analytics.js" data-measurement-id="{GA_ID}" data-consent-category="analytics" '
+        f'nonce="{nonce}"></script>'
+    ) in html
     assert f'<script src="https://www.googletagmanager.com/gtag/js?id={GA_ID}" async nonce="{nonce}"></script>' in html
     decide(client, "save", category=["social"], source="settings")
     assert re.search(r'<script[^>]*\ssrc="https://www.googletagmanager', client.get("/en/").content.decode()) is None
@@ -136,44 +141,35 @@ def test_clicking_the_placeholder_grants_social_on_top_of_earlier_choices(client
     assert response.json()["granted"] == ["analytics", "social"] and response.json()["method"] == "embed"
 
 
-def test_share_links_load_nothing():
-    html = _render('{% share_links "Title" %}')
+def test_share_links_load_nothing_and_name_the_site_not_the_host_asked_for(settings):
+    settings.SITE_URL = "https://www.ilumen.be"
+    Integration.objects.filter(kind__in=["facebook", "x", "linkedin"]).update(enabled=False)
+    html = _render('{% share_links "Title" %}', HTTP_HOST="evil.example")
     assert "<script" not in html and "<iframe" not in html and "<img" not in html
-    assert 'href="https://www.linkedin.com/sharing/share-offsite/?url=http%3A%2F%2Ftestserver%2Fen%2F"' in html
+    assert 'href="https://www.linkedin.com/sharing/share-offsite/?url=https%3A%2F%2Fwww.ilumen.be%2Fen%2F"' in html
+    assert "evil.example" not in html and "testserver" not in html
+    # a page elsewhere (the newsletter archive) names its own path
+    assert "url=https%3A%2F%2Fwww.ilumen.be%2Fen%2Fnews%2F1%2F" in _render('{% share_links "T" "/en/news/1/" %}')
 
 
 # --- CSP -------------------------------------------------------------------------------------
 
 
-def test_third_party_hosts_enter_the_policy_only_when_configured():
-    nothing = csp.third_party_sources(
-        ga_measurement_id="", ga_script_url="https://www.googletagmanager.com/gtag/js",
-        ga_connect_origins=["https://*.google-analytics.com"], social_scripts={}, social_frame_origins=["https://x"],
-    )
-    assert nothing == {}
-    ga = csp.third_party_sources(
-        ga_measurement_id=GA_ID, ga_script_url="http://analytics.test:8123/gtag/js?x=1",
-        ga_connect_origins=["http://analytics.test:8123"], social_scripts={}, social_frame_origins=[],
-    )
-    assert ga == {
-        "script-src": ["http://analytics.test:8123"],
-        "connect-src": ["http://analytics.test:8123"],
-        "img-src": ["http://analytics.test:8123"],
-    }
+def test_with_sources_adds_hosts_and_leaves_the_base_policy_alone():
     policy = {"default-src": [CSP.SELF], "script-src": [CSP.SELF, CSP.NONCE], "frame-src": [CSP.NONE]}
-    social = csp.third_party_sources(
-        ga_measurement_id="", ga_script_url="", ga_connect_origins=[],
-        social_scripts={"twitter": "https://platform.twitter.com/widgets.js"},
-        social_frame_origins=["https://platform.twitter.com"],
-    )
-    merged = csp.with_sources(policy, social)
+    merged = csp.with_sources(policy, {
+        "script-src": ["https://platform.twitter.com"], "frame-src": ["https://platform.twitter.com"],
+        "connect-src": ["https://a.test"],
+    })
     assert merged["script-src"] == [CSP.SELF, CSP.NONCE, "https://platform.twitter.com"]
-    assert merged["frame-src"] == ["https://platform.twitter.com"]
+    assert merged["frame-src"] == ["https://platform.twitter.com"], "'none' gives way"
+    assert merged["connect-src"] == [CSP.SELF, "https://a.test"], "a missing directive starts from default-src"
     assert policy["frame-src"] == [CSP.NONE], "the base policy is not changed"
     assert csp.origin("javascript:alert(1)") == ""
 
 
 def test_the_default_policy_stays_strict(client):
+    Integration.objects.update(enabled=False, measurement_id="")
     header = client.get("/en/").headers["Content-Security-Policy"]
     assert "unsafe-inline" not in header and "googletagmanager" not in header
     script_src = re.search(r"script-src ([^;]+)", header).group(1).split()

@@ -53,7 +53,7 @@ def test_the_report_is_stored_with_its_counts_and_links_to_the_registry():
 
 
 @pytest.mark.parametrize("language", ["nl", "en"])
-def test_legal_reads_the_report_errors_first_with_one_click_fixes(legal, language):
+def test_legal_reads_the_report_errors_first_with_one_click_fixes(legal, language, integrations_on):
     report = _report()
     listing = legal.get(f"/{language}/admin/consent/cookieaudit/")
     assert listing.status_code == 200 and "https://www.ilumen.test" in listing.content.decode()

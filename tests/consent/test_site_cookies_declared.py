@@ -49,7 +49,7 @@ def _link(pattern: str) -> str:
     return re.search(r"https?://[^/\s]+(/\S*" + re.escape(pattern) + r"\S*)", message.body).group(1)
 
 
-def test_every_cookie_the_site_sets_is_declared(client, seeded):
+def test_every_cookie_the_site_sets_is_declared(client, seeded, integrations_on):
     record = Recorder()
     revision = selectors.registry_state().revision
     for step in pages.audit_steps():

@@ -9,7 +9,6 @@ commands in the dataLayer, sets _ga cookies on the registrable domain (ilumen.te
 keeps measuring (and setting them again) on a timer, unless told to stop.
 """
 
-import importlib
 import re
 import threading
 import time
@@ -18,13 +17,11 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.conf.urls.i18n import i18n_patterns
-from django.db.migrations.loader import MigrationLoader
 from django.http import HttpResponse
 from django.template import engines
 from django.urls import path
 
 from consent.models import ConsentRecord, GpcRefusalDay
-from core import csp
 from ilumen_site.urls import urlpatterns as site_urlpatterns
 
 from .conftest import CHROMIUM, CHROMIUM_ARGS, CSP_RECORDER, admin_sign_in, csp_violations
@@ -131,21 +128,7 @@ handler404 = "pages.views.page_not_found"
 
 
 @pytest.fixture
-def registry(transactional_db):
-    """The cookie registry as migration 0004 seeds it (transactional tests empty the tables after each test)."""
-    from consent.selectors import registry_cache_clear
-
-    # The migration's own models (the consent models were still privacy's then): same tables.
-    seeding = ("privacy", "0004_seed_cookie_registry")
-    historical = MigrationLoader(None, ignore_no_migrations=True).project_state(seeding).apps
-    importlib.import_module("privacy.migrations.0004_seed_cookie_registry").seed(historical, None)
-    registry_cache_clear()  # ids are new after the flush: no process may keep the old ones
-    yield
-    registry_cache_clear()
-
-
-@pytest.fixture
-def site(live_server, standin, settings, seeded, registry):
+def site(live_server, standin, settings, seeded, registry_seeded):
     """The site as configured in production with GA and one social network, pointed at the stand-in."""
     port = live_server.thread.port
     third_party = f"http://analytics.test:{standin.server_port}"
@@ -156,10 +139,6 @@ def site(live_server, standin, settings, seeded, registry):
     settings.GA_SCRIPT_URL = f"{third_party}/gtag/js"
     settings.GA_CONNECT_ORIGINS = [third_party]
     settings.SOCIAL_EMBED_SCRIPTS = {"twitter": f"{social}/widgets.js"}
-    settings.SECURE_CSP = csp.with_sources(settings.SECURE_CSP, csp.third_party_sources(
-        ga_measurement_id=GA_ID, ga_script_url=settings.GA_SCRIPT_URL, ga_connect_origins=[third_party],
-        social_scripts=settings.SOCIAL_EMBED_SCRIPTS, social_frame_origins=[],
-    ))
     settings.ROOT_URLCONF = __name__
     return f"http://{SITE_HOST}:{port}"
 

@@ -61,7 +61,7 @@ def test_hits_carry_their_own_nonce_and_a_working_csrf_token(seeded):
     assert posted.status_code == 302
 
 
-def test_each_consent_state_has_its_own_page(seeded):
+def test_each_consent_state_has_its_own_page(seeded, integrations_on):
     visitor = Client()
     visitor.get("/en/")
     visitor.post("/en/privacy/consent/", {"action": "reject", "next": "/en/", "source": "banner"})

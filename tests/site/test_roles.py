@@ -25,6 +25,8 @@ MATRIX: dict[str, dict[str, set[str]]] = {
         "consent.registryrevision": {LIST, CHANGE},
         "consent.consentrecord": {LIST, CHANGE},
         "consent.cookieaudit": {LIST, CHANGE},
+        # every kind exists (consent/0004): adding one is only possible when one is missing
+        "consent.integration": {LIST, CHANGE},
         "datarights.datarequest": {LIST, ADD, CHANGE},
         "datarights.erasurerecord": {LIST, CHANGE},
         "newsletter.subscriber": {LIST, CHANGE},
