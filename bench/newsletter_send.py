@@ -71,7 +71,7 @@ def base_env(smtp_port: int) -> dict:
         **PRODUCTION_ON_LOOPBACK,
         "DATABASE_URL": DATABASE_URL, "CELERY_BROKER_URL": REDIS_URL, "REDIS_URL": REDIS_URL,
         "BENCH_COUNTER_URL": REDIS_URL, "EMAIL_URL": f"smtp://127.0.0.1:{smtp_port}",
-        "SITE_URL": "https://www.ilumen.be", "NEWSLETTER_SEND_RATE": "0", "LOG_LEVEL": "WARNING",
+        "SITE_URL": "https://www.ilumen.be", "MAIL_SEND_RATE": "0", "LOG_LEVEL": "WARNING",
         "NEWSLETTER_TASK_SECONDS": "30", "DJANGO_SETTINGS_MODULE": "ilumen_site.settings",
     }
 

@@ -1,4 +1,5 @@
-"""The one check for a person's name, wherever a name comes in (forms, the admin, imports).
+"""The one check for a person's name, wherever a name comes in (forms, the admin, imports),
+and the one "single line of text" rule for anything else that can end up in a mail header.
 
 A name ends up in mail headers (a campaign's To), admin lists and exports, so it is one line
 of printable text of bounded length. The mail builder strips the same characters again
@@ -24,13 +25,24 @@ def _refused(char: str) -> bool:
     return (category[0] == "C" and char not in _JOINERS) or category in ("Zl", "Zp")
 
 
+def is_one_line(value: str) -> bool:
+    """True when the text holds no character that could break a line or a mail header."""
+    return value.isprintable() or not any(_refused(char) for char in value)
+
+
+def one_line_validate(value: str) -> None:
+    """For form fields whose text may end up in a mail header or a list (a contact subject)."""
+    if not is_one_line(value):
+        raise ValidationError(_("Please use a single line of text."), code="control_characters")
+
+
 def person_name_validate(value: str) -> None:
     if len(value) > NAME_MAX_LENGTH:
         raise ValidationError(
             _("A name can have at most %(limit)d characters."), code="name_too_long",
             params={"limit": NAME_MAX_LENGTH},
         )
-    if any(_refused(char) for char in value):
+    if not is_one_line(value):
         raise ValidationError(
             _("A name can only hold letters, digits, spaces and punctuation, on one line."),
             code="name_control_characters",

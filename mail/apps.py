@@ -7,6 +7,9 @@ class MailConfig(AppConfig):
     verbose_name = _("E-mail")
 
     def ready(self) -> None:
-        from mail import tasks  # connects the outbox's signal to the task that sends the message
+        from mail import (
+            checks,  # noqa: F401 - registers the DKIM system checks
+            tasks,  # connects the outbox's signal to the task that sends the message
+        )
 
         tasks.connect()

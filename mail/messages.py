@@ -1,8 +1,7 @@
 """Building messages: transactional mail from a template triple on Django's EmailMultiAlternatives,
-and the pieces a pre-rendered bulk message is assembled from (exact bytes, headers made safe).
+and the header pieces every message uses (the bulk builder is mail/prerendered.py).
 """
 
-import quopri
 import uuid
 from dataclasses import dataclass
 from email.header import Header
@@ -18,12 +17,9 @@ from core.validators import one_line
 from mail.throughput import domain_of
 
 
-def mail_domain() -> str:
-    return domain_of(settings.NEWSLETTER_FROM_EMAIL)
-
-
-def message_id_make(kind: str) -> str:
-    return f"<{kind}.{uuid.uuid4().hex}@{mail_domain()}>"
+def message_id_make(kind: str, *, from_email: str) -> str:
+    """A Message-ID in the domain of the message's From address."""
+    return f"<{kind}.{uuid.uuid4().hex}@{domain_of(from_email)}>"
 
 
 @dataclass(frozen=True)
@@ -71,32 +67,6 @@ def mailbox(email_address: str, name: str = "") -> str:
     return formataddr((one_line(name), ascii_address(one_line(email_address))), charset="utf-8")
 
 
-def _qp(text: str) -> bytes:
-    body = quopri.encodestring(text.replace("\r\n", "\n").encode("utf-8"))
-    return body.replace(b"\n", b"\r\n")
-
-
-def raw_message(*, envelope_from: str, to_email: str, headers: dict, text: str, html: str, subject: str) -> RawMessage:
-    """Assemble multipart/alternative bytes (text and HTML, quoted-printable) around ready header values."""
-    boundary = f"=_{uuid.uuid4().hex}"
-    head = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
-    data = b"".join([
-        head.encode("ascii"),
-        f'Content-Type: multipart/alternative; boundary="{boundary}"\r\n\r\n'.encode("ascii"),
-        f"--{boundary}\r\n".encode("ascii"),
-        b'Content-Type: text/plain; charset="utf-8"\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n',
-        _qp(text), b"\r\n",
-        f"--{boundary}\r\n".encode("ascii"),
-        b'Content-Type: text/html; charset="utf-8"\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n',
-        _qp(html), b"\r\n",
-        f"--{boundary}--\r\n".encode("ascii"),
-    ])
-    return RawMessage(
-        from_email=envelope_from, to_email=ascii_address(to_email), message_id=headers["Message-ID"],
-        subject=subject, text=text, html=html, data=data, headers=headers,
-    )
-
-
 def transactional_message(
     *, template: str, to_email: str, language: str, context: dict, reply_to: str = ""
 ) -> EmailMultiAlternatives:
@@ -115,7 +85,10 @@ def transactional_message(
     message = EmailMultiAlternatives(
         subject=subject, body=text, from_email=settings.DEFAULT_FROM_EMAIL, to=[to_email],
         reply_to=[reply_to] if reply_to else None,
-        headers={"Message-ID": message_id_make("t"), "Auto-Submitted": "auto-generated"},
+        headers={
+            "Message-ID": message_id_make("t", from_email=settings.DEFAULT_FROM_EMAIL),
+            "Auto-Submitted": "auto-generated",
+        },
     )
     if html is not None:
         message.attach_alternative(html, "text/html")

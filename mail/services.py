@@ -53,7 +53,7 @@ def _claim(ids: list[int] | None, limit: int) -> list[OutboxMessage]:
         if rows:
             OutboxMessage.objects.filter(pk__in=[r.pk for r in rows]).update(
                 status=OutboxMessage.Status.SENDING,
-                lease_expires_at=now + timedelta(seconds=settings.NEWSLETTER_LEASE_SECONDS),
+                lease_expires_at=now + timedelta(seconds=settings.MAIL_LEASE_SECONDS),
                 tries=F("tries") + 1,
             )
     return rows

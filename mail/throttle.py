@@ -30,13 +30,13 @@ _lock = threading.Lock()
 
 class SendRate:
     def __init__(self, per_second: float | None = None, key: str = "newsletter:send-rate") -> None:
-        self.per_second = settings.NEWSLETTER_SEND_RATE if per_second is None else per_second
+        self.per_second = settings.MAIL_SEND_RATE if per_second is None else per_second
         self.key = key
         self.interval_us = int(1_000_000 / self.per_second) if self.per_second > 0 else 0
         # Allows a tenth of a second's worth of messages at once, so workers need not take turns exactly.
         self.tolerance_us = 100_000
         self._script = None
-        url = settings.NEWSLETTER_REDIS_URL
+        url = settings.MAIL_REDIS_URL
         if self.interval_us and url:
             with _lock:
                 client = _clients.get(url) or _clients.setdefault(url, redis.Redis.from_url(url))

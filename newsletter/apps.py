@@ -7,9 +7,6 @@ class NewsletterConfig(AppConfig):
     verbose_name = _("Newsletter")
 
     def ready(self) -> None:
-        from newsletter import (
-            checks,  # noqa: F401 - registers the DKIM system checks
-            tasks,  # turns the services' announcements into tasks
-        )
+        from newsletter import tasks  # turns the services' announcements into tasks
 
         tasks.connect()

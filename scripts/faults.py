@@ -266,7 +266,7 @@ WORKER_ENV = {
     "NEWSLETTER_RETRY_BASE_SECONDS": "1",
     "NEWSLETTER_TASK_SECONDS": "5",
     "NEWSLETTER_BATCH_SIZE": "40",
-    "NEWSLETTER_SEND_RATE": "100",
+    "MAIL_SEND_RATE": "100",
     "NEWSLETTER_MAX_TRIES": "6",
     "NEWSLETTER_SENDERS": "2",
     "EMAIL_TIMEOUT": "2",
@@ -470,7 +470,7 @@ def scenario_smtp_stops_answering(pg: PrivatePostgres, redis: PrivateRedis, smtp
 
     hang_seconds, refused_seconds = 8, 40
     topic_id, domain, expected = newsletter_audience("smtp", 300)
-    worker = site.start_worker("smtp", NEWSLETTER_SEND_RATE="50")
+    worker = site.start_worker("smtp", MAIL_SEND_RATE="50")
     campaign_id = campaign_send_now(topic_id)
     wait_until(lambda: len(smtp.to(domain)) >= 80, timeout=60)
     smtp.silence()

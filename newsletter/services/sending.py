@@ -248,6 +248,7 @@ def batch_send(
         contents=contents, topic_id=topic.pk, topic_slug=topic.slug,
         topic_names={code: topic.name(content.language) for code, content in contents.items()},
     )
+    from_email = settings.NEWSLETTER_FROM_EMAIL
     last_check, since_check = time.monotonic(), 0
     with contextlib.ExitStack() as stack:
         transport, marks = session or stack.enter_context(sending_session(worker))
@@ -266,7 +267,16 @@ def batch_send(
                 email=row["subscriber__email"], name=row["subscriber__name"], language=row["subscriber__language"],
                 uuid=row["subscriber__uuid"],
             )
-            message = builder.build(recipient, message_id_make(f"c{campaign_id}.d{row['id']}"))
+            try:
+                message = builder.build(
+                    recipient, message_id_make(f"c{campaign_id}.d{row['id']}", from_email=from_email)
+                )
+            except ValueError as error:  # mail refuses what could break a header (an address stored unchecked)
+                Delivery.objects.filter(pk=row["id"], status=Delivery.Status.SENDING, claimed_by=worker).update(
+                    status=Delivery.Status.FAILED, lease_expires_at=None, last_error=f"not sent: {error}"[:500],
+                )
+                result.failed += 1
+                continue
             _send_one(transport, message, row, worker, result, marks)
             if result.unreachable:
                 # The next message would meet the same closed door: the rest waits for the beat

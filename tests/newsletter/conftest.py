@@ -213,7 +213,7 @@ def start_worker(celery_broker: str, smtp_server: SmtpServer, tmp_path: Path) ->
             "NEWSLETTER_TICK_SECONDS": "1",
             "NEWSLETTER_LEASE_SECONDS": "4",
             "NEWSLETTER_RETRY_BASE_SECONDS": "1",
-            "NEWSLETTER_SEND_RATE": "0",
+            "MAIL_SEND_RATE": "0",
             "NEWSLETTER_TASK_SECONDS": "5",
             **extra_env,
         }

@@ -137,3 +137,16 @@ def builder_for(topic):
 
 def _eve() -> Recipient:
     return Recipient(email="eve@example.com", name="Eve", language="en", uuid=uuid.uuid4())
+
+
+def test_an_address_the_builder_refuses_fails_its_delivery_and_the_batch_goes_on(smtp_mail, topic):
+    """An address stored unchecked (an old import) that would break the envelope or a header."""
+    confirmed_subscriber("ann@example.com", topic)
+    confirmed_subscriber("eve@example.com\r\nbcc: attacker@evil.example", topic)
+    confirmed_subscriber("zed@example.com", topic)
+    campaign = campaign_sending(campaign_with_content(topic))
+    send_all(campaign)
+
+    assert sorted(received.rcpt for received in smtp_mail.received) == ["ann@example.com", "zed@example.com"]
+    refused = campaign.deliveries.get(subscriber__email__startswith="eve@")
+    assert refused.status == "failed" and refused.last_error.startswith("not sent: not a recipient address")

@@ -64,7 +64,7 @@ def test_one_smtp_connection_serves_many_messages(smtp_mail, topic, settings):
     of other systems"). `batch_send` without a session opens its own, connecting at the first
     message: at most one connection per batch that sends anything."""
     settings.NEWSLETTER_BATCH_SIZE = 10
-    settings.NEWSLETTER_SEND_RATE = 0
+    settings.MAIL_SEND_RATE = 0
     confirmed_subscribers(30, topic)
     campaign = campaign_sending(campaign_with_content(topic))
     batches = [result for result in send_all(campaign) if result.claimed]
@@ -81,7 +81,7 @@ def test_each_sender_keeps_one_smtp_connection_across_its_batches(smtp_mail, top
     session for all of its batches. So at most one connection per sender, fewer than batches."""
     settings.NEWSLETTER_BATCH_SIZE = 10
     settings.NEWSLETTER_SENDERS = 2
-    settings.NEWSLETTER_SEND_RATE = 0
+    settings.MAIL_SEND_RATE = 0
     confirmed_subscribers(30, topic)
     campaign = campaign_sending(campaign_with_content(topic))
 

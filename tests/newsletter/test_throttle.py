@@ -7,7 +7,7 @@ from mail.throttle import SendRate
 
 
 def test_without_redis_the_senders_of_a_process_share_one_rate(settings):
-    settings.NEWSLETTER_REDIS_URL = ""
+    settings.MAIL_REDIS_URL = ""
     rate, senders, each = 50, 3, 10
     shared = SendRate(per_second=rate)
     times: list[float] = []

@@ -130,7 +130,7 @@ def test_sigkill_in_the_middle_of_a_campaign_loses_no_one(smtp_server, start_wor
     subscribers, senders = 300, 2
     confirmed_subscribers(subscribers, topic)
     knobs = {
-        "NEWSLETTER_SEND_RATE": "100", "NEWSLETTER_BATCH_SIZE": "40", "NEWSLETTER_LEASE_SECONDS": "3",
+        "MAIL_SEND_RATE": "100", "NEWSLETTER_BATCH_SIZE": "40", "NEWSLETTER_LEASE_SECONDS": "3",
         "NEWSLETTER_SENDERS": str(senders),
     }
     first = start_worker(beat=False, **knobs)
@@ -158,7 +158,7 @@ def test_sigkill_in_the_middle_of_a_campaign_loses_no_one(smtp_server, start_wor
 
 
 def test_send_rate_holds_for_two_workers_together(smtp_server, start_worker, topic):
-    """NEWSLETTER_SEND_RATE is one budget shared by every worker (GCRA in Redis), not one each.
+    """MAIL_SEND_RATE is one budget shared by every worker (GCRA in Redis), not one each.
 
     GCRA lets n messages out no faster than n - 1 intervals minus its burst tolerance
     (0.1 s, one message at 10/s): 50 messages take at least 4.8 s. Within one second the
@@ -173,7 +173,7 @@ def test_send_rate_holds_for_two_workers_together(smtp_server, start_worker, top
     jitter = 0.1
     confirmed_subscribers(subscribers, topic)
     # Small batches, so that both workers claim some while the campaign is under way.
-    knobs = {"NEWSLETTER_SEND_RATE": str(rate), "NEWSLETTER_BATCH_SIZE": "4"}
+    knobs = {"MAIL_SEND_RATE": str(rate), "NEWSLETTER_BATCH_SIZE": "4"}
     workers = [start_worker(beat=False, **knobs), start_worker(beat=False, **knobs)]
     campaign = campaign_with_content(topic)
     campaign_status.campaign_schedule(campaign_id=campaign.pk)

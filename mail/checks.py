@@ -1,5 +1,6 @@
 """System checks for outgoing mail: mailbox providers accept bulk mail only when it is
-DKIM-signed by (and DMARC-aligned with) the domain in its From address.
+DKIM-signed by (and DMARC-aligned with) the domain in its From address. Every From address the
+site sends with is checked: the settings named in MAIL_FROM_SETTINGS.
 
 The DNS side (SPF, the DKIM public key, a DMARC record) cannot be checked from here; what
 to publish is in docs/deploy.md.
@@ -32,7 +33,7 @@ def dkim_settings_check(app_configs: object = None, **kwargs: object) -> list[Ch
         return [Error(
             f"DKIM is only partly configured: {', '.join(missing)} not set, so messages go out unsigned.",
             hint="Set DKIM_PRIVATE_KEY (or DKIM_PRIVATE_KEY_FILE), DKIM_SELECTOR and DKIM_DOMAIN together.",
-            id="newsletter.E001",
+            id="mail.E001",
         )]
     errors: list[CheckMessage] = []
     try:
@@ -40,16 +41,16 @@ def dkim_settings_check(app_configs: object = None, **kwargs: object) -> list[Ch
     except (UnparsableKeyError, ValueError, IndexError):
         errors.append(Error(
             "DKIM_PRIVATE_KEY is not a PEM-encoded RSA private key.",
-            hint="Give the key as PEM text or DKIM_PRIVATE_KEY_FILE=/path/to/key.pem.", id="newsletter.E002",
+            hint="Give the key as PEM text or DKIM_PRIVATE_KEY_FILE=/path/to/key.pem.", id="mail.E002",
         ))
-    for setting in ("NEWSLETTER_FROM_EMAIL", "DEFAULT_FROM_EMAIL"):
+    for setting in settings.MAIL_FROM_SETTINGS:
         from_domain = domain_of(getattr(settings, setting))
         if not aligned(from_domain, settings.DKIM_DOMAIN):
             errors.append(Error(
                 f"{setting} ({from_domain}) is not aligned with DKIM_DOMAIN ({settings.DKIM_DOMAIN}): "
                 "receivers applying DMARC will treat the signature as foreign.",
                 hint="Sign with the From address's domain, or one of its parent domains or subdomains.",
-                id="newsletter.E003",
+                id="mail.E003",
             ))
     return errors
 
@@ -62,6 +63,6 @@ def dkim_deploy_check(app_configs: object = None, **kwargs: object) -> list[Chec
         "No DKIM key is configured: newsletters go out unsigned, and mailbox providers reject or "
         "spam-file unsigned bulk mail.",
         hint="Set DKIM_PRIVATE_KEY (or DKIM_PRIVATE_KEY_FILE), DKIM_SELECTOR and DKIM_DOMAIN. If the mail "
-        "relay signs with the From domain instead, add 'newsletter.W001' to SILENCED_SYSTEM_CHECKS.",
-        id="newsletter.W001",
+        "relay signs with the From domain instead, add 'mail.W001' to SILENCED_SYSTEM_CHECKS.",
+        id="mail.W001",
     )]
