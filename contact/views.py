@@ -24,17 +24,15 @@ def contact(request: HttpRequest) -> HttpResponse:
             return redirect("contact:thanks")  # a bot learns nothing, and nothing is stored
         if form.is_valid():
             data = form.cleaned_data
-            within_ip = ratelimit.hit_network(
-                "contact:ip", client_ip(request), limit=settings.CONTACT_RATE_LIMIT_PER_IP, window_seconds=HOUR
+            over = ratelimit.network_then_address_hit(
+                "contact", ip=client_ip(request), address=data["email"],
+                per_network=settings.CONTACT_RATE_LIMIT_PER_IP, per_address=settings.CONTACT_RATE_LIMIT_PER_ADDRESS,
+                window_seconds=HOUR,
             )
-            if within_ip:
-                within_address = ratelimit.hit(
-                    "contact:address", data["email"], limit=settings.CONTACT_RATE_LIMIT_PER_ADDRESS,
-                    window_seconds=HOUR,
-                )
+            if over is not ratelimit.Over.NETWORK:
                 # Over the per-address limit the answer is a success's, so that it cannot tell
                 # anyone how often an address was used; the message is dropped.
-                if within_address:
+                if over is ratelimit.Over.NOTHING:
                     services.message_submit(
                         name=data["name"], email=data["email"], subject=data["subject"], message=data["message"],
                         language=get_language() or settings.LANGUAGE_CODE,

@@ -4,6 +4,7 @@ Keys carry a hash of what they count (a network, an e-mail address), never the v
 cache holds no personal data in readable form.
 """
 
+import enum
 import hashlib
 import hmac
 import logging
@@ -56,6 +57,32 @@ def hit_network(scope: str, ip: str | None, *, limit: int, window_seconds: int) 
         limit=limit * settings.RATE_LIMIT_IPV6_SITE_FACTOR, window_seconds=window_seconds,
     )
     return within_network and within_site
+
+
+class Over(enum.Enum):
+    """Which limit an attempt ran into."""
+
+    NOTHING = "nothing"
+    NETWORK = "network"
+    ADDRESS = "address"
+
+
+def network_then_address_hit(
+    scope: str, *, ip: str | None, address: str | None, per_network: int, per_address: int, window_seconds: int,
+) -> Over:
+    """Count one attempt against the client's network (`hit_network`), and then, only if the
+    network is within its limit, against the e-mail address it is about.
+
+    A network over its limit spends nothing of the address' budget: otherwise whoever floods
+    from one network would use up the requests of the address' owner too. Forms that mail an
+    address answer ADDRESS as they answer success, so that the answer never tells whether an
+    address was used before; NETWORK is a 429.
+    """
+    if not hit_network(f"{scope}:ip", ip, limit=per_network, window_seconds=window_seconds):
+        return Over.NETWORK
+    if not hit(f"{scope}:address", address, limit=per_address, window_seconds=window_seconds):
+        return Over.ADDRESS
+    return Over.NOTHING
 
 
 def too_many(response: HttpResponse, *, window_seconds: int) -> HttpResponse:

@@ -86,18 +86,15 @@ def my_data_start(request: HttpRequest) -> HttpResponse:
             return redirect("datarights:my_data_sent")
         if form.is_valid():
             email = form.cleaned_data["email"]
-            within_ip = ratelimit.hit_network(
-                "mydata:ip", client_ip(request), limit=settings.DATARIGHTS_LINKS_PER_IP, window_seconds=HOUR
+            over = ratelimit.network_then_address_hit(
+                "mydata", ip=client_ip(request), address=email, per_network=settings.DATARIGHTS_LINKS_PER_IP,
+                per_address=settings.DATARIGHTS_LINKS_PER_ADDRESS, window_seconds=HOUR,
             )
-            within_address = ratelimit.hit(
-                "mydata:address", email, limit=settings.DATARIGHTS_LINKS_PER_ADDRESS, window_seconds=HOUR
-            )
-            if within_ip and within_address:
-                services.access_link_request(email=email, language=_language())
-                return redirect("datarights:my_data_sent")
-            if within_ip:
+            if over is not ratelimit.Over.NETWORK:
                 # Too many links for this address: say the same as for success, so the
                 # answer never depends on the address (a link is already on its way).
+                if over is ratelimit.Over.NOTHING:
+                    services.access_link_request(email=email, language=_language())
                 return redirect("datarights:my_data_sent")
             form.add_error(None, _("Too many requests from your network. Please try again in an hour."))
             status = 429

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from core.email import email_normalize
 from core.ipaddress import truncate_ip
-from core.ratelimit import hit, hit_network
+from core.ratelimit import Over, network_then_address_hit
 from mail.services import outbox_enqueue, suppression_lift
 from newsletter.messages import confirm_url, site_url
 from newsletter.models import ConsentProof, Subscriber, Subscription, Topic
@@ -43,15 +43,24 @@ class ConsentShown:
     version: str
 
 
+def _limits_hit(*, ip: str | None, email: str | None) -> Over:
+    """The limits of everything that mails an address on a visitor's request."""
+    return network_then_address_hit(
+        "newsletter", ip=ip, address=email, per_network=settings.NEWSLETTER_SUBSCRIBE_PER_IP,
+        per_address=settings.NEWSLETTER_SUBSCRIBE_PER_EMAIL,
+        window_seconds=settings.NEWSLETTER_SUBSCRIBE_WINDOW_SECONDS,
+    )
+
+
 def subscription_request(
     *, email: str, name: str, language: str, topics: Iterable[Topic], consent: ConsentShown, source: str,
     ip: str | None,
 ) -> RequestOutcome:
     email = email_normalize(email)
-    window = settings.NEWSLETTER_SUBSCRIBE_WINDOW_SECONDS
-    if not hit_network("newsletter-ip", ip, limit=settings.NEWSLETTER_SUBSCRIBE_PER_IP, window_seconds=window):
+    over = _limits_hit(ip=ip, email=email)
+    if over is Over.NETWORK:
         return RequestOutcome.TOO_MANY
-    if not hit("newsletter-email", email, limit=settings.NEWSLETTER_SUBSCRIBE_PER_EMAIL, window_seconds=window):
+    if over is Over.ADDRESS:
         # Same answer as success: the visitor must not learn that this address was used before.
         return RequestOutcome.ACCEPTED
     topics = list(topics)
@@ -153,14 +162,10 @@ def preferences_link_send(*, subscriber_uuid: uuid.UUID, ip: str | None) -> None
     the mailbox only. The visitor learns nothing (sent, limited or no such subscriber), and
     the limits are those of subscription requests, which also mail an address on request.
     """
-    window = settings.NEWSLETTER_SUBSCRIBE_WINDOW_SECONDS
-    if not hit_network("newsletter-ip", ip, limit=settings.NEWSLETTER_SUBSCRIBE_PER_IP, window_seconds=window):
-        return
     subscriber = subscriber_by_uuid(subscriber_uuid)
-    if subscriber is None:
-        return
-    if not hit("newsletter-email", subscriber.email, limit=settings.NEWSLETTER_SUBSCRIBE_PER_EMAIL,
-               window_seconds=window):
+    # The network is counted whether or not the link names a subscriber (it may be made up).
+    over = _limits_hit(ip=ip, email=subscriber.email if subscriber else None)
+    if subscriber is None or over is not Over.NOTHING:
         return
     token = preferences_token_make(subscriber.uuid)
     outbox_enqueue(

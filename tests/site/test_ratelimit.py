@@ -133,3 +133,61 @@ def test_the_admin_lock_out_counts_an_ipv6_64_as_one_client(settings):
     assert "otp_token" in kept and "000000" not in kept and "wrong" not in kept
     # Another /64 is not locked out by them.
     assert _sign_in(Client(), "wrong", "2001:db8:1:3::1").status_code == 200
+
+
+# The form, the setting of its per-address limit, and what one accepted request leaves behind.
+def _proofs() -> int:
+    from newsletter.models import ConsentProof
+
+    return ConsentProof.objects.count()
+
+
+def _messages() -> int:
+    from contact.models import ContactMessage
+
+    return ContactMessage.objects.count()
+
+
+def _links() -> int:
+    from datarights.models import AccessLink
+
+    return AccessLink.objects.count()
+
+
+def _about(form: str, address: str) -> Callable[..., object]:
+    from newsletter.models import Topic
+
+    def post(client: Client, **headers: str):
+        if form == "subscribe":
+            data = {"email": address, "name": "Ann", "language": "en", "consent": "on",
+                    "topics": [Topic.objects.get(slug="newsletter").pk]}
+            return client.post("/en/newsletter/", data, **headers)
+        if form == "contact":
+            data = {"name": "Ann", "email": address, "subject": "Offerte", "message": "Graag."}
+            return client.post("/en/contact/", data, **headers)
+        return client.post("/en/privacy/my-data/", {"email": address}, **headers)
+
+    return post
+
+
+PER_ADDRESS = {
+    "subscribe": ("NEWSLETTER_SUBSCRIBE_PER_EMAIL", _proofs),
+    "contact": ("CONTACT_RATE_LIMIT_PER_ADDRESS", _messages),
+    "my-data": ("DATARIGHTS_LINKS_PER_ADDRESS", _links),
+}
+
+
+@pytest.mark.parametrize("form", PER_ADDRESS)
+def test_requests_refused_for_the_network_spend_nothing_of_the_address_budget(limited, settings, form):
+    limited(form)  # two per network
+    setting, done = PER_ADDRESS[form]
+    setattr(settings, setting, 3)
+    post = _about(form, "ann@example.com")
+    answers = [post(Client(), **_from("198.51.100.7")).status_code for _ in range(5)]
+    assert answers[2:] == [429, 429, 429]
+    before = done()
+    # From elsewhere the address still has the one request left that the flood did not use up.
+    post(Client(), **_from("203.0.113.9"))
+    assert done() == before + 1
+    post(Client(), **_from("203.0.113.10"))
+    assert done() == before + 1  # and then its own limit holds
