@@ -3,6 +3,7 @@ nothing lost: every row of every table, the values of the rows people rely on, e
 rights (following their models to consent/ and mail/), and the triggers that freeze evidence."""
 
 import datetime
+import importlib
 
 import pytest
 from django.apps import apps as current_apps
@@ -13,6 +14,8 @@ from django.utils import timezone
 from mail.hashing import address_hash
 from staff.roles import ROLES
 from tests.migrating import group_rights, latest, migrate, permissions_create
+
+CONSENT_0004 = importlib.import_module("consent.migrations.0004_integrations")
 
 # The leaf migrations at c8043a2, the last commit before the redesign; consent/ and mail/ did not exist.
 BEFORE_THE_REDESIGN = [
@@ -170,6 +173,9 @@ def test_a_database_from_before_the_redesign_keeps_every_row_and_right(settings)
     expected["auth_group_permissions"] -= len(lost_rights)
     counts_after = _row_counts()
     expected.update({table: 0 for table in counts_after.keys() - counts_before.keys()})  # tables added since: empty
+    # but for what consent/0004 seeds: one integration of each kind, and Matomo's two cookies
+    expected["consent_integration"] = len(CONSENT_0004.CATEGORY)
+    expected["privacy_cookie"] += len(CONSENT_0004.MATOMO_COOKIES)
     assert counts_after == expected
 
     # Every group keeps its rights, following the moved models; the staff roles are what staff/roles.py says.
