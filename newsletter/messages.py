@@ -39,7 +39,7 @@ class Recipient:
 
 
 def content_render(*, language: str, subject: str, body: str) -> RenderedContent:
-    html = render_markdown(body).html
+    html = render_markdown(body, images=True).html
     return RenderedContent(language=language, subject=subject, html=html, text=html_to_text(html))
 
 
