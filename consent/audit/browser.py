@@ -14,11 +14,14 @@ caller (a management command, a test with its own browser running) is left as it
 """
 
 import email.utils
+import json
 import re
+import tempfile
 import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import urlsplit
 
 CHROMIUM_ARGS = [
@@ -167,7 +170,8 @@ def _same_domain(a: str, b: str) -> bool:
 class _Walk:
     """One browser context walking the steps in one consent state."""
 
-    def __init__(self, browser, base_url: str, choice: Choice, steps: list[Step], settle_ms: int) -> None:
+    def __init__(self, playwright, launch: dict, base_url: str, choice: Choice, steps: list[Step],
+                 settle_ms: int) -> None:
         self.base_url = base_url.rstrip("/")
         self.site_host = urlsplit(base_url).hostname or ""
         self.choice = choice
@@ -180,14 +184,20 @@ class _Walk:
         options = {"locale": "nl-BE", "ignore_https_errors": True}
         if choice.gpc:
             options["extra_http_headers"] = {"Sec-GPC": "1"}
-        self.context = browser.new_context(**options)
+        # A fresh profile of its own that takes third-party cookies, as many visitors' browsers still do
+        # (headless Chromium refuses them by default): the audit must see what a third party would set.
+        self.profile = tempfile.TemporaryDirectory(prefix="cookie-audit-")
+        preferences = Path(self.profile.name) / "Default" / "Preferences"
+        preferences.parent.mkdir()
+        preferences.write_text(json.dumps({"profile": {"cookie_controls_mode": 0, "block_third_party_cookies": False}}))
+        self.context = playwright.chromium.launch_persistent_context(self.profile.name, **launch, **options)
         if choice.gpc:
             self.context.add_init_script(GPC_SCRIPT)
         self.context.add_init_script(RECORDER)
         self.context.expose_binding("__cookieAuditRecord", self._script_write)
         self.context.on("request", self._request)
         self.context.on("response", self._response)
-        self.page = self.context.new_page()
+        self.page = self.context.pages[0] if self.context.pages else self.context.new_page()
         self.page.set_default_timeout(15_000)
 
     # --- event handlers: they only write down, never call back into the browser ---
@@ -214,12 +224,19 @@ class _Walk:
         if parts.scheme not in ("http", "https", "ws", "wss") or parts.hostname == self.site_host:
             return
         url = f"{parts.scheme}://{parts.netloc}{parts.path}"
+        try:
+            frame_host = urlsplit(request.frame.url).hostname or ""
+        except Exception:  # a service worker's request has no frame
+            frame_host = ""
         entry = self.observation.requests.setdefault((parts.hostname or "", url), {
             "host": parts.hostname or "", "url": url, "type": request.resource_type, "page": self.page_label,
-            "pages": [],
+            "pages": [], "frame_hosts": [],
         })
         if self.page_label not in entry["pages"]:
             entry["pages"].append(self.page_label)
+        # A third party's frame loads what it likes: its requests count as that party's.
+        if frame_host and frame_host != self.site_host and frame_host not in entry["frame_hosts"]:
+            entry["frame_hosts"].append(frame_host)
 
     # --- the walk ---
 
@@ -236,6 +253,7 @@ class _Walk:
                 self._collect()
         finally:
             self.context.close()
+            self.profile.cleanup()
         return self.observation
 
     def _visit(self, step: Step) -> None:
@@ -339,7 +357,7 @@ def observe(
     *, base_url: str, choices: Iterable[Choice], steps: list[Step], host_rules: str = "", settle_ms: int = 400,
     executable_path: str = "/usr/bin/chromium",
 ) -> list[StateObservation]:
-    """Walk the steps once per choice, each in a fresh browser context; in a thread of its own."""
+    """Walk the steps once per choice, each in a fresh browser with a fresh profile; in a thread of its own."""
     result: list[StateObservation] = []
     failure: list[BaseException] = []
 
@@ -347,14 +365,11 @@ def observe(
         from playwright.sync_api import sync_playwright
 
         args = [*CHROMIUM_ARGS, *([f"--host-resolver-rules={host_rules}"] if host_rules else [])]
+        launch = {"executable_path": executable_path, "args": args, "headless": True}
         try:
             with sync_playwright() as playwright:
-                browser = playwright.chromium.launch(executable_path=executable_path, args=args)
-                try:
-                    for choice in choices:
-                        result.append(_Walk(browser, base_url, choice, steps, settle_ms).run())
-                finally:
-                    browser.close()
+                for choice in choices:
+                    result.append(_Walk(playwright, launch, base_url, choice, steps, settle_ms).run())
         except BaseException as problem:  # handed to the caller's thread
             failure.append(problem)
 

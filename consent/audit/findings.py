@@ -113,7 +113,8 @@ def lifetime_exceeds(observed: int, declared: int) -> bool:
 
 
 def host_covered(host: str, hosts: Iterable[str]) -> bool:
-    return any(_within(host.lower(), allowed.lower()) for allowed in hosts)
+    """Whether `host` is one of `hosts` or a subdomain of one ('*.example.com' as CSP writes it included)."""
+    return any(_within(host.lower(), allowed.lower().removeprefix("*.")) for allowed in hosts)
 
 
 def audit_findings(
@@ -176,7 +177,8 @@ def audit_findings(
         for request in observation.get("requests", ()):
             if state == ACCEPT_ALL:
                 continue  # nothing refused
-            if host_covered(request["host"], (h for key in granted for h in category_hosts.get(key, ()))):
+            allowed = [h for key in granted for h in category_hosts.get(key, ())]
+            if any(host_covered(host, allowed) for host in (request["host"], *request.get("frame_hosts", ()))):
                 continue
             add(ERROR, THIRD_PARTY_REQUEST, request["host"], state, {**request, "source": request["url"]})
     for category in registry.categories:

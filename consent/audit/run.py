@@ -9,10 +9,10 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 
-from consent import selectors, services
+from consent import integrations, selectors, services
 from consent.audit import browser, findings, pages
 from consent.models import CookieAudit
-from core.csp import origin
+from consent.types import RegistryState
 
 
 class AuditRefused(Exception):
@@ -49,15 +49,17 @@ def is_local(base_url: str, host_rules: str = "") -> bool:
     return False
 
 
-def integration_hosts() -> dict[str, set[str]]:
-    """The hosts the configured third-party code reaches, per consent category."""
-    hosts: dict[str, set[str]] = {"analytics": set(), "social": set()}
-    if settings.GA_MEASUREMENT_ID:
-        for url in (settings.GA_SCRIPT_URL, *settings.GA_CONNECT_ORIGINS):
-            hosts["analytics"].add(urlsplit(origin(url)).hostname or "")
-    for url in (*settings.SOCIAL_EMBED_SCRIPTS.values(), *settings.SOCIAL_FRAME_ORIGINS):
-        hosts["social"].add(urlsplit(origin(url)).hostname or "")
-    return {key: {h for h in values if h} for key, values in hosts.items()}
+def integration_hosts(registry: RegistryState) -> dict[str, set[str]]:
+    """The hosts the integrations in force reach, per consent category: what their pages' policy
+    admits for them (consent.integrations.csp_sources), in every language."""
+    hosts: dict[str, set[str]] = {}
+    for integration in registry.integrations:
+        for language, _name in settings.LANGUAGES:
+            sources = integrations.csp_sources(integration, button=True, embed=True, language=language)
+            for value in (value for values in sources.values() for value in values):
+                if host := urlsplit(value).hostname:
+                    hosts.setdefault(integration.category, set()).add(host)
+    return hosts
 
 
 def cookie_audit_run(
@@ -93,7 +95,7 @@ def cookie_audit_run(
         registry=registry,
         observations=[{"state": key, **value} for key, value in observations.items()],
         site_host=site_host,
-        category_hosts=findings.category_hosts_of(registry, integration_hosts()),
+        category_hosts=findings.category_hosts_of(registry, integration_hosts(registry)),
     )
     report = services.cookie_audit_record(
         base_url=base_url, registry_revision_id=registry.revision_id, states=[c.key for c in choices],

@@ -130,11 +130,25 @@ def test_requests_to_other_hosts_need_a_granted_category_that_covers_them():
     assert next(x for x in found if x.subject == "cdn.example").source == "https://cdn.example/x.js"
 
 
+def test_what_a_granted_partys_frame_loads_counts_as_that_partys():
+    inside = {"host": "abs.twimg.test", "url": "https://abs.twimg.test/x.css", "page": "/nl/", "pages": ["/nl/"],
+              "frame_hosts": ["platform.twitter.com"]}
+    found = _findings(*(
+        {"state": s, "cookies": [], "storage": [], "requests": [inside]}
+        for s in (f.ONLY + "social", f.ONLY + "analytics")
+    ))
+    assert [(x.subject, x.states) for x in found if x.kind == f.THIRD_PARTY_REQUEST] == [
+        ("abs.twimg.test", [f.ONLY + "analytics"]),
+    ]
+
+
 def test_the_hosts_of_a_category_are_its_cookies_domains_and_its_integrations():
     hosts = f.category_hosts_of(REGISTRY, {"analytics": {"www.googletagmanager.com"}, "necessary": {"x.test"}})
     assert hosts == {"analytics": {"www.googletagmanager.com"}, "social": {"twitter.com"}}
     assert f.host_covered("platform.twitter.com", hosts["social"])
     assert not f.host_covered("twitter.com.evil.test", hosts["social"])
+    assert f.host_covered("region1.google-analytics.com", ["*.google-analytics.com"])
+    assert not f.host_covered("google-analytics.com.evil.test", ["*.google-analytics.com"])
 
 
 def test_a_lifetime_longer_than_declared_is_an_error_and_an_undeclared_one_a_warning():
@@ -207,3 +221,23 @@ def test_the_script_that_wrote_is_the_first_address_in_the_stack():
     assert script_from_stack("Error\n    at <anonymous>:1:1", "https://www.ilumen.test/nl/") == (
         "https://www.ilumen.test/nl/ (inline script)"
     )
+
+
+def test_the_hosts_of_an_integration_are_those_its_pages_policy_admits(settings):
+    from consent.audit.run import integration_hosts
+    from consent.types import IntegrationInfo
+
+    settings.GA_CONNECT_ORIGINS = ["https://*.google-analytics.com"]
+    registry = RegistryState(
+        revision=1, revision_id=1, revised_at=REGISTRY.revised_at, categories=REGISTRY.categories,
+        integrations=(
+            IntegrationInfo("ga4", "analytics", "environment", measurement_id="G-1"),
+            IntegrationInfo("x", "social", "environment", button=True),
+            IntegrationInfo("matomo", "stats", "admin", url="https://stats.ilumen.test", site_id=1),
+        ),
+    )
+    assert integration_hosts(registry) == {
+        "analytics": {"www.googletagmanager.com", "*.google-analytics.com"},
+        "social": {"platform.twitter.com"},
+        "stats": {"stats.ilumen.test"},
+    }
