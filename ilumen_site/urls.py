@@ -11,13 +11,14 @@ from django.views.i18n import set_language
 
 from core.health import healthz
 from core.media import media_serve
+from newsletter.sitemaps import SITEMAPS as ARCHIVE_SITEMAPS
 from pages.sitemaps import SITEMAPS
 from pages.views import robots_txt, security_txt
 
 urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("robots.txt", robots_txt, name="robots_txt"),
-    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("sitemap.xml", sitemap, {"sitemaps": {**SITEMAPS, **ARCHIVE_SITEMAPS}}, name="sitemap"),
     path(".well-known/security.txt", security_txt, name="security_txt"),
     path("healthz", healthz, name="healthz"),
 ]

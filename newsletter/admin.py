@@ -36,6 +36,7 @@ from newsletter.models import (
     Subscription,
     Topic,
 )
+from newsletter.services import archive as archive_services
 from newsletter.services import campaign_status
 from newsletter.services import campaigns as campaign_services
 from newsletter.services import images as image_services
@@ -50,13 +51,15 @@ class ReadOnlyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(Topic)
 class TopicAdmin(admin.ModelAdmin):
-    list_display = ["slug", "name_nl", "name_en", "is_public", "position"]
-    list_editable = ["is_public", "position"]
+    list_display = ["slug", "name_nl", "name_en", "is_public", "archive_public", "position"]
+    list_editable = ["is_public", "archive_public", "position"]
     prepopulated_fields = {"slug": ["name_en"]}
 
     def save_model(self, request, obj, form, change) -> None:
         super().save_model(request, obj, form, change)
         selectors.topics_cache_clear()
+        if "archive_public" in form.changed_data:
+            archive_services.archive_pages_clear()
 
 
 class SubscriptionInline(admin.TabularInline):
@@ -156,25 +159,50 @@ class TestSendForm(forms.Form):
         return addresses
 
 
+class CampaignForm(forms.ModelForm):
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        # After sending the topic is read-only (not in the form): the campaign's own then.
+        topic = cleaned.get("topic") or getattr(self.instance, "topic", None)
+        if cleaned.get("archive_published") and topic is not None:
+            try:
+                archive_services.campaign_archive_check(topic=topic)
+            except ValidationError as error:
+                self.add_error("archive_published", error)
+        return cleaned
+
+
 @admin.register(Campaign)
 class CampaignAdmin(admin.ModelAdmin):
+    form = CampaignForm
     list_display = ["name", "topic", "status", "scheduled_at", "progress_summary", "created_at"]
     list_filter = ["status", "topic"]
     search_fields = ["name"]
     inlines = [CampaignContentInline]
-    fields = ["name", "topic", "scheduled_at"]
+    fields = ["name", "topic", "scheduled_at", "archive_published"]
     change_form_template = "admin/newsletter/campaign/change_form.html"
     change_list_template = "admin/newsletter/campaign/change_list.html"
 
     def get_readonly_fields(self, request, obj: Campaign | None = None) -> list[str]:
+        # "publish in the archive" stays editable after sending: that is when it matters most.
         if obj is not None and not obj.is_editable:
-            return ["name", "topic", "scheduled_at", "status", "status_note", "started_at", "finished_at"]
-        return ["status", "status_note"] if obj else []
+            return ["name", "topic", "scheduled_at", "status", "status_note", "started_at", "finished_at",
+                    "web_version"]
+        return ["status", "status_note", "web_version"] if obj else []
 
     def get_fields(self, request, obj: Campaign | None = None) -> list[str]:
         if obj is None:
             return self.fields
-        return [*self.fields, "status", "status_note", "started_at", "finished_at"]
+        return [*self.fields, "web_version", "status", "status_note", "started_at", "finished_at"]
+
+    @admin.display(description=gettext_lazy("web version"))
+    def web_version(self, obj: Campaign) -> str:
+        url = selectors.campaign_web_url(campaign=obj, language=settings.LANGUAGE_CODE)
+        if url is None:
+            return _("None yet: it gets its address when it is marked “publish in the archive” and has a subject.")
+        note = _("Shown on the website while the campaign is marked “publish in the archive” and once sending "
+                 "has started; listed in the archive once it is sent.")
+        return format_html('<a href="{}">{}</a><br>{}', url, url, note)
 
     @admin.display(description=gettext_lazy("progress"))
     def progress_summary(self, obj: Campaign) -> str:
@@ -187,6 +215,24 @@ class CampaignAdmin(admin.ModelAdmin):
         if not change:
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        # After the contents: the web address is made from the subject.
+        archive_services.campaign_archive_saved(
+            campaign_id=form.instance.pk, published_changed="archive_published" in form.changed_data
+        )
+
+    def delete_model(self, request, obj: Campaign) -> None:
+        super().delete_model(request, obj)
+        if obj.archive_published:
+            archive_services.archive_pages_clear()
+
+    def delete_queryset(self, request, queryset) -> None:
+        published = queryset.filter(archive_published=True).exists()
+        super().delete_queryset(request, queryset)
+        if published:
+            archive_services.archive_pages_clear()
 
     def get_urls(self) -> list:
         wrap = self.admin_site.admin_view

@@ -31,12 +31,28 @@ class Topic(models.Model):
         _("offered in the subscription form"), default=True,
         help_text=_("Visitors can choose this topic when they subscribe."),
     )
+    # Off until someone decides: a topic may hold messages meant for its readers only.
+    archive_public = models.BooleanField(
+        _("campaigns may be published in the archive"), default=False,
+        help_text=_(
+            "Only for topics whose messages anyone may read: a campaign of this topic can then be marked "
+            "“publish in the archive”. Never the privacy statement topic."
+        ),
+    )
     position = models.PositiveSmallIntegerField(_("position"), default=0)
 
     class Meta:
         verbose_name = _("topic")
         verbose_name_plural = _("topics")
         ordering = ["position", "slug"]
+        constraints = [
+            # A privacy notice is addressed to the people it concerns, never published on the site.
+            models.CheckConstraint(
+                condition=~Q(slug=PRIVACY_TOPIC_SLUG, archive_public=True),
+                name="newsletter_topic_privacy_notices_not_archived",
+                violation_error_message=_("Privacy statement notices are never published in the archive."),
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name()
@@ -157,6 +173,18 @@ class Campaign(models.Model):
         help_text=_("All delivery rows exist; until then a worker keeps adding them."),
     )
     status_note = models.CharField(_("status note"), max_length=300, blank=True, editable=False)
+    archive_published = models.BooleanField(
+        _("publish in the archive"), default=False,
+        help_text=_(
+            "Once sent, the campaign gets a web version in the public archive on the website, the same for "
+            "everyone: without a greeting by name or personal links. Only for topics whose campaigns may be "
+            "published; untick to take it off the website again."
+        ),
+    )
+    # Set by newsletter.services.archive and never changed afterwards (a trigger, migration 0009):
+    # the web version's address, so links to it keep working.
+    archive_slug = models.SlugField(_("web address"), max_length=80, unique=True, null=True, blank=True,
+                                    editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
@@ -172,6 +200,10 @@ class Campaign(models.Model):
             models.CheckConstraint(
                 condition=~Q(status="scheduled") | Q(scheduled_at__isnull=False),
                 name="newsletter_campaign_scheduled_has_time",
+            ),
+            models.CheckConstraint(
+                condition=Q(archive_slug__isnull=True) | Q(archive_slug__regex=r"^[a-z0-9]+(-[a-z0-9]+)*$"),
+                name="newsletter_campaign_archive_slug_format",
             ),
         ]
         indexes = [models.Index(fields=["status", "scheduled_at"])]

@@ -1,4 +1,5 @@
-"""Reads for the newsletter: which campaigns need work or a person, campaign progress, the topics offered in forms."""
+"""Reads for the newsletter: which campaigns need work or a person, campaign progress, the topics offered in
+forms, the public archive."""
 
 import datetime
 from dataclasses import dataclass
@@ -8,7 +9,17 @@ from django.core.cache import cache
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from newsletter.models import Campaign, CampaignImage, Delivery, Subscriber, Subscription, Topic
+from newsletter.messages import site_url
+from newsletter.models import (
+    PRIVACY_TOPIC_SLUG,
+    Campaign,
+    CampaignContent,
+    CampaignImage,
+    Delivery,
+    Subscriber,
+    Subscription,
+    Topic,
+)
 
 TOPICS_CACHE_KEY = "newsletter:public-topics:v1"
 # A lease this far past its expiry means no reaper (Celery beat) has run.
@@ -134,3 +145,53 @@ def campaign_image_campaigns(*, image: CampaignImage) -> list[Campaign]:
 def campaign_image_names(*, names: list[str]) -> set[str]:
     """Which of these storage names are campaign images."""
     return set(CampaignImage.objects.filter(file__in=names).values_list("file", flat=True))
+
+
+# The public archive. A campaign may be shown when it is marked "publish in the archive", has its
+# web address, belongs to a topic whose campaigns may be published, and is not a privacy notice.
+_ARCHIVABLE = (
+    Q(archive_published=True, archive_slug__isnull=False, topic__archive_public=True)
+    & ~Q(topic__slug=PRIVACY_TOPIC_SLUG)
+    & Q(Exists(CampaignContent.objects.filter(campaign_id=OuterRef("pk"))))
+)
+# Its web version is there from the first message sent (a reader of an early message who opens
+# it in the browser must find it); the archive lists it once every message has been sent.
+WEB_VERSION_STATUSES = (Campaign.Status.SENDING, Campaign.Status.PAUSED, Campaign.Status.SENT)
+
+
+def archive_campaigns() -> QuerySet[Campaign]:
+    """The archive's list: sent campaigns that may be shown, newest first, with topic and contents."""
+    return (
+        Campaign.objects.filter(_ARCHIVABLE, status=Campaign.Status.SENT)
+        .select_related("topic").prefetch_related("contents").order_by("-finished_at", "-pk")
+    )
+
+
+def archive_campaign(*, slug: str) -> Campaign | None:
+    """A campaign's web version, if it may be shown (with topic and contents)."""
+    return (
+        Campaign.objects.filter(
+            _ARCHIVABLE, archive_slug=slug, status__in=WEB_VERSION_STATUSES, started_at__isnull=False
+        )
+        .select_related("topic").prefetch_related("contents").first()
+    )
+
+
+def campaign_web_url(*, campaign: Campaign, language: str) -> str | None:
+    """The absolute address of a campaign's web version in a language: the same for every reader.
+    None until it has one."""
+    if not campaign.archive_slug:
+        return None
+    return site_url("newsletter:archive_campaign", language, slug=campaign.archive_slug)
+
+
+def archive_languages(*, campaign: Campaign) -> list[str]:
+    """The languages a campaign was written in, in the site's order (its contents prefetched)."""
+    written = {content.language for content in campaign.contents.all()}
+    return [code for code, _name in settings.LANGUAGES if code in written]
+
+
+def archive_content(*, campaign: Campaign, language: str) -> CampaignContent:
+    """A campaign's content in this language, else in the first language it was written in."""
+    contents = {content.language: content for content in campaign.contents.all()}
+    return contents.get(language) or contents[archive_languages(campaign=campaign)[0]]

@@ -13,5 +13,7 @@ urlpatterns = [
     path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
     path("unsubscribe/<str:token>/preferences-link/", views.preferences_link, name="preferences_link"),
     path("preferences/<str:token>/", views.preferences, name="preferences"),
+    path("archive/", views.archive, name="archive"),
+    path("archive/<slug:slug>/", views.archive_campaign, name="archive_campaign"),
     path("webhooks/suppressions/", views.suppression_webhook, name="suppression_webhook"),
 ]

@@ -9,20 +9,24 @@ import json
 
 from django.conf import settings
 from django.core.exceptions import SuspiciousOperation
+from django.core.paginator import InvalidPage, Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, UnreadablePostError
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from core.ipaddress import client_ip
+from core.pagecache import cached_public_page
 from core.ratelimit import too_many
 from core.security import same_origin_post, token_page
 from newsletter import selectors
 from newsletter.forms import PreferencesForm, SubscribeForm, consent_label, consent_shown
+from newsletter.messages import content_render
 from newsletter.models import Topic
 from newsletter.services import subscriptions as subs
 from newsletter.services.suppressions import WebhookError, suppressions_from_webhook
@@ -204,3 +208,65 @@ def suppression_webhook(request: HttpRequest) -> HttpResponse:
     except (ValueError, WebhookError) as error:
         return JsonResponse({"error": str(error)}, status=400)
     return JsonResponse(result)
+
+
+# The public archive: web versions of published campaigns, the same page for every visitor
+# (no name, no personal link), cached like the other public pages.
+ARCHIVE_PAGE_SIZE = 12
+
+
+def _in_language(language: str, view_name: str, **kwargs: str) -> str:
+    with translation.override(language):
+        return reverse(view_name, kwargs=kwargs)
+
+
+def _alternates(request: HttpRequest, languages: list[str], view_name: str, query: str = "", **kwargs: str) -> dict:
+    """hreflang links to the languages this page exists in, and x-default (the site's language if the
+    page exists in it)."""
+    urls = [(code, request.build_absolute_uri(_in_language(code, view_name, **kwargs)) + query) for code in languages]
+    default = dict(urls).get(settings.LANGUAGE_CODE, urls[0][1])
+    return {"alternates": urls, "x_default": default}
+
+
+@require_safe
+@cached_public_page
+def archive(request: HttpRequest) -> HttpResponse:
+    paginator = Paginator(selectors.archive_campaigns(), ARCHIVE_PAGE_SIZE)
+    try:
+        page = paginator.page(request.GET.get("page") or 1)
+    except InvalidPage:
+        raise Http404 from None
+    language = _language()
+    entries = []
+    for campaign in page:
+        content = selectors.archive_content(campaign=campaign, language=language)
+        entries.append({
+            "campaign": campaign, "content": content, "topic_name": campaign.topic.name(language),
+            "url": _in_language(content.language, "newsletter:archive_campaign", slug=campaign.archive_slug),
+        })
+    query = f"?page={page.number}" if page.number > 1 else ""
+    languages = [code for code, _name in settings.LANGUAGES]
+    return render(request, "newsletter/archive/list.html", {
+        "page": page, "entries": entries, **_alternates(request, languages, "newsletter:archive", query),
+    })
+
+
+@require_safe
+@cached_public_page
+def archive_campaign(request: HttpRequest, slug: str) -> HttpResponse:
+    campaign = selectors.archive_campaign(slug=slug)
+    if campaign is None:
+        raise Http404
+    language = _language()
+    languages = selectors.archive_languages(campaign=campaign)
+    if language not in languages:
+        # Not written in this language: no page here, but a way to the languages it was written in.
+        links = [(code, _in_language(code, "newsletter:archive_campaign", slug=slug)) for code in languages]
+        return render(request, "newsletter/archive/not_in_language.html", {"links": links}, status=404)
+    content = selectors.archive_content(campaign=campaign, language=language)
+    rendered = content_render(language=language, subject=content.subject, body=content.body)
+    return render(request, "newsletter/archive/campaign.html", {
+        "campaign": campaign, "content": rendered, "topic_name": campaign.topic.name(language),
+        "sent_at": campaign.finished_at or campaign.started_at,
+        **_alternates(request, languages, "newsletter:archive_campaign", slug=slug),
+    })

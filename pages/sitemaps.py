@@ -7,13 +7,13 @@ from privacy.selectors import documents_for_sitemap
 from privacy.templatetags.statements import statement_url
 
 
-class _I18nSitemap(Sitemap):
+class I18nSitemap(Sitemap):
     i18n = True
     alternates = True
     x_default = True
 
 
-class StaticPagesSitemap(_I18nSitemap):
+class StaticPagesSitemap(I18nSitemap):
     changefreq = "monthly"
 
     def items(self) -> list[str]:
@@ -23,7 +23,7 @@ class StaticPagesSitemap(_I18nSitemap):
         return reverse(item)
 
 
-class StatementSitemap(_I18nSitemap):
+class StatementSitemap(I18nSitemap):
     changefreq = "monthly"
 
     def items(self) -> list[str]:

@@ -18,6 +18,7 @@ PAGES = [
     "privacy:document", "privacy:document_history", "privacy:document_version", "privacy:document_diff",
     "cookies:policy", "cookies:revision", "cookies:settings",
     "newsletter:subscribe", "newsletter:subscribe_done",  # the form's thanks page, without sending it
+    "newsletter:archive",
     "contact:form", "contact:thanks",
     "datarights:my_data_start", "datarights:my_data_sent",  # the form's "sent" page, without sending it
     "datarights:my_data",  # without the link's cookie: the page that asks for a new link
@@ -35,6 +36,10 @@ NOT_VISITED = {
     "newsletter:preferences_link": "needs a token from an e-mail",
     "newsletter:preferences": "needs a token from an e-mail",
     "newsletter:suppression_webhook": "a mail provider's webhook, behind its own secret",
+    "newsletter:archive_campaign": (
+        "a campaign's web version: the archive list's layout and share links around sanitised Markdown that "
+        "shows only the site's own images (consent sits below newsletter and cannot list campaigns)"
+    ),
     "datarights:my_data_open": "needs a token from an e-mail",
     "datarights:stay": "needs a token from an e-mail",
     "datarights:my_data_download": "behind the my-data link (without it: the same page as datarights:my_data)",

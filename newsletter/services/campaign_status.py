@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from newsletter.models import Campaign, CampaignContent, Delivery
+from newsletter.services.archive import archive_pages_clear
 from newsletter.signals import campaign_due, campaign_resumed
 
 Status = Campaign.Status
@@ -128,7 +129,10 @@ def campaign_finish_if_done(*, campaign_id: int) -> bool:
     open_rows = Delivery.objects.filter(
         campaign_id=OuterRef("pk"), status__in=[Delivery.Status.PENDING, Delivery.Status.SENDING]
     )
-    return _move(campaign_id, "finish", Q(populated=True) & ~Exists(open_rows), finished_at=timezone.now())
+    finished = _move(campaign_id, "finish", Q(populated=True) & ~Exists(open_rows), finished_at=timezone.now())
+    if finished:
+        _archive_changed(campaign_id)  # the archive's list shows it from now on
+    return finished
 
 
 def campaign_cancel(*, campaign_id: int) -> bool:
@@ -139,4 +143,10 @@ def campaign_cancel(*, campaign_id: int) -> bool:
         Delivery.objects.filter(campaign_id=campaign_id, status=Delivery.Status.PENDING).update(
             status=Delivery.Status.SKIPPED, last_error="campaign cancelled"
         )
+        _archive_changed(campaign_id)  # a web version shown while it was sending is withdrawn
     return True
+
+
+def _archive_changed(campaign_id: int) -> None:
+    if Campaign.objects.filter(pk=campaign_id, archive_published=True).exists():
+        archive_pages_clear()

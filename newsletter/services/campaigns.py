@@ -16,6 +16,7 @@ from mail.transport import SendFailed, Transport
 from newsletter.messages import Recipient, campaign_message, content_render, site_url
 from newsletter.models import PRIVACY_TOPIC_SLUG, Campaign, CampaignContent, Subscription, Topic
 from newsletter.services import campaign_status
+from newsletter.services.archive import campaign_archive_slug_ensure
 from newsletter.services.sending import campaign_populate
 from privacy.selectors import version_latest_published
 
@@ -43,6 +44,8 @@ def campaign_start(*, campaign_id: int) -> str:
     if campaign is None:
         return ""
     if campaign["status"] == Campaign.Status.SENDING and not campaign["populated"]:
+        # Its web version's address exists before the first message goes out.
+        campaign_archive_slug_ensure(campaign_id=campaign_id)
         campaign_populate(campaign_id)
     return campaign["status"]
 
