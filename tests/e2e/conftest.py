@@ -62,6 +62,22 @@ def csp_violations(page) -> list[dict]:
     return page.evaluate("window.__cspViolations")
 
 
+# What "0 violations" means: axe-core's rules for WCAG 2.0, 2.1 and 2.2, levels A and AA.
+AXE_WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+
+def axe_violations(page) -> list[str]:
+    """axe-core's WCAG A/AA violations on the page as it is now, one line per rule and element."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": AXE_WCAG_TAGS},
+                                       "resultTypes": ["violations"]})
+    return [
+        f"{violation['id']}: {violation['help']} at {', '.join(map(str, node['target']))}"
+        for violation in results.response["violations"] for node in violation["nodes"]
+    ]
+
+
 def admin_sign_in(page, base_url: str, username: str, password: str) -> None:
     """Sign in to the admin through its real form: password and a current TOTP code."""
     from django.contrib.auth.models import User
