@@ -461,7 +461,6 @@ class CookieAuditAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     resolves it."""
 
     list_display = ["created_at", "base_url", "registry_revision", "errors", "warnings"]
-    list_filter = ["created_at"]
     list_select_related = ["registry_revision"]
     fields = [
         "created_at", "base_url", "registry_revision", "errors", "warnings", "states_walked", "not_walked",

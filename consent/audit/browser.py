@@ -22,7 +22,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -83,13 +83,18 @@ _STACK_URL = re.compile(r"(https?://[^\s()]+?)(?::\d+){1,2}\)?$", re.MULTILINE)
 
 @dataclass(frozen=True)
 class Step:
-    """One page of the walk: a path to open, or the language switcher to use on the current page."""
+    """One page of the walk: a path to open, the language switcher to use on the current page, or the
+    first link on the current page that matches a CSS selector (a page whose address the audit cannot
+    know, such as a newsletter's web version; none there, nothing to walk)."""
 
     path: str = ""
     switch_to: str = ""  # a language code: submit the site's language switcher form for it
+    follow: str = ""  # a CSS selector
 
     @property
     def label(self) -> str:
+        if self.follow:
+            return f"first link {self.follow}"
         return self.path or f"language switcher → {self.switch_to}"
 
 
@@ -243,25 +248,41 @@ class _Walk:
     def run(self) -> StateObservation:
         try:
             if self.choice.action:
-                self._choose()
+                try:
+                    self._choose()
+                except Exception as problem:  # without the choice, the state's pages would be mislabelled
+                    self._failed(f"{self.page_label}: the choice could not be made", problem)
+                    return self.observation
             for step in self.steps:
                 self.page_label = step.label
                 try:
                     self._visit(step)
                 except Exception as problem:  # one page failing must not lose the others
-                    self.observation.failures.append(f"{step.label}: {type(problem).__name__}: {problem}"[:500])
+                    self._failed(step.label, problem)
                 self._collect()
         finally:
             self.context.close()
             self.profile.cleanup()
         return self.observation
 
+    def _failed(self, where: str, problem: Exception) -> None:
+        self.observation.failures.append(f"{where}: {type(problem).__name__}: {problem}"[:500])
+
     def _visit(self, step: Step) -> None:
         if step.switch_to:
             button = self.page.locator(f"form.language-switcher button[name=language][value={step.switch_to}]")
+            if not button.count():
+                raise LookupError("no language switcher on the page before")
             with self.page.expect_navigation(wait_until="load"):
                 button.click()
             self.page_label = self.page.url.removeprefix(self.base_url) + " (language switcher)"
+        elif step.follow:
+            links = self.page.locator(step.follow)
+            href = links.first.get_attribute("href") if links.count() else None
+            if href is None:
+                return  # nothing to follow: no page to walk
+            self.page.goto(urljoin(self.page.url, href), wait_until="load")
+            self.page_label = self.page.url.removeprefix(self.base_url)
         else:
             self.page.goto(self.base_url + step.path, wait_until="load")
         self.page.wait_for_timeout(self.settle_ms)
@@ -273,6 +294,8 @@ class _Walk:
         self.page_label = f"{first.label} (choice)"
         self.page.goto(self.base_url + first.path, wait_until="load")
         banner = self.page.locator("#consent-banner")
+        if not banner.count():
+            raise LookupError("no cookie banner on the page")
         banner.wait_for(state="visible")
         self.writes.clear()
         self.responses.clear()

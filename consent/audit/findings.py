@@ -30,9 +30,10 @@ LIFETIME_ROUNDING_SECONDS = 1
 
 def audit_choices(registry: RegistryState, *, with_choices: bool) -> list[Choice]:
     """The consent states to walk: always no choice and GPC (they write nothing on the site); with
-    choices also reject all, accept all and each optional category alone (each writes a consent record)."""
+    choices also reject all, accept all and each optional category alone (each writes a consent record)
+    when the registry has anything optional to choose."""
     choices = [Choice(NO_CHOICE), Choice(GPC, gpc=True)]
-    if with_choices:
+    if with_choices and registry.optional_keys:  # with nothing optional there is no banner, and no choice
         choices += [Choice(REJECT_ALL, action="reject"), Choice(ACCEPT_ALL, action="accept")]
         choices += [
             Choice(ONLY + key, action="save", categories=frozenset({key}))

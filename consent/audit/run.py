@@ -1,6 +1,7 @@
 """One cookie audit from start to stored report: which states and pages, the browser walk, the
 findings, the report (consent.services.cookie_audit_record)."""
 
+import fnmatch
 import ipaddress
 import re
 from collections.abc import Callable
@@ -41,12 +42,18 @@ def is_local(base_url: str, host_rules: str = "") -> bool:
     host = urlsplit(base_url).hostname or ""
     if loopback(host):
         return True
-    for rule in host_rules.split(","):
+    for rule in host_rules.split(","):  # the first rule that matches decides, as in Chromium
         parts = rule.split()
-        if len(parts) == 3 and parts[0].upper() == "MAP" and parts[1].lower() == host:
+        if len(parts) == 3 and parts[0].upper() == "MAP" and fnmatch.fnmatch(host, parts[1].lower()):
             target = re.sub(r":\d+$", "", parts[2]) if not parts[2].startswith("[") else parts[2].split("]")[0]
             return loopback(target)
     return False
+
+
+def audit_choices_for(*, registry: RegistryState, base_url: str, host_rules: str, with_choices: bool) -> list:
+    """Choices write consent records that a site keeps for years: on a local server always, elsewhere
+    only when asked for."""
+    return findings.audit_choices(registry, with_choices=with_choices or is_local(base_url, host_rules))
 
 
 def integration_hosts(registry: RegistryState) -> dict[str, set[str]]:
@@ -83,7 +90,7 @@ def cookie_audit_run(
     registry = selectors.registry_state()
     if registry is None:
         raise AuditRefused("the cookie registry has no revision yet: nothing to audit against")
-    choices = findings.audit_choices(registry, with_choices=with_choices or is_local(base_url, host_rules))
+    choices = audit_choices_for(registry=registry, base_url=base_url, host_rules=host_rules, with_choices=with_choices)
     steps = pages.audit_steps(max_pages=max_pages)
     if progress:
         progress(f"{len(steps)} pages, states: {', '.join(c.key for c in choices)}")

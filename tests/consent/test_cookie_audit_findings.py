@@ -187,6 +187,9 @@ def test_the_states_walked_against_a_live_site_write_nothing_unless_choices_are_
         f.NO_CHOICE, f.GPC, f.REJECT_ALL, f.ACCEPT_ALL, f.ONLY + "analytics", f.ONLY + "social",
     ]
     assert [c.categories for c in choices if c.action == "save"] == [{"analytics"}, {"social"}]
+    nothing_optional = RegistryState(revision=1, revision_id=1, revised_at=REGISTRY.revised_at,
+                                     categories=REGISTRY.categories[:1])
+    assert [c.key for c in f.audit_choices(nothing_optional, with_choices=True)] == [f.NO_CHOICE, f.GPC]
     assert f.granted_in(f.ONLY + "social", REGISTRY) == {"social"}
     assert f.granted_in(f.ACCEPT_ALL, REGISTRY) == {"analytics", "social"}
     assert f.granted_in(f.GPC, REGISTRY) == f.granted_in(f.REJECT_ALL, REGISTRY) == frozenset()
@@ -241,3 +244,26 @@ def test_the_hosts_of_an_integration_are_those_its_pages_policy_admits(settings)
         "social": {"platform.twitter.com"},
         "stats": {"stats.ilumen.test"},
     }
+
+
+def test_only_a_server_on_this_machine_counts_as_local():
+    from consent.audit.run import is_local
+
+    assert is_local("http://127.0.0.1:8000") and is_local("http://localhost:8000/") and is_local("http://[::1]:80")
+    assert not is_local("https://www.ilumen.be") and not is_local("http://10.0.0.5")
+    assert is_local("http://www.ilumen.test:8000", "MAP www.ilumen.test 127.0.0.1, MAP * ~NOTFOUND")
+    assert not is_local("https://www.ilumen.be", "MAP www.ilumen.be 192.0.2.7")
+    assert not is_local("https://www.ilumen.be", "MAP ilumen.test 127.0.0.1")
+    assert is_local("https://www.ilumen.be", "MAP *.ilumen.be 127.0.0.1:8443")
+    assert not is_local("https://www.ilumen.be", "MAP www.ilumen.be ~NOTFOUND, MAP * 127.0.0.1")  # first rule decides
+
+
+def test_choices_are_walked_on_a_local_server_and_elsewhere_only_when_asked_for():
+    from consent.audit.run import audit_choices_for
+
+    def states(base_url: str, with_choices: bool, rules: str = "") -> int:
+        return len(audit_choices_for(registry=REGISTRY, base_url=base_url, host_rules=rules, with_choices=with_choices))
+
+    assert states("https://www.ilumen.be", False) == 2
+    assert states("https://www.ilumen.be", True) == 6
+    assert states("http://127.0.0.1:8000", False) == states("http://www.ilumen.test", False, "MAP * 127.0.0.1") == 6

@@ -19,7 +19,7 @@ def _url_names(patterns, prefix: str = "") -> set[str]:
 
 def test_every_url_name_is_walked_or_left_out_with_a_reason():
     names = _url_names(get_resolver().url_patterns)
-    walked = set(pages.PAGES) | set(pages.LANGUAGE_NEUTRAL)
+    walked = set(pages.PAGES) | set(pages.LANGUAGE_NEUTRAL) | {name for name, _how in pages.FOLLOWED.values()}
     unlisted = {
         name for name in names - walked - set(pages.NOT_VISITED)
         if name.split(":")[0] not in pages.NOT_VISITED_NAMESPACES
@@ -32,16 +32,23 @@ def test_every_url_name_is_walked_or_left_out_with_a_reason():
 @pytest.mark.django_db
 def test_every_step_opens_a_page_in_its_language(client, seeded):
     steps = pages.audit_steps()
-    paths = [step.path for step in steps if step.path]
-    assert [step.switch_to for step in steps if step.switch_to] == ["en"]
     switch = next(i for i, step in enumerate(steps) if step.switch_to)
-    assert all(p.startswith("/nl/") for p in paths[:switch]) and paths[0] == "/nl/"
-    assert all(p.startswith("/en/") for p in paths[switch:switch + len(pages.PAGES) - 3])
-    # every document and version the statements have, with a real diff between two numbers
-    assert "/nl/privacy/v1/" in paths and "/nl/privacy/diff/?from=1&to=1" in paths
-    assert "/en/privacy/illuminoo/" in paths and "/en/privacy/illuminoo/v1/" in paths
-    assert "/nl/privacy/illuminoo/history/" in paths  # only in English: shown so, with a notice
-    assert "/nl/cookies/r1/" in paths
+    assert [step.switch_to for step in steps if step.switch_to] == ["en"]
+    dutch = [step.path for step in steps[:switch] if step.path]
+    english = [step.path for step in steps[switch:] if step.path.startswith("/en/")]
+    neutral = [step.path for step in steps[switch:] if step.path and not step.path.startswith("/en/")]
+    assert dutch[0] == "/nl/" and all(path.startswith("/nl/") for path in dutch)
+    assert [path.replace("/en/", "/nl/", 1) for path in english] == dutch  # the same pages in both
+    assert neutral == ["/robots.txt", "/sitemap.xml", "/.well-known/security.txt", "/healthz"]
+    # every document and version the statements have
+    assert "/nl/privacy/v1/" in dutch and "/nl/privacy/diff/?from=1&to=1" in dutch
+    assert "/en/privacy/illuminoo/" in english and "/en/privacy/illuminoo/v1/" in english
+    assert "/nl/privacy/illuminoo/history/" in dutch  # only in English: shown so, with a notice
+    assert "/nl/cookies/r1/" in dutch
+    # a newsletter's web version, from the archive page just before it
+    followed = [i for i, step in enumerate(steps) if step.follow]
+    assert [steps[i - 1].path for i in followed] == ["/nl/newsletter/archive/", "/en/newsletter/archive/"]
+    paths = dutch + english + neutral
     statuses = {path: client.get(path).status_code for path in paths}
     # without the link's cookie the my-data page asks for a new link, as a visitor sees it
     assert statuses.pop("/nl/privacy/my-data/view/") == statuses.pop("/en/privacy/my-data/view/") == 403

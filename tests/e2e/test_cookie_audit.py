@@ -201,14 +201,18 @@ def test_the_site_as_configured_passes_the_audit_in_every_consent_state(site, se
 
 
 def _planted_home(request):
-    """The home page as a careless change could leave it: a cookie nobody declared, and the Google tag
-    pasted into the page outside the consent gate."""
+    """The home page as a careless change could leave it: a cookie and a storage key nobody declared,
+    and the Google tag pasted into the page outside the consent gate."""
     from django.conf import settings
+    from django.middleware.csp import get_nonce
 
     response = home(request)
     response.set_cookie("planted_visitor", "1", max_age=3600)
-    tag = f'<script src="{settings.GA_SCRIPT_URL}?id={settings.GA_MEASUREMENT_ID}" async></script></body>'
-    response.content = response.content.replace(b"</body>", tag.encode())
+    tags = (
+        f'<script nonce="{get_nonce(request)}">localStorage.setItem("planted_key", "1");</script>'
+        f'<script src="{settings.GA_SCRIPT_URL}?id={settings.GA_MEASUREMENT_ID}" async></script></body>'
+    )
+    response.content = response.content.replace(b"</body>", tags.encode())
     return response
 
 
@@ -228,4 +232,40 @@ def test_an_undeclared_cookie_and_a_request_before_consent_are_reported(site, se
     request = errors[(f.THIRD_PARTY_REQUEST, GOOGLE_HOSTS[0])]
     assert request.states[:3] == [f.NO_CHOICE, f.GPC, f.REJECT_ALL] and request.page == "/nl/"
     assert request.source == settings.GA_SCRIPT_URL
+    storage = errors[(f.UNDECLARED_STORAGE, "planted_key")]
+    assert (storage.domain, storage.page) == ("", "/nl/") and storage.source.startswith(f"{site}/nl/")
     assert report.errors == len(errors) and report.errors >= 2
+
+
+def test_a_site_that_is_not_local_is_walked_only_in_the_states_that_write_nothing(registry_seeded, settings):
+    """Each choice is a consent record that site keeps for years. (Nothing answers at this name: every
+    page fails, quickly, and so does the command.)"""
+    from consent.models import ConsentRecord
+    from consent.selectors import registry_cache_clear
+
+    settings.GA_MEASUREMENT_ID, settings.SOCIAL_BUTTONS = GA_ID, ["x"]  # something to choose
+    registry_cache_clear()
+    with pytest.raises(CommandError, match=r"cookie audit: 0 errors, [1-9][0-9]* pages not walked"):
+        call_command("cookie_audit", base_url="https://www.ilumen.example", max_pages=1, settle_ms=0,
+                     host_resolver_rules="MAP www.ilumen.example ~NOTFOUND")
+    report = CookieAudit.objects.get()
+    assert report.states == [f.NO_CHOICE, f.GPC]
+    assert "ERR_NAME_NOT_RESOLVED" in report.observations[f.NO_CHOICE]["failures"][0]
+    assert not ConsentRecord.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_web_version_of_a_newsletter_is_found_from_the_archive(page, settings):
+    from django.test import Client
+
+    from consent.audit.pages import FOLLOWED
+    from newsletter.models import Topic
+    from tests.newsletter.test_archive import page_url, published
+
+    settings.SITE_URL = "http://testserver"
+    topic = Topic.objects.get_or_create(slug="newsletter", defaults={"name_nl": "Nieuwsbrief", "name_en": "News"})[0]
+    Topic.objects.filter(pk=topic.pk).update(archive_public=True)
+    campaign = published(topic)
+    (_name, selector), = FOLLOWED.values()
+    page.set_content(Client().get("/nl/newsletter/archive/").content.decode())
+    assert page.locator(selector).first.get_attribute("href") == page_url(campaign, "nl")
