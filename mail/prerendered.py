@@ -18,10 +18,11 @@ import re
 import uuid
 from collections.abc import Mapping
 from email.header import Header
-from email.utils import formatdate, parseaddr
+from email.utils import parseaddr
 
 from core.validators import is_one_line, one_line
 from mail.messages import RawMessage, ascii_address, header_value, mailbox
+from mail.throughput import date_header
 
 # NUL never comes out of a template or out of text staff type (Django's form fields refuse it).
 _STAND_IN = re.compile("\x00([a-z_]+)\x00")
@@ -93,14 +94,18 @@ class PrerenderedMessage:
         self._from = mailbox(from_address, from_name)
         self._subject = header_value(subject)
         self._text, self._html = _Filled(text), _Filled(html)
-        self._headers: list[tuple[str, _Filled]] = []
+        # Each header's value: ready once here, or filled in per recipient when it holds a stand-in.
+        self._headers: list[tuple[str, str | _Filled]] = []
+        names = {*self._text.names, *self._html.names}
         for name, value in (headers or {}).items():
             if not _FIELD_NAME.fullmatch(name) or name.lower() in _OWN_HEADERS:
                 raise ValueError(f"not a header the message may be given: {name!r}")
             if not is_one_line(_STAND_IN.sub("", value)):
                 raise ValueError(f"the {name} header is not one line of text")
-            self._headers.append((name, _Filled(value)))
-        self.names = frozenset().union(self._text.names, self._html.names, *(v.names for _n, v in self._headers))
+            filled = _Filled(value)
+            names |= filled.names
+            self._headers.append((name, filled if filled.names else _encoded(name, value)))
+        self.names = frozenset(names)
 
     def build(
         self, *, to_email: str, message_id: str, values: Mapping[str, str] | None = None, to_name: str = "",
@@ -112,7 +117,7 @@ class PrerenderedMessage:
             value = values.get(key)
             if value is None:
                 raise ValueError(f"no value for the stand-in {key!r}")
-            if not is_one_line(value):
+            if not value.isprintable() and not is_one_line(value):
                 raise ValueError(f"the value for {key!r} is not one line of text")
         envelope_to = ascii_address(to_email)
         if not _ENVELOPE_ADDRESS.fullmatch(envelope_to):
@@ -125,9 +130,10 @@ class PrerenderedMessage:
             "From": self._from,
             "To": mailbox(envelope_to, to_name),
             "Subject": self._subject,
-            "Date": formatdate(localtime=True),
+            "Date": date_header(),
             "Message-ID": message_id,
-            **{name: _encoded(name, value.fill(values)) for name, value in self._headers},
+            **{name: value if isinstance(value, str) else _encoded(name, value.fill(values))
+               for name, value in self._headers},
             "MIME-Version": "1.0",
         }
         boundary = f"=_{uuid.uuid4().hex}"

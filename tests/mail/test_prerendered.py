@@ -160,3 +160,15 @@ def test_whatever_it_is_given_the_header_section_holds_exactly_its_own_headers(s
     parsed = _parsed(raw.data)
     assert [address.addr_spec for address in parsed["To"].addresses] == ["eve@example.com"]
     assert parsed.get_content_type() == "multipart/alternative"
+
+
+def test_the_date_header_is_the_time_of_building_to_the_second():
+    import datetime
+    from email.utils import parsedate_to_datetime
+
+    import time_machine
+
+    for moment in ("2026-03-29 00:59:59.5 +00:00", "2026-03-29 01:00:00 +00:00", "2026-12-01 09:30:00 +00:00"):
+        with time_machine.travel(moment, tick=False):
+            now = datetime.datetime.now(datetime.UTC).replace(microsecond=0)
+            assert parsedate_to_datetime(_parsed(_build(_message()).data)["Date"]) == now
