@@ -85,15 +85,7 @@ def erase(address: str, created_before: datetime.datetime | None = None) -> dict
             subscribers = subscribers.exclude(pk__in=returned)
         ids = list(subscribers.values_list("pk", flat=True))
         if ids:
-            # Subscription.proof is PROTECT: subscriptions go before the proofs they rest on.
-            counts["deliveries"] = Delivery.objects.filter(subscriber_id__in=ids).delete()[0]
-            counts["subscriptions"] = Subscription.objects.filter(subscriber_id__in=ids).delete()[1].get(
-                Subscription._meta.label, 0
-            )
-            counts["consent_proofs"] = ConsentProof.objects.filter(subscriber_id__in=ids).delete()[1].get(
-                ConsentProof._meta.label, 0
-            )
-            counts["subscriber"] = Subscriber.objects.filter(pk__in=ids).delete()[1].get(Subscriber._meta.label, 0)
+            counts.update(newsletter_retention.subscribers_delete(ids=ids))
         counts["transactional_emails"] = mail_services.outbox_erase(address=address, created_before=created_before)
     return counts
 

@@ -20,12 +20,19 @@ from mail.hashing import address_hash
 from newsletter.models import ConsentProof, Delivery, Subscriber, Subscription
 
 
-def _subscribers_delete(ids: list[int]) -> None:
-    """A subscriber with everything that hangs on it (subscriptions before the proofs they rest on)."""
-    Delivery.objects.filter(subscriber_id__in=ids).delete()
-    Subscription.objects.filter(subscriber_id__in=ids).delete()
-    ConsentProof.objects.filter(subscriber_id__in=ids).delete()
-    Subscriber.objects.filter(pk__in=ids).delete()
+def subscribers_delete(*, ids: list[int]) -> dict[str, int]:
+    """Subscribers with everything that hangs on them, in the one order that works:
+    Subscription.proof is PROTECT, so subscriptions go before the proofs they rest on.
+    Returns how many of each went (erasure reports them)."""
+    counts = {}
+    for key, queryset in (
+        ("deliveries", Delivery.objects.filter(subscriber_id__in=ids)),
+        ("subscriptions", Subscription.objects.filter(subscriber_id__in=ids)),
+        ("consent_proofs", ConsentProof.objects.filter(subscriber_id__in=ids)),
+        ("subscriber", Subscriber.objects.filter(pk__in=ids)),
+    ):
+        counts[key] = queryset.delete()[1].get(queryset.model._meta.label, 0)
+    return counts
 
 
 def unconfirmed_purge(*, ctx: RunContext) -> dict[str, int]:
@@ -87,7 +94,7 @@ def unsubscribed_purge(*, ctx: RunContext) -> dict[str, int]:
             mail_services.addresses_suppress(
                 emails=[email for _pk, email in batch], reason="unsubscribed", source="retention", at=ctx.now
             )
-            _subscribers_delete([pk for pk, _email in batch])
+            subscribers_delete(ids=[pk for pk, _email in batch])
         total += len(batch)
         ctx.progress("newsletter_unsubscribed", total)
     return {"unsubscribed profiles": total}
@@ -160,7 +167,7 @@ def inactive_profiles_purge(*, ctx: RunContext) -> dict[str, int]:
                     emails = [email for _pk, email in to_delete]
                     mail_services.addresses_suppress(emails=emails, reason="inactive", source="retention", at=ctx.now)
                     datarights_services.inactivity_warnings_clear(emails=emails)
-                    _subscribers_delete([pk for pk, _email in to_delete])
+                    subscribers_delete(ids=[pk for pk, _email in to_delete])
                 for _pk, email, name, language, deletion_at in to_warn:
                     datarights_services.inactivity_warn(
                         email=email, name=name, language=language, deletion_at=deletion_at, now=ctx.now
