@@ -115,6 +115,11 @@ def test_honeypot_stores_nothing(client):
 @pytest.mark.parametrize(("field", "value", "dutch"), [
     ("email", "geen-adres", "geldig e-mailadres"),
     ("subject", "Hallo\r\nBcc: victim@example.org", "één regel"),
+    # Not control characters, but line breaks or invisible text all the same: the one rule of
+    # core.validators, as for names (the subject's own looser check let these through).
+    ("subject", "Hallo\u2028Bcc: victim@example.org", "één regel"),
+    ("subject", "Hallo\u2029Bcc: victim@example.org", "één regel"),
+    ("subject", "Offerte \u202egro.elpmaxe", "één regel"),
     ("message", "", "verplicht"),
 ])
 def test_bad_input_is_a_clear_error_in_the_visitor_language(client, field, value, dutch):
@@ -122,6 +127,12 @@ def test_bad_input_is_a_clear_error_in_the_visitor_language(client, field, value
     assert response.status_code == 400
     assert dutch in response.content.decode()
     assert not ContactMessage.objects.exists()
+
+
+def test_a_subject_in_any_script_is_accepted(client):
+    subject = "Offerte 👨\u200d👩\u200d👧 Zoë, Ελένη, 東京"  # emoji joined by zero-width joiners
+    assert _send(client, subject=subject).status_code == 302
+    assert ContactMessage.objects.get().subject == subject
 
 
 def test_the_per_address_limit_holds_and_answers_like_a_success(client, settings, smtp,
