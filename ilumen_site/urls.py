@@ -39,5 +39,6 @@ urlpatterns += i18n_patterns(
     path("", include("pages.urls")),
 )
 
+handler400 = "pages.views.bad_request"
 handler404 = "pages.views.page_not_found"
 handler500 = "pages.views.server_error"

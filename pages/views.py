@@ -1,7 +1,8 @@
 import datetime
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import DisallowedHost
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -36,6 +37,17 @@ def robots_txt(request: HttpRequest) -> HttpResponse:
         f"Sitemap: {request.build_absolute_uri(reverse('sitemap'))}",
     ]
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """handler400: a request the site cannot read (too many fields, a body over the limit, a
+    broken upload) gets 400.html. Django's own handler would render it for a host the site does
+    not serve too, whose links (built from the host) raise again: a 500. That gets a bare answer."""
+    try:
+        request.get_host()
+    except DisallowedHost:
+        return HttpResponseBadRequest("Bad Request (400)", content_type="text/plain; charset=utf-8")
+    return render(request, "400.html", status=400)
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

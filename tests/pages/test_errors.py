@@ -53,3 +53,29 @@ def test_a_refused_page_explains_itself_in_the_site_layout(client, language, hea
     assert response.status_code == 403
     page = response.content.decode()
     assert heading in page and f'<html lang="{language}"' in page and 'class="site-header"' in page
+
+
+@pytest.mark.parametrize(("language", "heading", "text"), [
+    ("en", "<h1>Bad request</h1>", "such as a form that is too large"),
+    ("nl", "<h1>Ongeldig verzoek</h1>", "bijvoorbeeld een formulier dat te groot is"),
+])
+def test_a_request_the_site_cannot_read_explains_itself_in_the_site_layout(client, settings, language, heading, text):
+    from contact.models import ContactMessage
+
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 5
+    fields = {f"field{n}": "x" for n in range(10)}
+    response = client.post(f"/{language}/contact/", {"name": "Dirk", "email": "dirk@example.be", **fields})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert heading in page and text in page
+    assert f'<html lang="{language}"' in page and 'class="site-header"' in page
+    assert "nonce-" in response["Content-Security-Policy"]
+    assert not ContactMessage.objects.exists()
+
+
+def test_a_host_the_site_does_not_serve_gets_a_bare_400_not_a_500(client, settings):
+    settings.ALLOWED_HOSTS = ["www.ilumen.be"]
+    response = client.get("/en/", HTTP_HOST="evil.example")
+    assert response.status_code == 400
+    assert response.content == b"Bad Request (400)"
+    assert b"evil.example" not in response.content
