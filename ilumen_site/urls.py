@@ -35,6 +35,7 @@ urlpatterns += i18n_patterns(
     path("cookies/", include("consent.urls")),
     path("newsletter/", include("newsletter.urls")),
     path("contact/", include("contact.urls")),
+    path(settings.ADMIN_URL, include("staff.urls")),  # old addresses of moved models, then the admin
     path(settings.ADMIN_URL, admin.site.urls),
     path("", include("pages.urls")),
 )
