@@ -4,7 +4,7 @@
 import django.utils.timezone
 from django.db import migrations, models
 
-from mail.migrations._moves import content_type_move
+from core.model_moves import content_type_move
 
 
 def forward(apps, schema_editor):
@@ -20,6 +20,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ("auth", "0012_alter_user_first_name_max_length"),
+        ("admin", "0003_logentry_add_action_flag_choices"),  # content_type_move moves log entries
         ("contenttypes", "0002_remove_content_type_name"),
         ("newsletter", "0005_person_name_validated"),
     ]

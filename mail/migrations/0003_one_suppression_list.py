@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db import migrations, models
 from django.utils import timezone
 
-from mail.migrations._moves import content_type_move
+from core.model_moves import content_type_move
 
 
 def _hash(address: str) -> str:
@@ -50,6 +50,7 @@ class Migration(migrations.Migration):
         ("newsletter", "0006_outbox_moves_to_mail"),
         ("contenttypes", "0002_remove_content_type_name"),
         ("auth", "0012_alter_user_first_name_max_length"),
+        ("admin", "0003_logentry_add_action_flag_choices"),  # content_type_move moves log entries
     ]
 
     operations = [
