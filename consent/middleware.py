@@ -1,7 +1,7 @@
 """Every request learns the visitor's cookie choices from the signed consent cookie.
 
 No database query: the cookie is checked with the SECRET_KEY, the registry comes from
-the cache (once, when what is in force changed without a revision, a revision is made
+the cache (once, when something was switched on without a revision, a revision is made
 first). The middleware also keeps two promises on every page: a `Sec-GPC: 1` header
 refuses every optional category until the visitor opts in (counted once per visitor),
 and an optional cookie of the site's own that reaches the server without consent is
@@ -51,9 +51,9 @@ class ConsentMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         state = consent_state(request)
         if state.registry is not None and state.registry.drifted:
-            # What is in force differs from the latest revision (the environment switched an
-            # integration on or off, or a migration changed the registry): record it before
-            # anyone is asked under the old number.
+            # Something is in force that the latest revision does not hold (the environment
+            # switched an integration on, a migration changed the registry): record it, and ask
+            # again, before anyone is asked under the old number.
             from consent.services import registry_revise
 
             registry_revise()

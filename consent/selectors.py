@@ -170,7 +170,11 @@ def registry_state() -> RegistryState | None:
         asking = RegistryRevision.objects.filter(asks_again=True).order_by("-number")
         asked_since = asking.values_list("number", flat=True).first()
         live = registry_live_snapshot()
-        drifted = material_items(live) != material_items(latest["snapshot"])
+        # Only an addition: what was taken away outside the admin (a setting removed) is covered
+        # by the consent already given, and goes into the next revision. Were a removal revised
+        # here too, two generations of processes with different settings (a rolling restart)
+        # would each revise the other's revision away, on every request.
+        drifted = bool(material_items(live) - material_items(latest["snapshot"]))
         state = _registry_from_snapshot(
             live, latest["number"], latest["id"], latest["created_at"], asked_since=asked_since or 0, drifted=drifted,
         )

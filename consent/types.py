@@ -110,8 +110,9 @@ class RegistryState:
     # The oldest revision whose choices still hold: a revision that only takes processing away
     # does not ask visitors again.
     asked_since: int = 0
-    # The live contents differ materially from the latest revision (a setting in the environment
-    # changed, or a migration did): a revision is due before anyone is asked (consent.middleware).
+    # What is in force holds something material the latest revision does not (a setting in the
+    # environment switched an integration on, or a migration changed the registry): a revision
+    # that asks again is due before anyone is asked (consent.middleware).
     drifted: bool = False
 
     @property
