@@ -156,10 +156,12 @@ def markdown_image_sources(text: str) -> list[tuple[str, str]]:
 
 
 class _TextExtractor(HTMLParser):
-    """Sanitised HTML to readable plain text: paragraphs, list bullets, links as 'text (url)',
-    images as '[their alternative text]'."""
+    """Sanitised HTML to readable plain text: paragraphs, headings underlined (as plain-text
+    mail has long written them), list bullets, quotes after "> ", links as 'text (url)', images
+    as '[their alternative text]'."""
 
     BLOCKS = {"p", "h2", "h3", "h4", "blockquote", "pre", "table", "tr", "ul", "ol", "hr"}
+    UNDERLINES = {"h2": "=", "h3": "-", "h4": "-"}
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -167,10 +169,13 @@ class _TextExtractor(HTMLParser):
         self.links: list[str] = []
         self.list_stack: list[list[int]] = []  # per open list: [is_ordered, counter]
         self.pre = 0
+        self.starts: list[int] = []  # where each open heading or quote began in `parts`
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in self.BLOCKS:
             self.parts.append("\n\n")
+        if tag in self.UNDERLINES or tag == "blockquote":
+            self.starts.append(len(self.parts))
         if tag in {"ul", "ol"}:
             self.list_stack.append([tag == "ol", 0])
         elif tag == "li":
@@ -203,6 +208,16 @@ class _TextExtractor(HTMLParser):
             text = self.parts[-1].strip() if self.parts else ""
             if href and href != text and not href.startswith("#"):
                 self.parts.append(f" ({href})")
+        elif (tag in self.UNDERLINES or tag == "blockquote") and self.starts:
+            start = self.starts.pop()
+            inner = "\n".join(line.strip() for line in "".join(self.parts[start:]).split("\n"))
+            inner = re.sub(r"\n{3,}", "\n\n", inner).strip()
+            if tag == "blockquote":
+                inner = "\n".join(f"> {line}".rstrip() for line in inner.split("\n"))
+            elif inner:
+                inner = " ".join(inner.split())
+                inner += "\n" + self.UNDERLINES[tag] * len(inner)
+            self.parts[start:] = [inner]
         if tag in self.BLOCKS:
             self.parts.append("\n\n")
 

@@ -14,6 +14,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from core.validators import one_line
+from mail.layout import css_inline_html, layout_context
 from mail.throughput import domain_of
 
 
@@ -73,13 +74,13 @@ def transactional_message(
     """Mail the site sends one person (a confirmation link, a data-request link, a contact-form
     forward): `<template>_subject.txt`, `<template>.txt` and `<template>.html`, rendered in
     `language`. Without an HTML template the message is plain text only (a forward of what a
-    visitor typed)."""
-    context = {**context, "site_url": settings.SITE_URL, "language": language}
+    visitor typed). The HTML template extends mail's layout (mail/layout.py), without promotion."""
     with translation.override(language):
+        context = {**context, **layout_context(), "language": language}
         subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
         text = render_to_string(f"{template}.txt", context)
         try:
-            html = render_to_string(f"{template}.html", context)
+            html = css_inline_html(render_to_string(f"{template}.html", context))
         except TemplateDoesNotExist:
             html = None
     message = EmailMultiAlternatives(

@@ -25,7 +25,7 @@ from core.admin import ReadOnlyAdminMixin
 from core.csp import origin
 from core.email import email_normalize
 from newsletter import selectors
-from newsletter.messages import Recipient, campaign_message, content_render
+from newsletter.messages import Recipient, campaign_content_render, campaign_message
 from newsletter.models import (
     Campaign,
     CampaignContent,
@@ -264,7 +264,7 @@ class CampaignAdmin(admin.ModelAdmin):
         content = campaign.contents.filter(language=language).first() or campaign.contents.first()
         if content is None:
             return None, None
-        rendered = content_render(language=content.language, subject=content.subject, body=content.body)
+        rendered = campaign_content_render(content=content)
         recipient = Recipient(email="jane@example.com", name="Jane", language=content.language,
                               uuid=uuid.UUID(int=0))
         message = campaign_message(

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from core.validators import NAME_MAX_LENGTH, person_name_validate
+from core.validators import NAME_MAX_LENGTH, one_line_validate, person_name_validate
 
 # The topic that privacy-statement change notices go to (created by migration 0002).
 PRIVACY_TOPIC_SLUG = "privacy-changes"
@@ -221,6 +221,18 @@ class CampaignContent(models.Model):
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
     subject = models.CharField(_("subject"), max_length=200)
     body = models.TextField(_("body (Markdown)"), help_text=_("Markdown; rendered to HTML and plain text."))
+    preheader = models.CharField(
+        _("preheader"), max_length=150, blank=True, validators=[one_line_validate],
+        help_text=_("Optional: the line many inboxes show after the subject, before the message is opened."),
+    )
+    text = models.TextField(
+        _("plain-text part"), blank=True,
+        help_text=_(
+            "Optional: write the plain-text version yourself when the automatic one does not read well. "
+            "Leave empty to use the text made from the body. The greeting, the unsubscribe links and the "
+            "sender's details are added either way."
+        ),
+    )
 
     class Meta:
         verbose_name = _("content")

@@ -1,4 +1,5 @@
 from django.core.cache import cache
+from django.template import Context, engines
 
 from pages.models import COMPANY_CACHE_KEY, CompanyProfile
 
@@ -10,3 +11,11 @@ def company_profile() -> CompanyProfile | None:
         profile = CompanyProfile.objects.first() or False
         cache.set(COMPANY_CACHE_KEY, profile, 3600)
     return profile or None
+
+
+def company_identity_text() -> str:
+    """The sender's identity on one line of plain text, in the active language (legal name and
+    form, registered office, enterprise number and register, VAT number); '' without a profile.
+    Every e-mail's footer shows it (mail.layout; Code of Economic Law book XII)."""
+    template = engines["django"].engine.get_template("pages/_company_identity.txt")
+    return " ".join(template.render(Context({"company": company_profile()}, autoescape=False)).split())

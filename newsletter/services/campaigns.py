@@ -13,7 +13,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from mail.transport import SendFailed, Transport
-from newsletter.messages import Recipient, campaign_message, content_render, site_url
+from newsletter.messages import Recipient, campaign_content_render, campaign_message, site_url
 from newsletter.models import PRIVACY_TOPIC_SLUG, Campaign, CampaignContent, Subscription, Topic
 from newsletter.services import campaign_status
 from newsletter.services.archive import campaign_archive_slug_ensure
@@ -64,7 +64,7 @@ def campaign_test_send(*, campaign: Campaign, addresses: list[str]) -> list[Test
     with Transport() as transport:
         for address in addresses:
             for content in contents:
-                rendered = content_render(language=content.language, subject=content.subject, body=content.body)
+                rendered = campaign_content_render(content=content)
                 # A made-up subscriber: the links in a test message lead nowhere.
                 recipient = Recipient(email=address, name="", language=content.language, uuid=uuid.uuid4())
                 message = campaign_message(

@@ -33,7 +33,7 @@ from mail.services import suppression_add
 from mail.throttle import SendRate
 from mail.throughput import SentMarks, asynchronous_commit, senders_run
 from mail.transport import SendFailed, Transport
-from newsletter.messages import CampaignMessages, Recipient, RenderedContent, content_render
+from newsletter.messages import CampaignMessages, Recipient, RenderedContent, campaign_content_render
 from newsletter.models import Campaign, CampaignContent, Delivery, Subscription
 from newsletter.services.campaign_status import campaign_finish_if_done, campaign_pause_automatically
 
@@ -129,7 +129,7 @@ def leases_reap() -> int:
 def _contents(campaign: Campaign) -> dict[str, RenderedContent]:
     """Rendered content per language; a missing language falls back to another one."""
     rendered = {
-        c.language: content_render(language=c.language, subject=c.subject, body=c.body)
+        c.language: campaign_content_render(content=c)
         for c in CampaignContent.objects.filter(campaign=campaign)
     }
     if not rendered:

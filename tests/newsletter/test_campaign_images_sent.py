@@ -33,8 +33,9 @@ def test_every_recipient_gets_the_same_image_address_and_no_third_party_image(sm
     images = set()
     for received in smtp_mail.received:
         html = received.message.get_body(("html",)).get_content()
-        images.add(tuple(re.findall(r"<img\b[^>]*>", html)))
+        images.add(tuple(re.findall(r'<img\b[^>]*\b(alt="[^"]*") src="([^"]*)"', html)))
         assert "tracker" not in received.raw.decode()
         assert "[Panels on a roof]" in received.message.get_body(("plain",)).get_content()
     assert len(smtp_mail.received) == 3
-    assert images == {(f'<img alt="Panels on a roof" src="{url}">',)}
+    logo = ('alt="iLumen"', "https://www.ilumen.be/static/img/email-logo.png")
+    assert images == {(logo, ('alt="Panels on a roof"', url))}
