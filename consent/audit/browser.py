@@ -129,7 +129,10 @@ class StateObservation:
 
     def as_json(self) -> dict:
         return {
-            "cookies": sorted(self.cookies.values(), key=lambda c: (c["name"], c["domain"], c["path"])),
+            "cookies": sorted(
+                ({k: v for k, v in c.items() if k != "written"} for c in self.cookies.values()),
+                key=lambda c: (c["name"], c["domain"], c["path"]),
+            ),
             "storage": sorted(self.storage.values(), key=lambda s: (s["origin"], s["area"], s["key"])),
             "requests": sorted(self.requests.values(), key=lambda r: (r["host"], r["url"])),
             "failures": self.failures,

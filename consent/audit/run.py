@@ -27,8 +27,8 @@ class AuditResult:
 
 
 def is_local(base_url: str, host_rules: str = "") -> bool:
-    """A test or development server on this machine: its host is a loopback address, `localhost`,
-    or a name the browser's host-resolver rules send to a loopback address."""
+    """A server on this machine: its host is a loopback address, `localhost`, or a name the
+    browser's host-resolver rules send to a loopback address."""
 
     def loopback(host: str) -> bool:
         host = host.strip("[]").lower()
@@ -51,9 +51,11 @@ def is_local(base_url: str, host_rules: str = "") -> bool:
 
 
 def audit_choices_for(*, registry: RegistryState, base_url: str, host_rules: str, with_choices: bool) -> list:
-    """Choices write consent records that a site keeps for years: on a local server always, elsewhere
-    only when asked for."""
-    return findings.audit_choices(registry, with_choices=with_choices or is_local(base_url, host_rules))
+    """Choices write consent records that a site keeps for years: walked on a development server on
+    this machine (DEBUG, which production never runs with: a production site reached through a
+    loopback address is no test server), elsewhere only when asked for."""
+    development = settings.DEBUG and is_local(base_url, host_rules)
+    return findings.audit_choices(registry, with_choices=with_choices or development)
 
 
 def integration_hosts(registry: RegistryState) -> dict[str, set[str]]:
@@ -81,7 +83,7 @@ def cookie_audit_run(
     """Walk the site in each consent state, judge what was met, and store the report.
 
     Choices (reject, accept, each category) write a consent record that the site keeps for years,
-    so against anything but a local server they are walked only when `with_choices` is asked for.
+    so against anything but a development server they are walked only when `with_choices` is asked for.
     """
     base_url = base_url.rstrip("/")
     site_host = urlsplit(base_url).hostname

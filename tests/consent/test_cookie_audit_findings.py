@@ -258,12 +258,16 @@ def test_only_a_server_on_this_machine_counts_as_local():
     assert not is_local("https://www.ilumen.be", "MAP www.ilumen.be ~NOTFOUND, MAP * 127.0.0.1")  # first rule decides
 
 
-def test_choices_are_walked_on_a_local_server_and_elsewhere_only_when_asked_for():
+def test_choices_are_walked_on_a_development_server_and_elsewhere_only_when_asked_for(settings):
     from consent.audit.run import audit_choices_for
 
     def states(base_url: str, with_choices: bool, rules: str = "") -> int:
         return len(audit_choices_for(registry=REGISTRY, base_url=base_url, host_rules=rules, with_choices=with_choices))
 
+    settings.DEBUG = True
     assert states("https://www.ilumen.be", False) == 2
     assert states("https://www.ilumen.be", True) == 6
     assert states("http://127.0.0.1:8000", False) == states("http://www.ilumen.test", False, "MAP * 127.0.0.1") == 6
+    settings.DEBUG = False  # production, even when reached through a loopback address
+    assert states("http://127.0.0.1:8000", False) == 2
+    assert states("http://127.0.0.1:8000", True) == 6

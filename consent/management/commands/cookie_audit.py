@@ -15,13 +15,13 @@ class Command(BaseCommand):
         parser.add_argument("--base-url", default=settings.SITE_URL, help="the site to audit (default: SITE_URL)")
         parser.add_argument(
             "--with-choices", action="store_true",
-            help="also reject all, accept all and each category alone against a site that is not local: "
-                 "each choice is a consent record that site keeps for years",
+            help="also reject all, accept all and each category alone (always on a development server, DEBUG, "
+                 "on this machine): each choice is a consent record the site keeps for years",
         )
         parser.add_argument(
             "--host-resolver-rules", default="",
-            help="Chromium's host resolver rules, e.g. 'MAP www.ilumen.be 127.0.0.1' (a name mapped to a "
-                 "loopback address counts as local)",
+            help="Chromium's host resolver rules, e.g. 'MAP www.ilumen.be 127.0.0.1' to audit this machine's "
+                 "server under the site's name",
         )
         parser.add_argument("--max-pages", type=int, default=None, help="only the first N pages of each language")
         parser.add_argument("--settle-ms", type=int, default=400, help="how long to watch each page after it loads")
