@@ -40,7 +40,8 @@ class RawMessage:
         """For mail backends that are not SMTP (console, locmem, file)."""
         message = EmailMultiAlternatives(
             subject=self.subject, body=self.text, from_email=self.from_email, to=[self.headers["To"]],
-            headers={k: v for k, v in self.headers.items() if k not in ("To", "From", "Subject")},
+            # Django writes its own MIME-Version: a second one makes the email package refuse the message.
+            headers={k: v for k, v in self.headers.items() if k not in ("To", "From", "Subject", "MIME-Version")},
         )
         message.attach_alternative(self.html, "text/html")
         return message

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
+from django.db import models
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.defaultfilters import filesizeformat
@@ -19,13 +20,15 @@ from django.utils import timezone
 from django.utils.csp import CSP
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.http import require_POST
 
 from core.admin import ReadOnlyAdminMixin
-from core.csp import origin
+from core.csp import origin, with_sources
 from core.email import email_normalize
+from mail.messages import RawMessage
 from newsletter import selectors
-from newsletter.messages import Recipient, campaign_content_render, campaign_message
+from newsletter.messages import Recipient, RenderedContent, campaign_content_render, campaign_message, content_render
 from newsletter.models import (
     Campaign,
     CampaignContent,
@@ -132,6 +135,8 @@ class CampaignContentInline(admin.StackedInline):
     form = CampaignContentForm
     extra = len(settings.LANGUAGES)
     max_num = len(settings.LANGUAGES)
+    fields = ["language", "subject", "preheader", "body", "text"]
+    formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 12, "cols": 80})}}
 
     def has_change_permission(self, request, obj=None) -> bool:
         return super().has_change_permission(request, obj) and (obj is None or obj.is_editable)
@@ -182,6 +187,7 @@ class CampaignAdmin(admin.ModelAdmin):
     fields = ["name", "topic", "scheduled_at", "archive_published"]
     change_form_template = "admin/newsletter/campaign/change_form.html"
     change_list_template = "admin/newsletter/campaign/change_list.html"
+    actions = ["duplicate_selected"]
 
     def get_readonly_fields(self, request, obj: Campaign | None = None) -> list[str]:
         # "publish in the archive" stays editable after sending: that is when it matters most.
@@ -244,6 +250,8 @@ class CampaignAdmin(admin.ModelAdmin):
             path("<int:pk>/do/<str:action>/", wrap(self.action_view), name="newsletter_campaign_action"),
             path("<int:pk>/progress.json", wrap(self.progress_view), name="newsletter_campaign_progress"),
             path("privacy-notice/", wrap(self.privacy_notice_view), name="newsletter_campaign_privacy_notice"),
+            path("live-preview/", wrap(require_POST(self.live_preview_view)), name="newsletter_campaign_live_preview"),
+            path("<int:pk>/duplicate/", wrap(require_POST(self.duplicate_view)), name="newsletter_campaign_duplicate"),
             *super().get_urls(),
         ]
 
@@ -281,7 +289,7 @@ class CampaignAdmin(admin.ModelAdmin):
             "language": language, "content": content, "fallback": content is not None and content.language != language,
             "text": message.text if message else "", "languages": settings.LANGUAGES,
         })
-        return render(request, "admin/newsletter/campaign/preview.html", context)
+        return _frames_email(render(request, "admin/newsletter/campaign/preview.html", context))
 
     def preview_html_view(self, request: HttpRequest, pk: int, language: str) -> HttpResponse:
         campaign = self._campaign(request, pk)
@@ -383,7 +391,80 @@ class CampaignAdmin(admin.ModelAdmin):
             context["progress"] = selectors.campaign_progress(obj.pk)
             context["missing"] = campaign_services.missing_languages(obj)
             context["languages"] = settings.LANGUAGES
-        return super().render_change_form(request, context, *args, **kwargs)
+        context["can_duplicate"] = obj is not None and self.has_add_permission(request)
+        context["live_preview"] = self.has_change_permission(request)
+        return _frames_email(super().render_change_form(request, context, *args, **kwargs))
+
+    # --- Live preview, and duplicating -----------------------------------------------------
+
+    def live_preview_view(self, request: HttpRequest) -> HttpResponse:
+        """The e-mail of the content being typed, not yet saved, through the same render path as
+        sending (to a sample reader): its HTML for the preview frame, or as JSON its plain-text
+        part and what saving would refuse (`part=text`)."""
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        form = LivePreviewForm(request.POST)
+        if not form.is_valid():
+            return JsonResponse({"errors": form.errors.get_json_data()}, status=400)
+        data = form.cleaned_data
+        rendered = content_render(language=data["language"], subject=data["subject"], body=data["body"],
+                                  preheader=data["preheader"], text=data["text"])
+        topic_ids = [value for value in request.POST.getlist("topic") if value.isdigit()]
+        message = _sample_message(rendered, list(Topic.objects.filter(pk__in=topic_ids).order_by("position", "pk")))
+        if data["part"] != "text":
+            return _email_preview_response(message.html)
+        try:
+            image_services.campaign_body_validate(body=data["body"])
+        except ValidationError as error:
+            problems = error.messages
+        else:
+            problems = []
+        return JsonResponse({"text": message.text, "problems": problems})
+
+    def duplicate_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        campaign = self._campaign(request, pk)
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        copy = campaign_services.campaign_duplicate(campaign_id=campaign.pk, user=request.user)
+        self.message_user(request, _("A copy was made as a new draft: “%(name)s”. Nothing of the original's "
+                                     "sending came along.") % {"name": copy.name}, messages.SUCCESS)
+        return HttpResponseRedirect(reverse("admin:newsletter_campaign_change", args=[copy.pk]))
+
+    @admin.action(description=gettext_lazy("Duplicate the selected campaigns"), permissions=["add"])
+    def duplicate_selected(self, request: HttpRequest, queryset) -> None:
+        copies = [campaign_services.campaign_duplicate(campaign_id=pk, user=request.user)
+                  for pk in queryset.order_by("pk").values_list("pk", flat=True)]
+        self.message_user(request, ngettext(
+            "%(count)d copy was made as a new draft.", "%(count)d copies were made as new drafts.", len(copies),
+        ) % {"count": len(copies)}, messages.SUCCESS)
+
+
+class LivePreviewForm(forms.Form):
+    """One content of the campaign form as it is being typed (the inline's fields, unprefixed)."""
+
+    language = forms.ChoiceField(choices=settings.LANGUAGES)
+    subject = forms.CharField(max_length=CampaignContent._meta.get_field("subject").max_length, required=False)
+    preheader = forms.CharField(max_length=CampaignContent._meta.get_field("preheader").max_length, required=False)
+    body = forms.CharField(required=False, strip=False)
+    text = forms.CharField(required=False, strip=False)
+    part = forms.ChoiceField(choices=[("html", "html"), ("text", "text")], required=False)
+
+
+def _sample_message(rendered: RenderedContent, topics: list[Topic]) -> RawMessage:
+    """The message a sample reader of these topics would get (the live preview's)."""
+    recipient = Recipient(email="jane@example.com", name="Jane", language=rendered.language, uuid=uuid.UUID(int=0))
+    topic = topics[0] if topics else None
+    return campaign_message(
+        content=rendered, recipient=recipient, topic_id=topic.pk if topic else None,
+        topic_slug=topic.slug if topic else "newsletter", topic_name=topic.name(rendered.language) if topic else "",
+    )
+
+
+def _frames_email(response: HttpResponse) -> HttpResponse:
+    """A page that shows an e-mail (its own response, _email_preview_response) in a frame: the
+    site's policy but with frames of the site itself allowed (frame-src is 'none' everywhere else)."""
+    response._csp_config = with_sources(settings.SECURE_CSP, {"frame-src": [CSP.SELF]})
+    return response
 
 
 def _email_preview_response(html: str) -> HttpResponse:

@@ -118,3 +118,35 @@ def campaign_from_privacy_document(*, document_slug: str, user: AbstractBaseUser
                     campaign=campaign, language=language, subject=_("Our privacy statement has changed"), body=body,
                 )
     return campaign
+
+
+# What a copy leaves behind: it starts as a new draft, unscheduled, sent to nobody, not in the archive.
+_NOT_COPIED = {"id", "status", "scheduled_at", "started_at", "finished_at", "populated", "status_note",
+               "archive_published", "archive_slug", "created_at", "created_by"}
+_NAME_MAX = Campaign._meta.get_field("name").max_length
+
+
+def campaign_duplicate(*, campaign_id: int, user: AbstractBaseUser | None) -> Campaign:
+    """A new draft with the campaign's audience and its content in every language (subject,
+    preheader, body, plain-text part); never its status, schedule, deliveries or archive flag."""
+    original = Campaign.objects.get(pk=campaign_id)
+    copied = {
+        field.attname: getattr(original, field.attname) for field in Campaign._meta.concrete_fields
+        if field.attname not in _NOT_COPIED and field.name not in _NOT_COPIED
+    }
+    name = _("%(name)s (copy)") % {"name": original.name}
+    with transaction.atomic():
+        campaign = Campaign.objects.create(
+            **{**copied, "name": name[:_NAME_MAX]},
+            created_by=user if user is not None and user.is_authenticated else None,
+        )
+        for field in Campaign._meta.many_to_many:
+            getattr(campaign, field.name).set(getattr(original, field.name).all())
+        CampaignContent.objects.bulk_create([
+            CampaignContent(campaign=campaign, **{
+                field.attname: getattr(content, field.attname) for field in CampaignContent._meta.concrete_fields
+                if field.name not in ("id", "campaign")
+            })
+            for content in original.contents.all()
+        ])
+    return campaign

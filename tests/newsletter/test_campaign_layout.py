@@ -14,7 +14,7 @@ from newsletter.services import campaign_status
 from pages.models import CompanyProfile
 from tests.polling import wait_until
 
-from .factories import campaign_with_content, confirmed_subscriber
+from .factories import campaign_sending, campaign_with_content, confirmed_subscriber, send_all
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -101,3 +101,13 @@ def test_confirmation_then_a_branded_campaign_through_a_real_worker(settings, sm
     _in_the_family(html, "Enterprise number 0123.456.749")
     assert 'class="preheader"' not in html  # no preheader written in English
     assert text.startswith("Hello,\n\nNews\n====\n\nOur new battery. Read more (https://www.ilumen.be/en/battery).")
+
+
+@pytest.mark.django_db
+def test_a_mail_backend_that_is_not_smtp_gets_the_campaign_too(topic, mailoutbox):
+    """`make run` prints mail on the console: the same message through Django's own backends."""
+    confirmed_subscriber("ann@example.com", topic, language="nl", name="Ann")
+    send_all(campaign_sending(campaign_with_content(topic)))
+    [message] = mailoutbox
+    assert message.subject == "Lentenieuws" and message.body.startswith("Beste Ann,")
+    assert message.message()["MIME-Version"] == "1.0" and "<table class=\"container\"" in message.alternatives[0][0]
