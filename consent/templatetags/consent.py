@@ -155,9 +155,6 @@ def consent_scripts(context: template.Context) -> dict:
     }
 
 
-SOCIAL_PROVIDERS = {"facebook": "Facebook", "twitter": "X (Twitter)", "linkedin": "LinkedIn"}
-
-
 def _category_name(state, key: str, language: str) -> str:
     return next((c.name for c in state.registry.localized(language) if c.key == key), key)
 
@@ -180,7 +177,7 @@ def social_embed(context: template.Context, provider: str, url: str, text: str =
     return {
         **base,
         "provider": provider,
-        "provider_name": SOCIAL_PROVIDERS.get(provider, provider),
+        "provider_name": integrations.NETWORK_NAMES.get(kind, provider),
         "url": url,
         "text": text or url,
         "script_url": script_url if network is not None else "",
