@@ -3,13 +3,17 @@
 No tracking: links are written as they are, there is no pixel, nothing is rewritten.
 """
 
+import hashlib
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
+from django.utils.text import get_text_list
+from django.utils.translation import gettext
 from django.utils.translation import gettext
 
 from core.richtext import html_to_text, render_markdown
@@ -18,6 +22,7 @@ from mail.layout import css_inline_html, layout_context
 from mail.messages import RawMessage, message_id_make
 from mail.prerendered import PrerenderedMessage, stand_in
 from mail.throughput import domain_of
+from newsletter.models import Topic
 from newsletter.models import CampaignContent
 from newsletter.tokens import confirm_token_make, preferences_token_make, unsubscribe_token_make
 
@@ -39,6 +44,49 @@ class Recipient:
     name: str
     language: str
     uuid: uuid.UUID
+
+
+@dataclass(frozen=True)
+class TopicList:
+    """What a message is sent for: a campaign's topics, or those a welcome greets. Its one-click
+    unsubscribe leaves exactly these topics, its List-Id names them, its footer names them."""
+
+    topic_ids: tuple[int, ...]
+    list_id: str
+    names: dict[str, str]  # language -> the topics' names in one phrase ("News and Events")
+
+
+# RFC 2919: a List-Id is at most 255 characters, angle brackets included.
+_LIST_ID_MAX = 255
+
+
+def list_id_make(slugs: Iterable[str]) -> str:
+    """`<slug.domain>` for one topic; for several, their slugs in alphabetical order joined by "+"
+    (`<events+news.domain>`), so that the same topics always make the same list. Topic slugs hold
+    no dots or plus signs; a combination too long for the header is named by its hash."""
+    domain = domain_of(settings.NEWSLETTER_FROM_EMAIL)
+    label = "+".join(sorted(slugs))
+    if len(label) + len(domain) + 3 > _LIST_ID_MAX:
+        label = "topics-" + hashlib.sha256(label.encode()).hexdigest()[:16]
+    return f"<{label}.{domain}>"
+
+
+def topic_names(topics: Iterable[Topic], language: str) -> str:
+    """The topics' names in the language, as one phrase: "News", "News and Events", "A, B and C"."""
+    with translation.override(language):
+        return get_text_list([topic.name(language) for topic in topics], gettext("and"))
+
+
+def topic_list(topics: Iterable[Topic]) -> TopicList:
+    """The list of these topics (in the order given, which is the order their names are shown)."""
+    topics = list(topics)
+    if not topics:
+        raise ValueError("a message is sent for at least one topic")
+    return TopicList(
+        topic_ids=tuple(topic.pk for topic in topics),
+        list_id=list_id_make(topic.slug for topic in topics),
+        names={code: topic_names(topics, code) for code, _name in settings.LANGUAGES},
+    )
 
 
 def content_render(*, language: str, subject: str, body: str, preheader: str = "", text: str = "") -> RenderedContent:
@@ -78,16 +126,15 @@ class CampaignMessages:
     """
 
     def __init__(
-        self, *, contents: dict[str, RenderedContent], topic_id: int | None, topic_slug: str,
-        topic_names: dict[str, str], subject_prefix: str = "",
+        self, *, contents: dict[str, RenderedContent], topics: TopicList, subject_prefix: str = "",
     ) -> None:
-        self.topic_id = topic_id
+        self.topic_ids = topics.topic_ids
         self.contents = contents
         self._messages: dict[str, PrerenderedMessage] = {}
         self._urls: dict[str, tuple[str, str]] = {}
         self._greetings: dict[str, tuple[str, str]] = {}  # per language: with a name (%(name)s), without
         headers = {
-            "List-Id": f"<{topic_slug}.{domain_of(settings.NEWSLETTER_FROM_EMAIL)}>",
+            "List-Id": topics.list_id,
             "List-Unsubscribe": f"<{_UNSUBSCRIBE}>",
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         }
@@ -104,7 +151,7 @@ class CampaignMessages:
                     "content": content,
                     "preheader": content.preheader,
                     "greeting": _GREETING,
-                    "topic_name": topic_names.get(language, ""),
+                    "topic_name": topics.names.get(content.language, ""),
                     "unsubscribe_url": _UNSUBSCRIBE,
                     "preferences_url": _PREFERENCES,
                     "language": content.language,
@@ -124,7 +171,7 @@ class CampaignMessages:
         named, anonymous = self._greetings[language]
         values = {
             "greeting": named % {"name": name} if name else anonymous,
-            "unsubscribe": unsubscribe_base.replace(_TOKEN, unsubscribe_token_make(recipient.uuid, self.topic_id)),
+            "unsubscribe": unsubscribe_base.replace(_TOKEN, unsubscribe_token_make(recipient.uuid, self.topic_ids)),
             "preferences": preferences_base.replace(_TOKEN, preferences_token_make(recipient.uuid)),
         }
         return self._messages[language].build(
@@ -134,12 +181,9 @@ class CampaignMessages:
 
 
 def campaign_message(
-    *, content: RenderedContent, recipient: Recipient, topic_id: int | None, topic_slug: str, topic_name: str,
-    message_id: str | None = None, subject_prefix: str = "",
+    *, content: RenderedContent, recipient: Recipient, topics: TopicList, message_id: str | None = None,
+    subject_prefix: str = "",
 ) -> RawMessage:
     """One message on its own (previews, test sends): the same builder a batch uses."""
-    builder = CampaignMessages(
-        contents={content.language: content}, topic_id=topic_id, topic_slug=topic_slug,
-        topic_names={content.language: topic_name}, subject_prefix=subject_prefix,
-    )
+    builder = CampaignMessages(contents={content.language: content}, topics=topics, subject_prefix=subject_prefix)
     return builder.build(recipient, message_id)

@@ -9,7 +9,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -163,7 +163,24 @@ class Campaign(models.Model):
         CANCELLED = "cancelled", _("Cancelled")
 
     name = models.CharField(_("internal name"), max_length=200)
-    topic = models.ForeignKey(Topic, on_delete=models.PROTECT, related_name="campaigns", verbose_name=_("topic"))
+    # The segment: who the campaign is for (newsletter.selectors.campaign_audience). Fixed once
+    # sending has started (triggers, migration 0010): the recipients are listed from it in batches.
+    topics = models.ManyToManyField(
+        Topic, related_name="campaigns", verbose_name=_("topics"),
+        help_text=_("Everyone who follows at least one of these topics gets the campaign, once."),
+    )
+    audience_language = models.CharField(
+        _("only readers of"), max_length=8, choices=settings.LANGUAGES, blank=True,
+        help_text=_("Leave empty for subscribers of every language."),
+    )
+    subscribed_since = models.DateField(
+        _("subscribed since"), null=True, blank=True,
+        help_text=_("Only people who confirmed one of these topics on or after this day."),
+    )
+    subscribed_before = models.DateField(
+        _("subscribed before"), null=True, blank=True,
+        help_text=_("Only people who confirmed one of these topics before this day."),
+    )
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.DRAFT)
     scheduled_at = models.DateTimeField(_("scheduled for"), null=True, blank=True)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
@@ -204,6 +221,12 @@ class Campaign(models.Model):
             models.CheckConstraint(
                 condition=Q(archive_slug__isnull=True) | Q(archive_slug__regex=r"^[a-z0-9]+(-[a-z0-9]+)*$"),
                 name="newsletter_campaign_archive_slug_format",
+            ),
+            models.CheckConstraint(
+                condition=Q(subscribed_since__isnull=True) | Q(subscribed_before__isnull=True)
+                | Q(subscribed_since__lt=F("subscribed_before")),
+                name="newsletter_campaign_subscribed_window",
+                violation_error_message=_("“Subscribed since” must be earlier than “subscribed before”."),
             ),
         ]
         indexes = [models.Index(fields=["status", "scheduled_at"])]

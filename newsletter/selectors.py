@@ -2,6 +2,7 @@
 forms, the public archive."""
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -9,7 +10,7 @@ from django.core.cache import cache
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from newsletter.messages import site_url
+from newsletter.messages import site_url, topic_names
 from newsletter.models import (
     PRIVACY_TOPIC_SLUG,
     Campaign,
@@ -24,6 +25,42 @@ from newsletter.models import (
 TOPICS_CACHE_KEY = "newsletter:public-topics:v1"
 # A lease this far past its expiry means no reaper (Celery beat) has run.
 STUCK_AFTER = datetime.timedelta(minutes=10)
+
+
+def _day_start(day: datetime.date) -> datetime.datetime:
+    """Midnight at the start of the day, in the site's time zone (the one the admin shows)."""
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+def campaign_audience(*, campaign: Campaign) -> QuerySet[Subscriber]:
+    """The people a campaign is for, each once however many of its topics they follow: confirmed
+    for at least one of its topics (confirmed on or after `subscribed_since` and before
+    `subscribed_before`, when set), reading `audience_language`, when set.
+
+    The admin counts it before sending and the recipients are listed from it, so the two agree."""
+    subscriptions = Subscription.objects.filter(
+        subscriber_id=OuterRef("pk"), status=Subscription.Status.CONFIRMED,
+        topic_id__in=Campaign.topics.through.objects.filter(campaign_id=campaign.pk).values("topic_id"),
+    )
+    if campaign.subscribed_since:
+        subscriptions = subscriptions.filter(confirmed_at__gte=_day_start(campaign.subscribed_since))
+    if campaign.subscribed_before:
+        subscriptions = subscriptions.filter(confirmed_at__lt=_day_start(campaign.subscribed_before))
+    audience = Subscriber.objects.filter(Exists(subscriptions))
+    if campaign.audience_language:
+        audience = audience.filter(language=campaign.audience_language)
+    return audience
+
+
+def campaign_audience_languages(*, campaign: Campaign) -> dict[str, int]:
+    """How many of a campaign's audience read each language."""
+    counts = campaign_audience(campaign=campaign).values("language").annotate(n=Count("pk")).order_by()
+    return {row["language"]: row["n"] for row in counts}
+
+
+def campaign_topic_names(*, campaign: Campaign, language: str) -> str:
+    """A campaign's topics as one phrase in the language (prefetched or not: Topic's ordering holds)."""
+    return topic_names(campaign.topics.all(), language)
 
 
 def campaigns_due(*, now: datetime.datetime) -> QuerySet[Campaign]:
@@ -117,6 +154,11 @@ def topics_cache_clear() -> None:
     cache.delete(TOPICS_CACHE_KEY)
 
 
+def topics_of(*, topic_ids: Iterable[int]) -> list[Topic]:
+    """These topics, in the order topics are shown everywhere."""
+    return list(Topic.objects.filter(pk__in=list(topic_ids)))
+
+
 def subscriber_topics(subscriber: Subscriber) -> list[Subscription]:
     return list(
         Subscription.objects.filter(subscriber=subscriber, status=Subscription.Status.CONFIRMED)
@@ -148,10 +190,13 @@ def campaign_image_names(*, names: list[str]) -> set[str]:
 
 
 # The public archive. A campaign may be shown when it is marked "publish in the archive", has its
-# web address, belongs to a topic whose campaigns may be published, and is not a privacy notice.
+# web address, and is for topics whose campaigns may all be published, none of them privacy notices.
 _ARCHIVABLE = (
-    Q(archive_published=True, archive_slug__isnull=False, topic__archive_public=True)
-    & ~Q(topic__slug=PRIVACY_TOPIC_SLUG)
+    Q(archive_published=True, archive_slug__isnull=False)
+    & Q(Exists(Campaign.topics.through.objects.filter(campaign_id=OuterRef("pk"))))
+    & ~Q(Exists(Campaign.topics.through.objects.filter(
+        Q(topic__archive_public=False) | Q(topic__slug=PRIVACY_TOPIC_SLUG), campaign_id=OuterRef("pk"),
+    )))
     & Q(Exists(CampaignContent.objects.filter(campaign_id=OuterRef("pk"))))
 )
 # Its web version is there from the first message sent (a reader of an early message who opens
@@ -160,20 +205,20 @@ WEB_VERSION_STATUSES = (Campaign.Status.SENDING, Campaign.Status.PAUSED, Campaig
 
 
 def archive_campaigns() -> QuerySet[Campaign]:
-    """The archive's list: sent campaigns that may be shown, newest first, with topic and contents."""
+    """The archive's list: sent campaigns that may be shown, newest first, with topics and contents."""
     return (
         Campaign.objects.filter(_ARCHIVABLE, status=Campaign.Status.SENT)
-        .select_related("topic").prefetch_related("contents").order_by("-finished_at", "-pk")
+        .prefetch_related("topics", "contents").order_by("-finished_at", "-pk")
     )
 
 
 def archive_campaign(*, slug: str) -> Campaign | None:
-    """A campaign's web version, if it may be shown (with topic and contents)."""
+    """A campaign's web version, if it may be shown (with topics and contents)."""
     return (
         Campaign.objects.filter(
             _ARCHIVABLE, archive_slug=slug, status__in=WEB_VERSION_STATUSES, started_at__isnull=False
         )
-        .select_related("topic").prefetch_related("contents").first()
+        .prefetch_related("topics", "contents").first()
     )
 
 

@@ -3,15 +3,16 @@
 Three kinds, each with its own salt so that a token does one job and can never be passed
 off as another:
 - a confirmation token names one consent request (its nonce) and expires;
-- an unsubscribe token (the List-Unsubscribe link) names a subscriber and the topic of the
-  message it came in; it only ever unsubscribes. It does not expire: an unsubscribe link
-  must keep working;
+- an unsubscribe token (the List-Unsubscribe link) names a subscriber and the topics of the
+  message it came in (a campaign's segment, or the topics a welcome greets); it only ever
+  unsubscribes. It does not expire: an unsubscribe link must keep working;
 - a preferences token names a subscriber and opens their preference page (address, name,
   language, topics). It is sent only to the subscriber's mailbox, never shown on a page that
   an unsubscribe link opens.
 """
 
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -37,7 +38,7 @@ class TokenExpired(Exception):
 @dataclass(frozen=True)
 class UnsubscribeToken:
     subscriber_uuid: uuid.UUID
-    topic_id: int | None  # None: every topic
+    topic_ids: tuple[int, ...] | None  # None: every topic
 
 
 def confirm_token_make(nonce: uuid.UUID) -> str:
@@ -57,8 +58,13 @@ def confirm_token_read(token: str) -> uuid.UUID:
         raise TokenInvalid from None
 
 
-def unsubscribe_token_make(subscriber_uuid: uuid.UUID, topic_id: int | None) -> str:
-    value = subscriber_uuid.hex if topic_id is None else f"{subscriber_uuid.hex}.{topic_id}"
+def unsubscribe_token_make(subscriber_uuid: uuid.UUID, topic_ids: Collection[int] | None) -> str:
+    """`uuid.hex` alone (every topic), or followed by ".id" per topic (a one-topic token reads as before)."""
+    if topic_ids is None:
+        return signing.Signer(salt=UNSUBSCRIBE_SALT).sign(subscriber_uuid.hex)
+    if not topic_ids:
+        raise ValueError("an unsubscribe token names at least one topic, or None for every topic")
+    value = ".".join([subscriber_uuid.hex, *(str(pk) for pk in sorted(topic_ids))])
     return signing.Signer(salt=UNSUBSCRIBE_SALT).sign(value)
 
 
@@ -95,10 +101,10 @@ def _unsign(token: str, salt: str) -> str | None:
 
 
 def _unsubscribe_value(value: str) -> UnsubscribeToken:
-    hex_uuid, _sep, topic = value.partition(".")
-    if topic and not topic.isdigit():
+    hex_uuid, *topics = value.split(".")
+    if not all(topic.isdigit() for topic in topics):
         raise TokenInvalid
-    return UnsubscribeToken(_uuid(hex_uuid), int(topic) if topic else None)
+    return UnsubscribeToken(_uuid(hex_uuid), tuple(int(topic) for topic in topics) if topics else None)
 
 
 def _uuid(value: object) -> uuid.UUID:

@@ -26,8 +26,7 @@ from core.ratelimit import too_many
 from core.security import same_origin_post, token_page
 from newsletter import selectors
 from newsletter.forms import PreferencesForm, SubscribeForm, consent_label, consent_shown
-from newsletter.messages import content_render
-from newsletter.models import Topic
+from newsletter.messages import content_render, topic_names
 from newsletter.services import subscriptions as subs
 from newsletter.services.suppressions import WebhookError, suppressions_from_webhook
 from newsletter.tokens import (
@@ -126,15 +125,16 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         parsed = unsubscribe_token_read(token)
     except TokenInvalid:
         return _problem(request, "invalid", 400)
-    topic = Topic.objects.filter(pk=parsed.topic_id).first() if parsed.topic_id else None
-    context = {"topic": topic, "token": token}
+    topics = selectors.topics_of(topic_ids=parsed.topic_ids) if parsed.topic_ids else []
+    # None: the link is for every topic.
+    context = {"topics": topic_names(topics, _language()) if topics else None, "token": token}
     if request.method == "POST":
         try:
             one_click = request.POST.get("List-Unsubscribe") == "One-Click"
         except (SuspiciousOperation, MultiPartParserError, UnreadablePostError):
             # Too big, too many fields, malformed: refused before anything is done.
             return _problem(request, "unreadable", 400)
-        subs.unsubscribe(subscriber_uuid=parsed.subscriber_uuid, topic_id=parsed.topic_id)
+        subs.unsubscribe(subscriber_uuid=parsed.subscriber_uuid, topic_ids=parsed.topic_ids)
         if one_click:
             # A mail client, not a person: a short 200 answer, never a redirect.
             return HttpResponse(_("You are unsubscribed.") + "\n", content_type="text/plain; charset=utf-8")
@@ -241,7 +241,8 @@ def archive(request: HttpRequest) -> HttpResponse:
     for campaign in page:
         content = selectors.archive_content(campaign=campaign, language=language)
         entries.append({
-            "campaign": campaign, "content": content, "topic_name": campaign.topic.name(language),
+            "campaign": campaign, "content": content,
+            "topic_name": selectors.campaign_topic_names(campaign=campaign, language=language),
             "url": _in_language(content.language, "newsletter:archive_campaign", slug=campaign.archive_slug),
         })
     query = f"?page={page.number}" if page.number > 1 else ""
@@ -266,7 +267,8 @@ def archive_campaign(request: HttpRequest, slug: str) -> HttpResponse:
     content = selectors.archive_content(campaign=campaign, language=language)
     rendered = content_render(language=language, subject=content.subject, body=content.body)
     return render(request, "newsletter/archive/campaign.html", {
-        "campaign": campaign, "content": rendered, "topic_name": campaign.topic.name(language),
+        "campaign": campaign, "content": rendered,
+        "topic_name": selectors.campaign_topic_names(campaign=campaign, language=language),
         "sent_at": campaign.finished_at or campaign.started_at,
         **_alternates(request, languages, "newsletter:archive_campaign", slug=slug),
     })

@@ -7,6 +7,7 @@ is read by `newsletter.selectors.archive_campaigns` and `archive_campaign`.
 """
 
 import re
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -25,16 +26,17 @@ SLUG_FALLBACK = "newsletter"
 SLUG_ATTEMPTS = 5
 
 
-def campaign_archive_check(*, topic: Topic) -> None:
-    """Refuse publishing a campaign of this topic: privacy notices never, other topics only if
-    someone marked their campaigns as public."""
-    if topic.slug == PRIVACY_TOPIC_SLUG:
-        raise ValidationError(_("Privacy statement notices are never published in the archive."))
-    if not topic.archive_public:
-        raise ValidationError(
-            _("Campaigns of the topic “%(topic)s” may not be published in the archive. Whoever manages the "
-              "topics can allow it on the topic's page.") % {"topic": topic.name()}
-        )
+def campaign_archive_check(*, topics: Iterable[Topic]) -> None:
+    """Refuse publishing a campaign for these topics: privacy notices never, other topics only if
+    someone marked their campaigns as public (every topic of the campaign)."""
+    for topic in topics:
+        if topic.slug == PRIVACY_TOPIC_SLUG:
+            raise ValidationError(_("Privacy statement notices are never published in the archive."))
+        if not topic.archive_public:
+            raise ValidationError(
+                _("Campaigns of the topic “%(topic)s” may not be published in the archive. Whoever manages the "
+                  "topics can allow it on the topic's page.") % {"topic": topic.name()}
+            )
 
 
 def archive_pages_clear() -> None:
