@@ -419,3 +419,10 @@ def test_the_privacy_topic_cannot_be_opened_to_the_archive_in_the_admin(seeded, 
     assert "Privacy statement notices are never published in the archive." in response.content.decode()
     privacy.refresh_from_db()
     assert not privacy.archive_public
+
+
+def test_the_subscription_page_leads_to_the_archive():
+    for language, text in (("nl", "Lees eerdere nieuwsbrieven in het archief."),
+                           ("en", "Read earlier newsletters in the archive.")):
+        html = get(f"/{language}/newsletter/").content.decode()
+        assert f'<a href="/{language}/newsletter/archive/">{text}</a>' in html
