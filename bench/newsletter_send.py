@@ -124,7 +124,8 @@ def create_subscribers(count: int) -> int:
 def make_campaign(topic_id: int):
     from newsletter.models import Campaign, CampaignContent
 
-    campaign = Campaign.objects.create(name="Bench", topic_id=topic_id)
+    campaign = Campaign.objects.create(name="Bench")
+    campaign.topics.set([topic_id])
     body = (
         "## News from iLumen\n\nOur **new** home battery stores the sun for the evening. "
         "Read [more on our site](https://www.ilumen.be/en/battery).\n\n- Solar panels\n- Batteries\n- Smart energy\n"
@@ -138,13 +139,13 @@ def bare_loop(count: int, smtp_port: int, campaign) -> float:
     """The same message, addressed to each recipient in turn, over one reused connection."""
     import uuid
 
-    from newsletter.messages import Recipient, campaign_message, content_render
+    from newsletter.messages import Recipient, campaign_message, content_render, topic_list
 
     content = campaign.contents.get(language="en")
     rendered = content_render(language="en", subject=content.subject, body=content.body)
     template = campaign_message(
         content=rendered, recipient=Recipient("TEMPLATE@bench.example", "", "en", uuid.uuid4()),
-        topic_id=campaign.topic_id, topic_slug="bench", topic_name="Bench",
+        topics=topic_list(campaign.topics.all()),
     ).data
     start = time.perf_counter()
     with smtplib.SMTP("127.0.0.1", smtp_port) as smtp:

@@ -16,7 +16,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonRes
 from django.shortcuts import get_object_or_404, render
 from django.template.defaultfilters import filesizeformat
 from django.urls import path, reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.csp import CSP
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
@@ -28,7 +28,14 @@ from core.csp import origin, with_sources
 from core.email import email_normalize
 from mail.messages import RawMessage
 from newsletter import selectors
-from newsletter.messages import Recipient, RenderedContent, campaign_content_render, campaign_message, content_render
+from newsletter.messages import (
+    Recipient,
+    RenderedContent,
+    campaign_content_render,
+    campaign_message,
+    content_render,
+    topic_list,
+)
 from newsletter.models import (
     Campaign,
     CampaignContent,
@@ -167,11 +174,11 @@ class TestSendForm(forms.Form):
 class CampaignForm(forms.ModelForm):
     def clean(self) -> dict:
         cleaned = super().clean()
-        # After sending the topic is read-only (not in the form): the campaign's own then.
-        topic = cleaned.get("topic") or getattr(self.instance, "topic", None)
-        if cleaned.get("archive_published") and topic is not None:
+        if cleaned.get("archive_published"):
+            # After sending the topics are read-only (not in the form): the campaign's own then.
+            topics = cleaned.get("topics") if "topics" in self.fields else self.instance.topics.all()
             try:
-                archive_services.campaign_archive_check(topic=topic)
+                archive_services.campaign_archive_check(topics=topics or [])
             except ValidationError as error:
                 self.add_error("archive_published", error)
         return cleaned
@@ -180,11 +187,13 @@ class CampaignForm(forms.ModelForm):
 @admin.register(Campaign)
 class CampaignAdmin(admin.ModelAdmin):
     form = CampaignForm
-    list_display = ["name", "topic", "status", "scheduled_at", "progress_summary", "created_at"]
-    list_filter = ["status", "topic"]
+    list_display = ["name", "topic_names", "status", "scheduled_at", "progress_summary", "created_at"]
+    list_filter = ["status", "topics"]
     search_fields = ["name"]
     inlines = [CampaignContentInline]
-    fields = ["name", "topic", "scheduled_at", "archive_published"]
+    # The segment: who gets the campaign (selectors.campaign_audience); fixed once sending started.
+    SEGMENT = ["topics", "audience_language", "subscribed_since", "subscribed_before"]
+    fields = ["name", *SEGMENT, "scheduled_at", "archive_published"]
     change_form_template = "admin/newsletter/campaign/change_form.html"
     change_list_template = "admin/newsletter/campaign/change_list.html"
     actions = ["duplicate_selected"]
@@ -192,14 +201,37 @@ class CampaignAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj: Campaign | None = None) -> list[str]:
         # "publish in the archive" stays editable after sending: that is when it matters most.
         if obj is not None and not obj.is_editable:
-            return ["name", "topic", "scheduled_at", "status", "status_note", "started_at", "finished_at",
-                    "web_version"]
-        return ["status", "status_note", "web_version"] if obj else []
+            return ["name", *self.SEGMENT, "audience", "scheduled_at", "status", "status_note", "started_at",
+                    "finished_at", "web_version"]
+        return ["audience", "status", "status_note", "web_version"] if obj else []
 
     def get_fields(self, request, obj: Campaign | None = None) -> list[str]:
         if obj is None:
             return self.fields
-        return [*self.fields, "web_version", "status", "status_note", "started_at", "finished_at"]
+        return ["name", *self.SEGMENT, "audience", "scheduled_at", "archive_published", "web_version", "status",
+                "status_note", "started_at", "finished_at"]
+
+    def formfield_for_manytomany(self, db_field, request: HttpRequest, **kwargs):
+        if db_field.name == "topics":
+            kwargs["widget"] = forms.CheckboxSelectMultiple
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def get_queryset(self, request: HttpRequest):
+        return super().get_queryset(request).prefetch_related("topics")
+
+    @admin.display(description=gettext_lazy("topics"))
+    def topic_names(self, obj: Campaign) -> str:
+        return selectors.campaign_topic_names(campaign=obj, language=translation.get_language() or "nl")
+
+    @admin.display(description=gettext_lazy("audience"))
+    def audience(self, obj: Campaign) -> str:
+        if not obj.is_editable:
+            return _("Listed when sending started: see “Recipients” under Progress.")
+        count = selectors.campaign_audience(campaign=obj).count()
+        return ngettext(
+            "%(count)s person, counted from the saved topics, language and dates: everyone once.",
+            "%(count)s people, counted from the saved topics, language and dates: everyone once.", count,
+        ) % {"count": count}
 
     @admin.display(description=gettext_lazy("web version"))
     def web_version(self, obj: Campaign) -> str:
@@ -256,7 +288,7 @@ class CampaignAdmin(admin.ModelAdmin):
         ]
 
     def _campaign(self, request: HttpRequest, pk: int, *, send: bool = False) -> Campaign:
-        campaign = get_object_or_404(Campaign.objects.select_related("topic"), pk=pk)
+        campaign = get_object_or_404(Campaign, pk=pk)
         if not self.has_view_permission(request, campaign):
             raise PermissionDenied
         if send and not request.user.has_perm(SEND_PERMISSION):
@@ -276,8 +308,7 @@ class CampaignAdmin(admin.ModelAdmin):
         recipient = Recipient(email="jane@example.com", name="Jane", language=content.language,
                               uuid=uuid.UUID(int=0))
         message = campaign_message(
-            content=rendered, recipient=recipient, topic_id=campaign.topic_id, topic_slug=campaign.topic.slug,
-            topic_name=campaign.topic.name(content.language),
+            content=rendered, recipient=recipient, topics=topic_list(campaign.topics.all()),
         )
         return content, message
 
@@ -331,9 +362,8 @@ class CampaignAdmin(admin.ModelAdmin):
             context.update({
                 "action": action, "action_label": self.ACTIONS[action],
                 "missing": campaign_services.missing_languages(campaign) if action in ("send_now", "schedule") else [],
-                "recipients": Subscription.objects.filter(
-                    topic_id=campaign.topic_id, status=Subscription.Status.CONFIRMED
-                ).count(),
+                "recipients": selectors.campaign_audience(campaign=campaign).count(),
+                "topic_names": selectors.campaign_topic_names(campaign=campaign, language=translation.get_language()),
             })
             return render(request, "admin/newsletter/campaign/action_confirm.html", context)
         try:
@@ -453,11 +483,9 @@ class LivePreviewForm(forms.Form):
 def _sample_message(rendered: RenderedContent, topics: list[Topic]) -> RawMessage:
     """The message a sample reader of these topics would get (the live preview's)."""
     recipient = Recipient(email="jane@example.com", name="Jane", language=rendered.language, uuid=uuid.UUID(int=0))
-    topic = topics[0] if topics else None
-    return campaign_message(
-        content=rendered, recipient=recipient, topic_id=topic.pk if topic else None,
-        topic_slug=topic.slug if topic else "newsletter", topic_name=topic.name(rendered.language) if topic else "",
-    )
+    # Before any topic is chosen, the footer names the first one.
+    listed = topic_list(topics or Topic.objects.order_by("position", "pk")[:1])
+    return campaign_message(content=rendered, recipient=recipient, topics=listed)
 
 
 def _frames_email(response: HttpResponse) -> HttpResponse:

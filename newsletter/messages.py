@@ -14,7 +14,6 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.text import get_text_list
 from django.utils.translation import gettext
-from django.utils.translation import gettext
 
 from core.richtext import html_to_text, render_markdown
 from core.validators import one_line
@@ -22,8 +21,7 @@ from mail.layout import css_inline_html, layout_context
 from mail.messages import RawMessage, message_id_make
 from mail.prerendered import PrerenderedMessage, stand_in
 from mail.throughput import domain_of
-from newsletter.models import Topic
-from newsletter.models import CampaignContent
+from newsletter.models import CampaignContent, Topic
 from newsletter.tokens import confirm_token_make, preferences_token_make, unsubscribe_token_make
 
 

@@ -164,7 +164,7 @@ class Campaign(models.Model):
 
     name = models.CharField(_("internal name"), max_length=200)
     # The segment: who the campaign is for (newsletter.selectors.campaign_audience). Fixed once
-    # sending has started (triggers, migration 0010): the recipients are listed from it in batches.
+    # sending has started (triggers, migration 0011): the recipients are listed from it in batches.
     topics = models.ManyToManyField(
         Topic, related_name="campaigns", verbose_name=_("topics"),
         help_text=_("Everyone who follows at least one of these topics gets the campaign, once."),

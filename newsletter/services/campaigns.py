@@ -8,13 +8,13 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from mail.transport import SendFailed, Transport
-from newsletter.messages import Recipient, campaign_content_render, campaign_message, site_url
-from newsletter.models import PRIVACY_TOPIC_SLUG, Campaign, CampaignContent, Subscription, Topic
+from newsletter.messages import Recipient, campaign_content_render, campaign_message, site_url, topic_list
+from newsletter.models import PRIVACY_TOPIC_SLUG, Campaign, CampaignContent, Topic
+from newsletter.selectors import campaign_audience_languages
 from newsletter.services import campaign_status
 from newsletter.services.archive import campaign_archive_slug_ensure
 from newsletter.services.sending import campaign_populate
@@ -24,14 +24,10 @@ LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]
 
 
 def missing_languages(campaign: Campaign) -> list[tuple[str, int]]:
-    """Languages of this topic's subscribers that have no content: (language, subscribers)."""
+    """Languages of the campaign's audience that have no content: (language, people)."""
     have = set(campaign.contents.values_list("language", flat=True))
-    counts = (
-        Subscription.objects.filter(topic_id=campaign.topic_id, status=Subscription.Status.CONFIRMED)
-        .values("subscriber__language")
-        .annotate(n=Count("id"))
-    )
-    return sorted((row["subscriber__language"], row["n"]) for row in counts if row["subscriber__language"] not in have)
+    counts = campaign_audience_languages(campaign=campaign)
+    return sorted((language, n) for language, n in counts.items() if language not in have)
 
 
 def campaign_start(*, campaign_id: int) -> str:
@@ -60,6 +56,7 @@ class TestSendResult:
 def campaign_test_send(*, campaign: Campaign, addresses: list[str]) -> list[TestSendResult]:
     """Each content language to each address, marked as a test; nothing is recorded as sent."""
     contents = list(CampaignContent.objects.filter(campaign=campaign))
+    topics = topic_list(campaign.topics.all())
     results = []
     with Transport() as transport:
         for address in addresses:
@@ -68,8 +65,7 @@ def campaign_test_send(*, campaign: Campaign, addresses: list[str]) -> list[Test
                 # A made-up subscriber: the links in a test message lead nowhere.
                 recipient = Recipient(email=address, name="", language=content.language, uuid=uuid.uuid4())
                 message = campaign_message(
-                    content=rendered, recipient=recipient, topic_id=campaign.topic_id, topic_slug=campaign.topic.slug,
-                    topic_name=campaign.topic.name(content.language), subject_prefix="[TEST] ",
+                    content=rendered, recipient=recipient, topics=topics, subject_prefix="[TEST] ",
                 )
                 try:
                     transport.send(message)
@@ -98,9 +94,9 @@ def campaign_from_privacy_document(*, document_slug: str, user: AbstractBaseUser
         campaign = Campaign.objects.create(
             name=_("Privacy statement change: %(document)s v%(numbers)s")
             % {"document": first.document.name, "numbers": "/".join(str(v.number) for v in versions.values())},
-            topic=topic,
             created_by=user if user is not None and user.is_authenticated else None,
         )
+        campaign.topics.set([topic])
         for language, version in versions.items():
             with translation.override(language):
                 url = site_url("privacy:statement", language)

@@ -3,8 +3,9 @@
 This module handles deliveries; the campaign's status it reads, and changes only through
 services.campaign_status (pause when sending goes wrong, sent when nothing is left).
 
-- `campaign_populate` writes one Delivery row per recipient, in batches; the unique
-  constraint makes a rerun (after a crash) add only what is missing.
+- `campaign_populate` writes one Delivery row per person in the campaign's audience (its
+  segment: `selectors.campaign_audience`), in batches; the unique constraint makes a rerun
+  (after a crash) add only what is missing.
 - `deliveries_claim` takes a batch of due rows with SELECT … FOR UPDATE SKIP LOCKED and
   leases them to one worker; parallel workers never take the same row.
 - `batch_send` sends a claimed batch over one SMTP connection and marks each row the moment
@@ -33,8 +34,9 @@ from mail.services import suppression_add
 from mail.throttle import SendRate
 from mail.throughput import SentMarks, asynchronous_commit, senders_run
 from mail.transport import SendFailed, Transport
-from newsletter.messages import CampaignMessages, Recipient, RenderedContent, campaign_content_render
+from newsletter.messages import CampaignMessages, Recipient, RenderedContent, campaign_content_render, topic_list
 from newsletter.models import Campaign, CampaignContent, Delivery, Subscription
+from newsletter.selectors import campaign_audience
 from newsletter.services.campaign_status import campaign_finish_if_done, campaign_pause_automatically
 
 logger = logging.getLogger(__name__)
@@ -65,17 +67,15 @@ def worker_name() -> str:
 
 
 def campaign_populate(campaign_id: int) -> int:
-    """Create the delivery rows of a campaign: its topic's confirmed subscribers, in batches."""
+    """Create the delivery rows of a campaign: one per person of its audience, in batches by
+    subscriber id (each person once, however many of its topics they follow)."""
     campaign = Campaign.objects.get(pk=campaign_id)
+    audience = campaign_audience(campaign=campaign)
     last, created = 0, 0
     while True:
         with transaction.atomic():
             subscriber_ids = list(
-                Subscription.objects.filter(
-                    topic_id=campaign.topic_id, status=Subscription.Status.CONFIRMED, subscriber_id__gt=last
-                )
-                .order_by("subscriber_id")
-                .values_list("subscriber_id", flat=True)[:POPULATE_CHUNK]
+                audience.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:POPULATE_CHUNK]
             )
             if not subscriber_ids:
                 break
@@ -144,8 +144,9 @@ _ROW_FIELDS = (
 )
 
 
-def _standing(rows: list[dict], topic_id: int) -> list[dict]:
-    """Mark each row `subscribed` (still confirmed for the topic) and `suppressed` (its keyed
+def _standing(rows: list[dict], topic_ids: tuple[int, ...]) -> list[dict]:
+    """Mark each row `subscribed` (still confirmed for one of the campaign's topics: the language
+    and dates of its segment decided who was listed) and `suppressed` (its keyed
     hash on mail's suppression list: a bounce, a complaint, a manual block, or an erasure or
     deletion that a database restore may have undone before reapply_erasures ran).
 
@@ -155,7 +156,7 @@ def _standing(rows: list[dict], topic_id: int) -> list[dict]:
     """
     subscribed = set(
         Subscription.objects.filter(
-            subscriber_id__in=[row["subscriber_id"] for row in rows], topic_id=topic_id,
+            subscriber_id__in=[row["subscriber_id"] for row in rows], topic_id__in=topic_ids,
             status=Subscription.Status.CONFIRMED,
         ).values_list("subscriber_id", flat=True)
     )
@@ -166,8 +167,8 @@ def _standing(rows: list[dict], topic_id: int) -> list[dict]:
     return rows
 
 
-def _recipients(ids: list[int], topic_id: int) -> list[dict]:
-    return _standing(list(Delivery.objects.filter(pk__in=ids).order_by("id").values(*_ROW_FIELDS)), topic_id)
+def _recipients(ids: list[int], topic_ids: tuple[int, ...]) -> list[dict]:
+    return _standing(list(Delivery.objects.filter(pk__in=ids).order_by("id").values(*_ROW_FIELDS)), topic_ids)
 
 
 def _skip(ids: list[int], worker: str, reason: str) -> int:
@@ -188,14 +189,16 @@ def _release(ids: list[int], worker: str, last_error: str | None = None) -> int:
     )
 
 
-def _still_running(campaign_id: int, rest: deque, worker: str, topic_id: int, result: BatchResult) -> bool:
+def _still_running(
+    campaign_id: int, rest: deque, worker: str, topic_ids: tuple[int, ...], result: BatchResult
+) -> bool:
     if not Campaign.objects.filter(pk=campaign_id, status=Campaign.Status.SENDING).exists():
         result.released += _release([row["id"] for row in rest], worker)
         rest.clear()
         result.stopped = True
         return False
     ids = [row["id"] for row in rest]
-    found = _recipients(ids, topic_id)
+    found = _recipients(ids, topic_ids)
     gone = {row["id"] for row in found if not row["subscribed"] or row["suppressed"]}
     # A row that no longer exists went with its subscriber (erasure, retention): nothing to mark.
     vanished = set(ids) - {row["id"] for row in found}
@@ -221,7 +224,7 @@ def batch_send(
     """Claim one batch of due deliveries and send it over one connection (the session's, when
     given, so that consecutive batches share their SMTP and database connections)."""
     result = BatchResult()
-    campaign = Campaign.objects.select_related("topic").filter(pk=campaign_id).first()
+    campaign = Campaign.objects.filter(pk=campaign_id).first()
     if campaign is None or campaign.status != Campaign.Status.SENDING:
         result.stopped = True
         return result
@@ -231,7 +234,8 @@ def batch_send(
         campaign_finish_if_done(campaign_id=campaign_id)
         return result
     contents = _contents(campaign)
-    rows = _recipients(ids, campaign.topic_id)
+    topics = topic_list(campaign.topics.all())
+    rows = _recipients(ids, topics.topic_ids)
     result.skipped += _skip([r["id"] for r in rows if not r["subscribed"]], worker, "not subscribed (any more)")
     result.skipped += _skip(
         [r["id"] for r in rows if r["subscribed"] and r["suppressed"]], worker, "address on the suppression list"
@@ -243,11 +247,7 @@ def batch_send(
         result.stopped = True
         return result
     rate = rate or SendRate()
-    topic = campaign.topic
-    builder = CampaignMessages(
-        contents=contents, topic_id=topic.pk, topic_slug=topic.slug,
-        topic_names={code: topic.name(content.language) for code, content in contents.items()},
-    )
+    builder = CampaignMessages(contents=contents, topics=topics)
     from_email = settings.NEWSLETTER_FROM_EMAIL
     last_check, since_check = time.monotonic(), 0
     with contextlib.ExitStack() as stack:
@@ -255,7 +255,7 @@ def batch_send(
         while rest:
             if since_check >= CHECK_EVERY_MESSAGES or time.monotonic() - last_check >= CHECK_EVERY_SECONDS:
                 marks.wait()
-                if not _still_running(campaign_id, rest, worker, topic.pk, result):
+                if not _still_running(campaign_id, rest, worker, topics.topic_ids, result):
                     break
                 last_check, since_check = time.monotonic(), 0
                 if not rest:

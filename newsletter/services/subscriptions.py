@@ -7,7 +7,7 @@ existing subscriber's name, language or topics until the link in the mailbox is 
 
 import enum
 import uuid
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -139,8 +139,9 @@ def subscriber_by_uuid(subscriber_uuid: uuid.UUID) -> Subscriber | None:
     return Subscriber.objects.filter(uuid=subscriber_uuid).first()
 
 
-def unsubscribe(*, subscriber_uuid: uuid.UUID, topic_id: int | None = None) -> bool:
-    """Stop mail at once: one topic, or everything when topic_id is None. Idempotent.
+def unsubscribe(*, subscriber_uuid: uuid.UUID, topic_ids: Collection[int] | None = None) -> bool:
+    """Stop mail at once: these topics (a message's, which the person may follow only some of), or
+    everything when topic_ids is None. Idempotent.
 
     Takes effect for campaigns being sent too: workers check subscriptions right before
     they send. Returns False when the link names no subscriber.
@@ -149,8 +150,8 @@ def unsubscribe(*, subscriber_uuid: uuid.UUID, topic_id: int | None = None) -> b
     if subscriber is None:
         return False
     subscriptions = Subscription.objects.filter(subscriber=subscriber).exclude(status=Subscription.Status.UNSUBSCRIBED)
-    if topic_id is not None:
-        subscriptions = subscriptions.filter(topic_id=topic_id)
+    if topic_ids is not None:
+        subscriptions = subscriptions.filter(topic_id__in=topic_ids)
     subscriptions.update(status=Subscription.Status.UNSUBSCRIBED, unsubscribed_at=timezone.now())
     return True
 

@@ -42,7 +42,8 @@ def hold_everything(
 ) -> Holdings:
     topics = opt_in(email, name, language)
     subscriber = Subscriber.objects.get(email=email.lower())
-    campaign = Campaign.objects.create(name="Spring news", topic=topics[0], status="sent")
+    campaign = Campaign.objects.create(name="Spring news", status="sent")
+    campaign.topics.set(topics[:1])
     Delivery.objects.create(campaign=campaign, subscriber=subscriber, status="sent", sent_at=timezone.now())
     if bounced:  # after the opt-in, so the address is on the suppression list
         suppression_add(email=email, reason="bounce", source="csv")

@@ -21,9 +21,9 @@ BODIES = {
 
 def _published(topic: Topic, subject: str, *, languages=("nl", "en"), days_ago: int = 0) -> Campaign:
     when = timezone.now() - datetime.timedelta(days=days_ago)
-    campaign = Campaign.objects.create(
-        name=subject, topic=topic, status="sent", started_at=when, finished_at=when, archive_published=True,
-    )
+    campaign = Campaign.objects.create(name=subject, archive_published=True)
+    campaign.topics.set([topic])  # before it starts: a started campaign's topics never change
+    Campaign.objects.filter(pk=campaign.pk).update(status="sent", started_at=when, finished_at=when)
     for language in languages:
         CampaignContent.objects.create(
             campaign=campaign, language=language, subject=f"{subject} ({language})", body=BODIES[language],

@@ -1,5 +1,7 @@
 """Small builders for newsletter tests (plain ORM: confirmed subscribers as the services leave them)."""
 
+from collections.abc import Iterable
+
 from django.utils import timezone
 
 from newsletter.models import Campaign, CampaignContent, ConsentProof, Subscriber, Subscription, Topic
@@ -42,8 +44,12 @@ def confirmed_subscribers(count: int, topic: Topic, *, prefix: str = "reader", d
     )
 
 
-def campaign_with_content(topic: Topic, *, languages=("nl", "en"), status: str = "draft") -> Campaign:
-    campaign = Campaign.objects.create(name="Spring news", topic=topic, status=status)
+def campaign_with_content(
+    topics: Topic | Iterable[Topic], *, languages=("nl", "en"), status: str = "draft", **segment: object
+) -> Campaign:
+    """A campaign for one topic or several (its segment: `audience_language`, `subscribed_since`… as given)."""
+    campaign = Campaign.objects.create(name="Spring news", status=status, **segment)
+    campaign.topics.set([topics] if isinstance(topics, Topic) else topics)
     texts = {
         "nl": ("Lentenieuws", "## Nieuws\n\nOnze **nieuwe** batterij. Lees [meer](https://www.ilumen.be/nl/batterij)."),
         "en": ("Spring news", "## News\n\nOur **new** battery. Read [more](https://www.ilumen.be/en/battery)."),

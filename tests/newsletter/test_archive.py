@@ -274,7 +274,8 @@ def test_the_address_is_unique_readable_and_never_changes(public_topic):
 
 
 def test_a_campaign_gets_no_address_until_it_is_marked_and_has_a_subject(public_topic):
-    campaign = Campaign.objects.create(name="Internal: Q3 push", topic=public_topic, archive_published=True)
+    campaign = Campaign.objects.create(name="Internal: Q3 push", archive_published=True)
+    campaign.topics.set([public_topic])
     assert campaign_archive_slug_ensure(campaign_id=campaign.pk) is None
     unmarked = campaign_with_content(public_topic)
     assert campaign_archive_slug_ensure(campaign_id=unmarked.pk) is None

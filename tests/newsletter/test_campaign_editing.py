@@ -149,7 +149,7 @@ def test_a_copy_has_the_content_and_audience_but_not_the_status_schedule_deliver
         copy = campaign_duplicate(campaign_id=sent_campaign.pk, user=user)
     copy.refresh_from_db()
     assert copy.pk != sent_campaign.pk and copy.name == "Spring news (kopie)" and copy.created_by == user
-    assert copy.topic_id == sent_campaign.topic_id
+    assert list(copy.topics.all()) == list(sent_campaign.topics.all()) == [sent_campaign.topics.get()]
     assert _contents(copy) == _contents(sent_campaign) and len(_contents(copy)) == 2
     assert ("en", "Spring news", "Out now", _contents(sent_campaign)[0][3], "Typed.") in _contents(copy)
     assert (copy.status, copy.scheduled_at, copy.started_at, copy.finished_at) == ("draft", None, None, None)

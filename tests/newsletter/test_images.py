@@ -270,7 +270,8 @@ def test_too_big_and_damaged_uploads_are_explained_in_dutch(staff_client, settin
 def _campaign_post(campaign: Campaign, body_en: str) -> dict:
     contents = list(campaign.contents.order_by("language"))
     data = {
-        "name": campaign.name, "topic": campaign.topic_id, "scheduled_at_0": "", "scheduled_at_1": "",
+        "name": campaign.name, "topics": [t.pk for t in campaign.topics.all()], "scheduled_at_0": "",
+        "scheduled_at_1": "",
         "contents-TOTAL_FORMS": len(contents), "contents-INITIAL_FORMS": len(contents),
         "contents-MIN_NUM_FORMS": 0, "contents-MAX_NUM_FORMS": 2,
     }

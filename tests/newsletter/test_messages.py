@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from newsletter.messages import CampaignMessages, Recipient, content_render
+from newsletter.messages import CampaignMessages, Recipient, content_render, topic_list
 from pages.models import CompanyProfile
 
 from .factories import campaign_sending, campaign_with_content, confirmed_subscriber, send_all
@@ -32,8 +32,7 @@ HOSTILE_NAMES = [
 @pytest.fixture
 def builder(topic) -> CampaignMessages:
     content = content_render(language="en", subject="Spring news", body="Our **new** battery.")
-    return CampaignMessages(contents={"en": content}, topic_id=topic.pk, topic_slug=topic.slug,
-                            topic_names={"en": "Newsletter"})
+    return CampaignMessages(contents={"en": content}, topics=topic_list([topic]))
 
 
 def _parsed(builder: CampaignMessages, name: str) -> email.message.EmailMessage:
@@ -129,8 +128,7 @@ def test_without_a_company_profile_messages_are_still_built(builder_for, topic):
 def builder_for(topic):
     def make(language: str) -> CampaignMessages:
         content = content_render(language=language, subject="News", body="News.")
-        return CampaignMessages(contents={language: content}, topic_id=topic.pk, topic_slug=topic.slug,
-                                topic_names={language: "News"})
+        return CampaignMessages(contents={language: content}, topics=topic_list([topic]))
 
     return make
 

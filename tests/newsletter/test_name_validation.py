@@ -9,7 +9,7 @@ from django.forms import modelform_factory
 from django.test import Client
 from django.utils import translation
 
-from newsletter.messages import Recipient, campaign_message, content_render
+from newsletter.messages import Recipient, campaign_message, content_render, topic_list
 from newsletter.models import ConsentProof, Subscriber, Topic
 
 from .factories import confirmed_subscriber
@@ -32,8 +32,7 @@ def _preferences_path(subscriber: Subscriber, topic: Topic) -> str:
     content = content_render(language=subscriber.language, subject="News", body="News.")
     recipient = Recipient(email=subscriber.email, name=subscriber.name, language=subscriber.language,
                           uuid=subscriber.uuid)
-    message = campaign_message(content=content, recipient=recipient, topic_id=topic.pk, topic_slug=topic.slug,
-                               topic_name="News")
+    message = campaign_message(content=content, recipient=recipient, topics=topic_list([topic]))
     return re.search(r"https?://[^/\s]+(/\S+/newsletter/preferences/[^/\s]+/)", message.text).group(1)
 
 

@@ -45,7 +45,7 @@ def test_each_subscriber_gets_one_personal_multipart_message_in_their_language(s
                                message["List-Unsubscribe"])
     assert unsubscribe, message["List-Unsubscribe"]
     token = unsubscribe_token_read(unsubscribe.group(2))
-    assert (token.subscriber_uuid, token.topic_id) == (ann.uuid, topic.pk)
+    assert (token.subscriber_uuid, token.topic_ids) == (ann.uuid, (topic.pk,))
     # The visible links in both parts; links unchanged (no tracking), no images at all.
     assert unsubscribe.group(1) in text and unsubscribe.group(1) in html
     assert "/nl/newsletter/preferences/" in text and "/nl/newsletter/preferences/" in html

@@ -43,7 +43,7 @@ def test_head_answers_as_get_does(url):
 @pytest.mark.parametrize("page", ["unsubscribe", "preferences"])
 def test_head_of_a_real_link_shows_and_changes_nothing(topic, page):
     ann = confirmed_subscriber("ann@example.com", topic, language="nl")
-    token = unsubscribe_token_make(ann.uuid, topic.pk) if page == "unsubscribe" else preferences_token_make(ann.uuid)
+    token = unsubscribe_token_make(ann.uuid, [topic.pk]) if page == "unsubscribe" else preferences_token_make(ann.uuid)
     response = Client().head(f"/nl/newsletter/{page}/{token}/")
     assert response.status_code == 200 and _protected(response)
     assert Subscription.objects.get(subscriber=ann).status == "confirmed"

@@ -9,7 +9,7 @@ from django.test import Client
 
 from mail.models import OutboxMessage
 from mail.services import outbox_deliver
-from newsletter.messages import Recipient, campaign_message, content_render
+from newsletter.messages import Recipient, campaign_message, content_render, topic_list
 from newsletter.models import Subscriber, Subscription
 from newsletter.tokens import LEGACY_SUBSCRIBER_SALT, preferences_token_make, unsubscribe_token_make
 
@@ -33,7 +33,7 @@ def _links(ann: Subscriber, topic) -> tuple[str, str]:
     message = campaign_message(
         content=content_render(language="nl", subject="Lentenieuws", body="Nieuws."),
         recipient=Recipient(email=ann.email, name=ann.name, language=ann.language, uuid=ann.uuid),
-        topic_id=topic.pk, topic_slug=topic.slug, topic_name="Nieuwsbrief",
+        topics=topic_list([topic]),
     )
     one_click = re.fullmatch(r"<https://www\.ilumen\.be(/nl/newsletter/unsubscribe/[^/]+/)>",
                              message.headers["List-Unsubscribe"]).group(1)
@@ -150,10 +150,10 @@ def test_the_unsubscribe_pages_offer_a_mail_not_a_preferences_link(ann, topic):
 
 def test_asking_for_the_preferences_link_always_gets_the_same_answer(ann, topic, settings):
     settings.NEWSLETTER_SUBSCRIBE_PER_EMAIL = 2
-    url = f"/en/newsletter/unsubscribe/{unsubscribe_token_make(ann.uuid, topic.pk)}/preferences-link/"
+    url = f"/en/newsletter/unsubscribe/{unsubscribe_token_make(ann.uuid, [topic.pk])}/preferences-link/"
     answers = [Client().post(url, REMOTE_ADDR="192.0.2.60") for _ in range(4)]
     gone = Subscriber.objects.create(email="gone@example.com", language="en")
-    gone_url = f"/en/newsletter/unsubscribe/{unsubscribe_token_make(gone.uuid, topic.pk)}/preferences-link/"
+    gone_url = f"/en/newsletter/unsubscribe/{unsubscribe_token_make(gone.uuid, [topic.pk])}/preferences-link/"
     gone.delete()
     answers.append(Client().post(gone_url, REMOTE_ADDR="192.0.2.61"))
     assert {answer.status_code for answer in answers} == {200}
@@ -164,7 +164,7 @@ def test_asking_for_the_preferences_link_always_gets_the_same_answer(ann, topic,
 
 @pytest.mark.parametrize("method", ["get", "head"])
 def test_a_link_scanner_following_the_preferences_link_button_sends_nothing(ann, topic, method):
-    url = f"/nl/newsletter/unsubscribe/{unsubscribe_token_make(ann.uuid, topic.pk)}/preferences-link/"
+    url = f"/nl/newsletter/unsubscribe/{unsubscribe_token_make(ann.uuid, [topic.pk])}/preferences-link/"
     answer = getattr(Client(), method)(url)
     assert answer.status_code == 405
     assert answer["Referrer-Policy"] == "no-referrer" and answer["Cache-Control"] == "no-store"

@@ -79,7 +79,7 @@ def objects(seeded):
         subscriber=subscriber, language="en", consent_text="Yes, send me news.", consent_version="1",
         source="/en/newsletter/", ip_truncated="203.0.113.0",
     )
-    Campaign.objects.create(name="Autumn", topic=Topic.objects.first())
+    Campaign.objects.create(name="Autumn").topics.set([Topic.objects.first()])
     ContactMessage.objects.create(name="Bob", email="bob@example.com", subject="Hi", message="Hello", language="en")
     services.request_register(kind=DataRequest.Kind.ACCESS, email="carol@example.com", actor=None)
     return subscriber
