@@ -75,7 +75,8 @@ def test_the_preview_text_part_is_the_automatic_one_or_the_one_written(marketer,
     assert any("tracker.example" in problem for problem in automatic["problems"])
     written = _preview(marketer, part="text", text="Zelf geschreven.", body="Onze **nieuwe** batterij.").json()
     assert written["problems"] == []
-    assert written["text"].startswith("Beste Jane,\n\nZelf geschreven.\n\n-- \n") and "Onze nieuwe" not in written["text"]
+    assert written["text"].startswith("Beste Jane,\n\nZelf geschreven.\n\n-- \n")
+    assert "Onze nieuwe" not in written["text"]
 
 
 def test_the_preview_refuses_get_anonymous_staff_without_change_right_and_a_missing_csrf_token(marketer, topic):
