@@ -66,6 +66,44 @@ def _qp(text: str) -> bytes:
     return body.replace(b"\n", b"\r\n")
 
 
+# A soft line break (RFC 2045 6.7): decoders join the lines around it as if it were not there.
+_SOFT_BREAK = b"=\r\n"
+_QP_LINE = 76  # characters an encoded line may have, a soft break's "=" included
+
+
+def _qp_piece(text: str) -> bytes:
+    """`_qp`, leaving its last line room for the "=" of a soft break after it."""
+    body = _qp(text)
+    start = body.rfind(b"\n") + 1
+    if len(body) - start < _QP_LINE:
+        return body
+    cut = start + _QP_LINE - 1
+    while b"=" in body[cut - 2:cut]:  # never inside an =XX escape
+        cut -= 1
+    return body[:cut] + _SOFT_BREAK + body[cut:]
+
+
+class _Encoded:
+    """A part's quoted-printable body, its text between stand-ins encoded once.
+
+    Encoding the whole part for every recipient was the largest cost of a message once the
+    layout's inlined CSS made the HTML part a few kilobytes (docs/benchmarks.md). Each piece
+    is encoded on its own and the pieces are joined by soft line breaks, so every piece starts
+    a new line and no line grows past the limit; the decoded part is the filled-in text exactly.
+    """
+
+    def __init__(self, filled: _Filled) -> None:
+        self.pieces = [_qp_piece(piece) if index % 2 == 0 else piece for index, piece in enumerate(filled.parts)]
+
+    def encode(self, values: Mapping[str, str]) -> bytes:
+        if len(self.pieces) == 1:
+            return self.pieces[0]
+        pieces = self.pieces.copy()
+        for index in range(1, len(pieces), 2):
+            pieces[index] = _qp_piece(values[pieces[index]])
+        return _SOFT_BREAK.join(pieces)
+
+
 def _encoded(name: str, value: str) -> str:
     if not value.isascii():
         return Header(value, "utf-8").encode(linesep="\r\n")
@@ -94,6 +132,7 @@ class PrerenderedMessage:
         self._from = mailbox(from_address, from_name)
         self._subject = header_value(subject)
         self._text, self._html = _Filled(text), _Filled(html)
+        self._text_body, self._html_body = _Encoded(self._text), _Encoded(self._html)
         # Each header's value: ready once here, or filled in per recipient when it holds a stand-in.
         self._headers: list[tuple[str, str | _Filled]] = []
         names = {*self._text.names, *self._html.names}
@@ -125,7 +164,8 @@ class PrerenderedMessage:
         if not _MESSAGE_ID.fullmatch(message_id):
             raise ValueError(f"not a Message-ID: {message_id!r}")
         text = self._text.fill(values)
-        html = self._html.fill({key: html_text.escape(values[key]) for key in self._html.names})
+        html_values = {key: html_text.escape(values[key]) for key in self._html.names}
+        html = self._html.fill(html_values)
         headers = {
             "From": self._from,
             "To": mailbox(envelope_to, to_name),
@@ -143,10 +183,10 @@ class PrerenderedMessage:
             f'Content-Type: multipart/alternative; boundary="{boundary}"\r\n\r\n'.encode("ascii"),
             f"--{boundary}\r\n".encode("ascii"),
             b'Content-Type: text/plain; charset="utf-8"\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n',
-            _qp(text), b"\r\n",
+            self._text_body.encode(values), b"\r\n",
             f"--{boundary}\r\n".encode("ascii"),
             b'Content-Type: text/html; charset="utf-8"\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n',
-            _qp(html), b"\r\n",
+            self._html_body.encode(html_values), b"\r\n",
             f"--{boundary}--\r\n".encode("ascii"),
         ])
         return RawMessage(

@@ -32,7 +32,7 @@ def test_the_live_preview_follows_the_typing_and_duplicate_copies(page, live_ser
     admin_sign_in(page, live_server.url, marketer, "a-long-test-password")
     page.goto(live_server.url + "/en/admin/newsletter/campaign/add/")
     page.fill("#id_name", "Spring")
-    page.select_option("#id_topic", label="Newsletter")
+    page.check(f"input[name=topics][value='{Topic.objects.get(slug='newsletter').pk}']")
     page.select_option("#id_contents-0-language", "nl")
     page.fill("#id_contents-0-subject", "Lentenieuws")
     page.fill("#id_contents-0-preheader", "De batterij is er")
@@ -85,5 +85,6 @@ def test_the_live_preview_follows_the_typing_and_duplicate_copies(page, live_ser
     page.wait_for_url(lambda url: f"/{campaign.pk}/change/" not in url and url.endswith("/change/"))
     copy = Campaign.objects.exclude(pk=campaign.pk).get()
     assert copy.name == "Spring (copy)" and copy.status == "draft"
+    assert list(copy.topics.values_list("slug", flat=True)) == ["newsletter"]
     assert copy.contents.get().text == "Zelf geschreven tekst."
     assert "A copy was made as a new draft" in page.locator(".messagelist").inner_text()
