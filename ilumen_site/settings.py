@@ -411,11 +411,15 @@ SILENCED_SYSTEM_CHECKS = [_OLD_CHECK_IDS.get(check, check) for check in env.list
 CELERY_BEAT_SCHEDULE.update({
     "newsletter-tick": {"task": "newsletter.tasks.campaigns_tick", "schedule": NEWSLETTER_TICK_SECONDS},
     "newsletter-outbox-sweep": {"task": "newsletter.tasks.outbox_sweep", "schedule": NEWSLETTER_TICK_SECONDS},
+    "newsletter-welcomes-sweep": {"task": "newsletter.tasks.welcomes_sweep", "schedule": NEWSLETTER_TICK_SECONDS},
 })
 # Transactional mail has its own queue (and worker), so it never waits behind a campaign.
 CELERY_TASK_ROUTES.update({
     "newsletter.tasks.outbox_send": {"queue": "transactional"},
     "newsletter.tasks.outbox_sweep": {"queue": "transactional"},
+    # A welcome follows its confirmation as promptly as the confirmation mail itself.
+    "newsletter.tasks.welcome_send": {"queue": "transactional"},
+    "newsletter.tasks.welcomes_sweep": {"queue": "transactional"},
 })
 
 # --- Data rights, retention, access log, contact form -------------------------------

@@ -12,7 +12,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import models
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.defaultfilters import filesizeformat
 from django.urls import path, reverse
@@ -45,11 +45,13 @@ from newsletter.models import (
     Subscriber,
     Subscription,
     Topic,
+    TopicWelcome,
 )
 from newsletter.services import archive as archive_services
 from newsletter.services import campaign_status
 from newsletter.services import campaigns as campaign_services
 from newsletter.services import images as image_services
+from newsletter.services import welcome as welcome_services
 from privacy.selectors import documents_published
 
 SEND_PERMISSION = "newsletter.send_campaign"
@@ -64,6 +66,45 @@ class TopicAdmin(admin.ModelAdmin):
     list_display = ["slug", "name_nl", "name_en", "is_public", "archive_public", "position"]
     list_editable = ["is_public", "archive_public", "position"]
     prepopulated_fields = {"slug": ["name_en"]}
+    change_form_template = "admin/newsletter/topic/change_form.html"
+
+    def get_inlines(self, request: HttpRequest, obj: Topic | None) -> list:
+        return [TopicWelcomeInline]  # defined below, with the campaign content form it shares
+
+    def get_urls(self) -> list:
+        wrap = self.admin_site.admin_view
+        return [
+            path("<int:pk>/welcome/<str:language>/", wrap(self.welcome_preview_view),
+                 name="newsletter_topic_welcome_preview"),
+            path("<int:pk>/welcome/<str:language>/html/", wrap(self.welcome_preview_html_view),
+                 name="newsletter_topic_welcome_preview_html"),
+            *super().get_urls(),
+        ]
+
+    def render_change_form(self, request: HttpRequest, context: dict, *args, **kwargs) -> HttpResponse:
+        context["languages"] = settings.LANGUAGES  # the welcome's preview links
+        return super().render_change_form(request, context, *args, **kwargs)
+
+    def _welcome_sample(self, request: HttpRequest, pk: int, language: str):
+        topic = get_object_or_404(Topic, pk=pk)
+        if not self.has_view_permission(request, topic):
+            raise PermissionDenied
+        if language not in dict(settings.LANGUAGES):
+            raise Http404
+        return topic, welcome_services.welcome_sample(topic=topic, language=language)
+
+    def welcome_preview_view(self, request: HttpRequest, pk: int, language: str) -> HttpResponse:
+        """The topic's welcome as a sample reader of this language gets it when confirming it alone."""
+        topic, message = self._welcome_sample(request, pk, language)
+        context = {
+            **self.admin_site.each_context(request), "opts": self.model._meta, "original": topic,
+            "title": _("Welcome message"), "language": language, "languages": settings.LANGUAGES, "message": message,
+        }
+        return _frames_email(render(request, "admin/newsletter/topic/welcome_preview.html", context))
+
+    def welcome_preview_html_view(self, request: HttpRequest, pk: int, language: str) -> HttpResponse:
+        _topic, message = self._welcome_sample(request, pk, language)
+        return _email_preview_response(message.html if message else "")
 
     def save_model(self, request, obj, form, change) -> None:
         super().save_model(request, obj, form, change)
@@ -153,6 +194,25 @@ class CampaignContentInline(admin.StackedInline):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return super().has_delete_permission(request, obj) and (obj is None or obj.is_editable)
+
+
+class TopicWelcomeForm(CampaignContentForm):
+    """A topic's welcome in one language, written like a campaign's text (the same images rule)."""
+
+    class Meta:
+        model = TopicWelcome
+        fields = ["language", "subject", "body"]
+
+
+class TopicWelcomeInline(admin.StackedInline):
+    model = TopicWelcome
+    form = TopicWelcomeForm
+    extra = len(settings.LANGUAGES)
+    max_num = len(settings.LANGUAGES)
+    verbose_name_plural = gettext_lazy(
+        "Welcome message (optional): sent once to whoever confirms this topic, in their language"
+    )
+    formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 12, "cols": 80})}}
 
 
 class TestSendForm(forms.Form):

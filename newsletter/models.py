@@ -366,3 +366,66 @@ class CampaignImage(models.Model):
 
     def alt(self, language: str | None) -> str:
         return self.alt_nl if (language or "nl").startswith("nl") else self.alt_en
+
+
+class TopicWelcome(models.Model):
+    """A topic's welcome message in one language: optional, written like a campaign's content.
+    Someone who confirms the topic gets it (newsletter.services.welcome)."""
+
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="welcomes")
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
+    subject = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(_("body (Markdown)"))
+
+    class Meta:
+        verbose_name = _("welcome message")
+        verbose_name_plural = _("welcome messages")
+        constraints = [
+            models.UniqueConstraint(fields=["topic", "language"], name="newsletter_topicwelcome_unique_language"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.topic} ({self.language})"
+
+
+class Welcome(models.Model):
+    """The one welcome of one confirmed request, for the topics it newly confirmed: recorded in
+    the confirming transaction, sent by a worker once (pending → sending (leased) → sent /
+    failed / skipped). One row per request, so a second click or a retried task sends nothing."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Queued")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+        SKIPPED = "skipped", _("Skipped")
+
+    proof = models.OneToOneField(ConsentProof, on_delete=models.CASCADE, related_name="welcome")
+    topics = models.ManyToManyField(Topic, related_name="+")
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    tries = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    claimed_by = models.CharField(max_length=100, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    message_id = models.CharField(max_length=250, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="sending") | Q(lease_expires_at__isnull=False),
+                name="newsletter_welcome_sending_has_lease",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="sent") | Q(sent_at__isnull=False), name="newsletter_welcome_sent_has_time",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["next_attempt_at"], condition=Q(status="pending"), name="newsletter_welcome_due"),
+            models.Index(fields=["lease_expires_at"], condition=Q(status="sending"), name="newsletter_welcome_leased"),
+        ]
+
+    def __str__(self) -> str:
+        return f"welcome {self.proof_id} {self.status}"

@@ -22,7 +22,7 @@ from core.email import email_normalize
 from core.validators import PersonNameField
 from mail import selectors as mail_selectors
 from mail import services as mail_services
-from newsletter.models import ConsentProof, Delivery, Subscriber, Subscription
+from newsletter.models import ConsentProof, Delivery, Subscriber, Subscription, Welcome
 from newsletter.services import retention as newsletter_retention
 from newsletter.services.subscriptions import preferences_update
 
@@ -39,7 +39,7 @@ def export(address: str) -> registry.Records:
     address = email_normalize(address)
     subscriber = _subscriber(address)
     records: registry.Records = {
-        "subscriber": [], "subscriptions": [], "consent_proofs": [], "deliveries": [],
+        "subscriber": [], "subscriptions": [], "consent_proofs": [], "deliveries": [], "welcome_messages": [],
         "transactional_emails": [
             {"kind": m.template.rsplit("/", 1)[-1], "to": m.to_email, "language": m.language, "status": m.status,
              "created_at": _iso(m.created_at), "sent_at": _iso(m.sent_at)}
@@ -69,6 +69,10 @@ def export(address: str) -> registry.Records:
         {"campaign": d.campaign.name, "status": d.status, "sent_at": _iso(d.sent_at),
          "complained_at": _iso(d.complained_at)}
         for d in subscriber.deliveries.select_related("campaign").order_by("pk")
+    ]
+    records["welcome_messages"] = [
+        {"topics": [t.name(language) for t in w.topics.all()], "status": w.status, "sent_at": _iso(w.sent_at)}
+        for w in Welcome.objects.filter(proof__subscriber=subscriber).prefetch_related("topics").order_by("pk")
     ]
     return records
 

@@ -20,6 +20,7 @@ from newsletter.models import (
     Subscriber,
     Subscription,
     Topic,
+    Welcome,
 )
 
 TOPICS_CACHE_KEY = "newsletter:public-topics:v1"
@@ -76,6 +77,14 @@ def campaigns_sending(*, now: datetime.datetime) -> QuerySet[Campaign]:
     )
     due = Delivery.objects.filter(campaign_id=OuterRef("pk"), status=Delivery.Status.PENDING, next_attempt_at__lte=now)
     return Campaign.objects.filter(status=Campaign.Status.SENDING).annotate(busy=Exists(leased), due=Exists(due))
+
+
+def welcomes_due(*, now: datetime.datetime, limit: int) -> list[int]:
+    """Welcomes waiting to be sent whose time has come (a lost task's, or a retry's), oldest first."""
+    return list(
+        Welcome.objects.filter(status=Welcome.Status.PENDING, next_attempt_at__lte=now)
+        .order_by("next_attempt_at", "pk").values_list("pk", flat=True)[:limit]
+    )
 
 
 def campaigns_waiting_for_a_person() -> QuerySet[Campaign]:

@@ -7,3 +7,5 @@ from django.dispatch import Signal
 campaign_due = Signal()
 # Sent with `campaign_id` inside the transaction that resumed a campaign that had started sending.
 campaign_resumed = Signal()
+# Sent with `welcome_id` inside the transaction that confirmed a request and recorded its welcome.
+welcome_due = Signal()

@@ -13,10 +13,14 @@ from django.utils import timezone
 
 from core import retention
 from core.tasks import enqueue
+from mail.transport import Transport
 from newsletter.models import Campaign
-from newsletter.selectors import campaigns_due, campaigns_sending
-from newsletter.services import campaign_status, campaigns, sending
-from newsletter.signals import campaign_due, campaign_resumed
+from newsletter.selectors import campaigns_due, campaigns_sending, welcomes_due
+from newsletter.services import campaign_status, campaigns, sending, welcome
+from newsletter.signals import campaign_due, campaign_resumed, welcome_due
+
+# Welcomes a sweep sends at most (the next sweep takes the rest).
+WELCOMES_PER_SWEEP = 100
 
 
 @shared_task(ignore_result=True)
@@ -53,6 +57,22 @@ def campaigns_tick() -> None:
 
 
 @shared_task(ignore_result=True)
+def welcome_send(welcome_id: int) -> None:
+    welcome.welcome_send(welcome_id=welcome_id, worker=sending.worker_name())
+
+
+@shared_task(ignore_result=True)
+def welcomes_sweep() -> None:
+    """Beat: return welcomes whose worker died, and send those a lost task left (or due retries)."""
+    welcome.welcomes_reap()
+    due = welcomes_due(now=timezone.now(), limit=WELCOMES_PER_SWEEP)
+    if due:
+        with Transport() as transport:
+            for welcome_id in due:
+                welcome.welcome_send(welcome_id=welcome_id, worker=sending.worker_name(), transport=transport)
+
+
+@shared_task(ignore_result=True)
 def pending_purge() -> None:
     """No longer scheduled (the daily datarights.retention_run covers it); kept for messages
     queued before a deploy, and runs the same rules."""
@@ -73,6 +93,11 @@ def _on_campaign_resumed(sender: object, *, campaign_id: int, **kwargs: object) 
     transaction.on_commit(lambda: dispatch_senders(campaign_id))
 
 
+def _on_welcome_due(sender: object, *, welcome_id: int, **kwargs: object) -> None:
+    transaction.on_commit(lambda: enqueue(welcome_send, welcome_id))
+
+
 def connect() -> None:
+    welcome_due.connect(_on_welcome_due, dispatch_uid="newsletter.tasks.welcome_send")
     campaign_due.connect(_on_campaign_due, dispatch_uid="newsletter.tasks.campaign_start")
     campaign_resumed.connect(_on_campaign_resumed, dispatch_uid="newsletter.tasks.dispatch_senders")

@@ -33,6 +33,7 @@ MARKETING = {
         "view_campaign", "add_campaign", "change_campaign", "delete_campaign", "send_campaign",
         "view_campaigncontent", "add_campaigncontent", "change_campaigncontent", "delete_campaigncontent",
         "view_campaignimage", "add_campaignimage", "change_campaignimage", "delete_campaignimage",
+        "view_topicwelcome", "add_topicwelcome", "change_topicwelcome", "delete_topicwelcome",
         "view_subscriber", "view_subscription", "view_consentproof",
         "view_delivery",
     ],

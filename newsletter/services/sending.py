@@ -213,7 +213,7 @@ def _still_running(
     return True
 
 
-def _retry_delay(tries: int) -> timedelta:
+def retry_delay(tries: int) -> timedelta:
     return timedelta(seconds=min(settings.NEWSLETTER_RETRY_BASE_SECONDS * 2 ** max(tries - 1, 0), 24 * 3600))
 
 
@@ -342,7 +342,7 @@ def _send_one(
         else:
             mine.update(
                 status=Delivery.Status.PENDING, lease_expires_at=None, claimed_by="", last_error=failure.detail,
-                next_attempt_at=timezone.now() + _retry_delay(tries),
+                next_attempt_at=timezone.now() + retry_delay(tries),
             )
             result.retried += 1
         return

@@ -20,6 +20,7 @@ from core.ratelimit import Over, network_then_address_hit
 from mail.services import outbox_enqueue, suppression_lift
 from newsletter.messages import confirm_url, site_url
 from newsletter.models import ConsentProof, Subscriber, Subscription, Topic
+from newsletter.services.welcome import welcome_record
 from newsletter.tokens import preferences_token_make
 
 CONFIRM_TEMPLATE = "newsletter/email/confirm"
@@ -111,7 +112,11 @@ def subscription_confirm(*, nonce: uuid.UUID) -> ConfirmOutcome:
         if proof.requested_name:
             subscriber.name = proof.requested_name
         subscriber.save(update_fields=["language", "name"])
-        for topic in proof.topics.all():
+        topics = list(proof.topics.all())
+        followed = set(Subscription.objects.filter(
+            subscriber=subscriber, topic__in=topics, status=Subscription.Status.CONFIRMED,
+        ).values_list("topic_id", flat=True))
+        for topic in topics:
             Subscription.objects.update_or_create(
                 subscriber=subscriber, topic=topic,
                 defaults={
@@ -121,6 +126,8 @@ def subscription_confirm(*, nonce: uuid.UUID) -> ConfirmOutcome:
             )
         # A confirmed opt-in shows the mailbox works and the person wants mail again.
         suppression_lift(email=subscriber.email)
+        # One welcome for what this confirmation newly confirmed; sent by a worker after the commit.
+        welcome_record(proof=proof, topic_ids=[topic.pk for topic in topics if topic.pk not in followed])
     return ConfirmOutcome.CONFIRMED
 
 

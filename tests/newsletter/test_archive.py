@@ -362,6 +362,9 @@ def test_a_topic_closed_to_the_archive_takes_its_campaigns_off(public_topic, adm
         response = admin_client.post(change, {
             "slug": public_topic.slug, "name_nl": public_topic.name_nl, "name_en": public_topic.name_en,
             "description_nl": "", "description_en": "", "is_public": "on", "position": "0",
+            # the topic's welcome messages (none)
+            "welcomes-TOTAL_FORMS": 0, "welcomes-INITIAL_FORMS": 0, "welcomes-MIN_NUM_FORMS": 0,
+            "welcomes-MAX_NUM_FORMS": 2,
         })
     assert response.status_code == 302
     assert get(url).status_code == 404
@@ -415,6 +418,8 @@ def test_the_privacy_topic_cannot_be_opened_to_the_archive_in_the_admin(seeded, 
     response = admin_client.post(change, {
         "slug": privacy.slug, "name_nl": privacy.name_nl, "name_en": privacy.name_en, "description_nl": "",
         "description_en": "", "is_public": "on", "archive_public": "on", "position": "0",
+        "welcomes-TOTAL_FORMS": 0, "welcomes-INITIAL_FORMS": 0, "welcomes-MIN_NUM_FORMS": 0,
+        "welcomes-MAX_NUM_FORMS": 2,
     })
     assert response.status_code == 200
     assert "Privacy statement notices are never published in the archive." in response.content.decode()
