@@ -25,7 +25,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
 from mail.messages import RawMessage, message_id_make
@@ -213,6 +213,29 @@ def _still_running(
     return True
 
 
+def send_failure_record(*, claimed: QuerySet, failure: SendFailed, tries: int, email: str) -> str:
+    """Record a refused or failed send on the one claimed row `claimed` selects (a Delivery or a
+    Welcome: the same status fields); returns the row's status afterwards.
+
+    An unreachable mail server gives the row back without counting the try: nothing was sent and
+    the recipient is not at fault, so an outage, however long, must not use up the tries that
+    NEWSLETTER_MAX_TRIES allows the address. A permanent refusal fails the row and suppresses the
+    address; a temporary one is tried again later, until the tries run out.
+    """
+    if failure.unreachable:
+        claimed.update(status=Delivery.Status.PENDING, lease_expires_at=None, claimed_by="", tries=F("tries") - 1,
+                       last_error=failure.detail)
+        return Delivery.Status.PENDING
+    if failure.permanent or tries >= settings.NEWSLETTER_MAX_TRIES:
+        claimed.update(status=Delivery.Status.FAILED, lease_expires_at=None, last_error=failure.detail)
+        if failure.permanent:
+            suppression_add(email=email, reason="bounce", source="smtp")
+        return Delivery.Status.FAILED
+    claimed.update(status=Delivery.Status.PENDING, lease_expires_at=None, claimed_by="", last_error=failure.detail,
+                   next_attempt_at=timezone.now() + retry_delay(tries))
+    return Delivery.Status.PENDING
+
+
 def retry_delay(tries: int) -> timedelta:
     return timedelta(seconds=min(settings.NEWSLETTER_RETRY_BASE_SECONDS * 2 ** max(tries - 1, 0), 24 * 3600))
 
@@ -322,29 +345,21 @@ class _DeliveryMarks(SentMarks):
 def _send_one(
     transport: Transport, message: RawMessage, row: dict, worker: str, result: BatchResult, marks: "_DeliveryMarks"
 ) -> None:
-    tries = row["tries"]  # read after the claim, which counted this try
     try:
         transport.send(message, before_accept=marks.wait)
     except SendFailed as failure:
-        mine = Delivery.objects.filter(pk=row["id"], status=Delivery.Status.SENDING, claimed_by=worker)
-        if failure.unreachable:
-            # Nothing was sent and the recipient is not at fault: an outage of the mail server,
-            # however long, must not use up the tries that NEWSLETTER_MAX_TRIES allows the address.
-            result.released += _release([row["id"]], worker, last_error=failure.detail)
+        outcome = send_failure_record(
+            claimed=Delivery.objects.filter(pk=row["id"], status=Delivery.Status.SENDING, claimed_by=worker),
+            failure=failure, tries=row["tries"],  # read after the claim, which counted this try
+            email=row["subscriber__email"],
+        )
+        if outcome == Delivery.Status.PENDING and failure.unreachable:
+            result.released += 1
             result.unreachable = True
-        elif failure.permanent:
-            mine.update(status=Delivery.Status.FAILED, lease_expires_at=None, last_error=failure.detail)
-            suppression_add(email=row["subscriber__email"], reason="bounce", source="smtp")
-            result.failed += 1
-        elif tries >= settings.NEWSLETTER_MAX_TRIES:
-            mine.update(status=Delivery.Status.FAILED, lease_expires_at=None, last_error=failure.detail)
-            result.failed += 1
-        else:
-            mine.update(
-                status=Delivery.Status.PENDING, lease_expires_at=None, claimed_by="", last_error=failure.detail,
-                next_attempt_at=timezone.now() + retry_delay(tries),
-            )
+        elif outcome == Delivery.Status.PENDING:
             result.retried += 1
+        else:
+            result.failed += 1
         return
     marks.delivered(row["id"], message.message_id)
     result.sent += 1

@@ -25,12 +25,11 @@ from django.utils.translation import gettext
 from core.richtext import html_to_text, render_markdown
 from mail.messages import RawMessage, message_id_make
 from mail.selectors import address_suppressed
-from mail.services import suppression_add
 from mail.throttle import SendRate
 from mail.transport import SendFailed, Transport
 from newsletter.messages import CampaignMessages, Recipient, RenderedContent, topic_list, topic_names
 from newsletter.models import ConsentProof, Subscription, Topic, TopicWelcome, Welcome
-from newsletter.services.sending import retry_delay
+from newsletter.services.sending import send_failure_record
 from newsletter.signals import welcome_due
 
 Status = Welcome.Status
@@ -148,16 +147,7 @@ def _send_claimed(welcome_id: int, worker: str, transport: Transport | None) -> 
         else:
             transport.send(message)
     except SendFailed as failure:
-        if failure.unreachable:  # the mail server's outage, not the recipient's: the try does not count
-            mine.update(status=Status.PENDING, lease_expires_at=None, claimed_by="", tries=F("tries") - 1,
-                        last_error=failure.detail)
-        elif failure.permanent or welcome.tries >= settings.NEWSLETTER_MAX_TRIES:
-            mine.update(status=Status.FAILED, lease_expires_at=None, last_error=failure.detail)
-            if failure.permanent:
-                suppression_add(email=subscriber.email, reason="bounce", source="smtp")
-        else:
-            mine.update(status=Status.PENDING, lease_expires_at=None, claimed_by="", last_error=failure.detail,
-                        next_attempt_at=timezone.now() + retry_delay(welcome.tries))
+        send_failure_record(claimed=mine, failure=failure, tries=welcome.tries, email=subscriber.email)
         return
     mine.update(status=Status.SENT, sent_at=timezone.now(), lease_expires_at=None, last_error="",
                 message_id=message.message_id)
