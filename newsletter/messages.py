@@ -125,7 +125,10 @@ class CampaignMessages:
 
     def __init__(
         self, *, contents: dict[str, RenderedContent], topics: TopicList, subject_prefix: str = "",
+        web_urls: dict[str, str] | None = None,
     ) -> None:
+        """`web_urls`: the campaign's web version per language, linked as "view in browser" in
+        the messages of that content's language (the same address for every reader)."""
         self.topic_ids = topics.topic_ids
         self.contents = contents
         self._messages: dict[str, PrerenderedMessage] = {}
@@ -153,6 +156,7 @@ class CampaignMessages:
                     "unsubscribe_url": _UNSUBSCRIBE,
                     "preferences_url": _PREFERENCES,
                     "language": content.language,
+                    "web_url": (web_urls or {}).get(content.language, ""),
                 }
                 self._messages[language] = PrerenderedMessage(
                     from_email=settings.NEWSLETTER_FROM_EMAIL, subject=subject_prefix + content.subject,

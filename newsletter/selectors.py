@@ -221,14 +221,14 @@ def archive_campaigns() -> QuerySet[Campaign]:
     )
 
 
+def _web_versions() -> QuerySet[Campaign]:
+    """The campaigns whose web version a visitor can open now."""
+    return Campaign.objects.filter(_ARCHIVABLE, status__in=WEB_VERSION_STATUSES, started_at__isnull=False)
+
+
 def archive_campaign(*, slug: str) -> Campaign | None:
     """A campaign's web version, if it may be shown (with topics and contents)."""
-    return (
-        Campaign.objects.filter(
-            _ARCHIVABLE, archive_slug=slug, status__in=WEB_VERSION_STATUSES, started_at__isnull=False
-        )
-        .prefetch_related("topics", "contents").first()
-    )
+    return _web_versions().filter(archive_slug=slug).prefetch_related("topics", "contents").first()
 
 
 def campaign_web_url(*, campaign: Campaign, language: str) -> str | None:
@@ -237,6 +237,16 @@ def campaign_web_url(*, campaign: Campaign, language: str) -> str | None:
     if not campaign.archive_slug:
         return None
     return site_url("newsletter:archive_campaign", language, slug=campaign.archive_slug)
+
+
+def campaign_web_urls(*, campaign_id: int) -> dict[str, str]:
+    """The addresses of a campaign's web version per language it was written in, while a visitor
+    can open them (what its messages link to as "view in browser"); empty when there is none."""
+    campaign = _web_versions().filter(pk=campaign_id).prefetch_related("contents").first()
+    if campaign is None:
+        return {}
+    return {language: site_url("newsletter:archive_campaign", language, slug=campaign.archive_slug)
+            for language in archive_languages(campaign=campaign)}
 
 
 def archive_languages(*, campaign: Campaign) -> list[str]:

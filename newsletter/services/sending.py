@@ -36,7 +36,7 @@ from mail.throughput import SentMarks, asynchronous_commit, senders_run
 from mail.transport import SendFailed, Transport
 from newsletter.messages import CampaignMessages, Recipient, RenderedContent, campaign_content_render, topic_list
 from newsletter.models import Campaign, CampaignContent, Delivery, Subscription
-from newsletter.selectors import campaign_audience
+from newsletter.selectors import campaign_audience, campaign_web_urls
 from newsletter.services.campaign_status import campaign_finish_if_done, campaign_pause_automatically
 
 logger = logging.getLogger(__name__)
@@ -270,7 +270,7 @@ def batch_send(
         result.stopped = True
         return result
     rate = rate or SendRate()
-    builder = CampaignMessages(contents=contents, topics=topics)
+    builder = CampaignMessages(contents=contents, topics=topics, web_urls=campaign_web_urls(campaign_id=campaign_id))
     from_email = settings.NEWSLETTER_FROM_EMAIL
     last_check, since_check = time.monotonic(), 0
     with contextlib.ExitStack() as stack:
