@@ -385,6 +385,11 @@ NEWSLETTER_FAILURE_MIN_SAMPLE = env.int("NEWSLETTER_FAILURE_MIN_SAMPLE", default
 NEWSLETTER_COMPLAINT_THRESHOLD = env.float("NEWSLETTER_COMPLAINT_THRESHOLD", default=0.003)
 NEWSLETTER_COMPLAINT_MIN_SAMPLE = env.int("NEWSLETTER_COMPLAINT_MIN_SAMPLE", default=500)
 NEWSLETTER_COMPLAINT_AIM = env.float("NEWSLETTER_COMPLAINT_AIM", default=0.001)
+# A soft bounce (mailbox full, server busy) suppresses the address once there were this many
+# within this many days; a hard bounce at once. Bounce reports are kept KEEP_DAYS.
+NEWSLETTER_SOFT_BOUNCE_LIMIT = env.int("NEWSLETTER_SOFT_BOUNCE_LIMIT", default=3)
+NEWSLETTER_SOFT_BOUNCE_DAYS = env.int("NEWSLETTER_SOFT_BOUNCE_DAYS", default=30)
+NEWSLETTER_BOUNCE_KEEP_DAYS = env.int("NEWSLETTER_BOUNCE_KEEP_DAYS", default=395)
 # A scheduled campaign found later than this waits for a person instead of sending.
 NEWSLETTER_OVERDUE_SECONDS = env.int("NEWSLETTER_OVERDUE_SECONDS", default=3600)
 NEWSLETTER_TICK_SECONDS = env.float("NEWSLETTER_TICK_SECONDS", default=30)

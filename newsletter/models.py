@@ -268,8 +268,14 @@ class CampaignContent(models.Model):
         return f"{self.campaign} ({self.language})"
 
 
+class Failure(models.TextChoices):
+    TEMPORARY = "temporary", _("Temporary")
+    PERMANENT = "permanent", _("Permanent")
+
+
 class Delivery(models.Model):
-    """One campaign to one subscriber: pending → sending (leased) → sent / failed / skipped."""
+    """One campaign to one subscriber: pending → sending (leased) → sent / failed / skipped.
+    A sent row becomes failed when its message bounces later (`Bounce`)."""
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Queued")
@@ -290,6 +296,9 @@ class Delivery(models.Model):
     last_error = models.CharField(max_length=500, blank=True)
     # When the recipient marked this message as spam (a complaint from the webhook or CSV).
     complained_at = models.DateTimeField(null=True, blank=True)
+    # Why a failed row failed: a temporary answer (4xx, tries used up, or a soft bounce) may be
+    # tried again by a person; a permanent one (5xx, a hard bounce) never.
+    failure = models.CharField(max_length=9, choices=Failure.choices, blank=True)
 
     class Meta:
         verbose_name = _("delivery")
@@ -304,8 +313,11 @@ class Delivery(models.Model):
                 condition=~Q(status="sent") | Q(sent_at__isnull=False), name="newsletter_delivery_sent_has_time",
             ),
             models.CheckConstraint(
-                condition=Q(complained_at__isnull=True) | Q(status="sent"),
+                condition=Q(complained_at__isnull=True) | Q(status="sent") | Q(status="failed", sent_at__isnull=False),
                 name="newsletter_delivery_complaint_about_a_sent_message",
+            ),
+            models.CheckConstraint(
+                condition=Q(failure="") | Q(status="failed"), name="newsletter_delivery_failure_only_when_failed",
             ),
         ]
         indexes = [
@@ -429,3 +441,42 @@ class Welcome(models.Model):
 
     def __str__(self) -> str:
         return f"welcome {self.proof_id} {self.status}"
+
+
+class Bounce(models.Model):
+    """A bounce or a spam complaint that came back about an address, from wherever it came: the
+    SMTP answer while sending, the bounce mailbox, a provider's webhook, a CSV file. Tied to the
+    message (`delivery`) when the report says which one (VERP, Message-ID), else to the latest
+    one sent to the address. Applied once: a report that comes back again has the same `event_key`.
+
+    Personal data: the raw reason often quotes the address. Erasing the subscriber removes their
+    rows; rows of an address without subscriber are kept as long as the retention rule says.
+    """
+
+    class Kind(models.TextChoices):
+        HARD = "hard", _("Hard bounce")
+        SOFT = "soft", _("Soft bounce")
+        COMPLAINT = "complaint", _("Spam complaint")
+
+    subscriber = models.ForeignKey(
+        Subscriber, on_delete=models.CASCADE, null=True, blank=True, related_name="bounces",
+        verbose_name=_("subscriber"),
+    )
+    delivery = models.ForeignKey(
+        Delivery, on_delete=models.CASCADE, null=True, blank=True, related_name="bounces", verbose_name=_("message"),
+    )
+    kind = models.CharField(_("kind"), max_length=9, choices=Kind.choices)
+    source = models.CharField(_("source"), max_length=32)
+    status_code = models.CharField(_("status code"), max_length=16, blank=True)
+    reason = models.CharField(_("reason as received"), max_length=1000, blank=True)
+    event_key = models.CharField(max_length=250, unique=True)
+    occurred_at = models.DateTimeField(_("occurred at"), default=timezone.now)
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("bounce or complaint")
+        verbose_name_plural = _("bounces and complaints")
+        indexes = [models.Index(fields=["subscriber", "kind", "occurred_at"], name="newsletter_bounce_counted")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.source}, {self.occurred_at:%Y-%m-%d})"

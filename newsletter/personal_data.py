@@ -22,7 +22,7 @@ from core.email import email_normalize
 from core.validators import PersonNameField
 from mail import selectors as mail_selectors
 from mail import services as mail_services
-from newsletter.models import ConsentProof, Delivery, Subscriber, Subscription, Welcome
+from newsletter.models import Bounce, ConsentProof, Delivery, Subscriber, Subscription, Welcome
 from newsletter.services import retention as newsletter_retention
 from newsletter.services.subscriptions import preferences_update
 
@@ -40,6 +40,7 @@ def export(address: str) -> registry.Records:
     subscriber = _subscriber(address)
     records: registry.Records = {
         "subscriber": [], "subscriptions": [], "consent_proofs": [], "deliveries": [], "welcome_messages": [],
+        "bounces": [],
         "transactional_emails": [
             {"kind": m.template.rsplit("/", 1)[-1], "to": m.to_email, "language": m.language, "status": m.status,
              "created_at": _iso(m.created_at), "sent_at": _iso(m.sent_at)}
@@ -70,6 +71,11 @@ def export(address: str) -> registry.Records:
          "complained_at": _iso(d.complained_at)}
         for d in subscriber.deliveries.select_related("campaign").order_by("pk")
     ]
+    records["bounces"] = [
+        {"kind": b.kind, "source": b.source, "occurred_at": _iso(b.occurred_at), "status_code": b.status_code,
+         "reason": b.reason}
+        for b in subscriber.bounces.order_by("occurred_at")
+    ]
     records["welcome_messages"] = [
         {"topics": [t.name(language) for t in w.topics.all()], "status": w.status, "sent_at": _iso(w.sent_at)}
         for w in Welcome.objects.filter(proof__subscriber=subscriber).prefetch_related("topics").order_by("pk")
@@ -79,7 +85,7 @@ def export(address: str) -> registry.Records:
 
 def erase(address: str, created_before: datetime.datetime | None = None) -> dict[str, int]:
     address = email_normalize(address)
-    counts = {"subscriber": 0, "subscriptions": 0, "consent_proofs": 0, "deliveries": 0,
+    counts = {"subscriber": 0, "subscriptions": 0, "consent_proofs": 0, "deliveries": 0, "bounces": 0,
               "transactional_emails": 0}
     with transaction.atomic():
         subscribers = Subscriber.objects.filter(email=address)
@@ -90,6 +96,11 @@ def erase(address: str, created_before: datetime.datetime | None = None) -> dict
         ids = list(subscribers.values_list("pk", flat=True))
         if ids:
             counts.update(newsletter_retention.subscribers_delete(ids=ids))
+        # Reports tied to no profile may still quote the address in their reason.
+        unowned = Bounce.objects.filter(subscriber__isnull=True, reason__icontains=address)
+        if created_before is not None:
+            unowned = unowned.filter(recorded_at__lt=created_before)
+        counts["bounces"] = counts.get("bounces", 0) + unowned.delete()[0]
         counts["transactional_emails"] = mail_services.outbox_erase(address=address, created_before=created_before)
     return counts
 
@@ -191,7 +202,7 @@ registry.register(
                       "we sent you."),
         models=(
             "newsletter.Subscriber", "newsletter.Subscription", "newsletter.ConsentProof", "newsletter.Delivery",
-            "mail.OutboxMessage",
+            "newsletter.Bounce", "mail.OutboxMessage",
         ),
         kinds=(
             registry.Kind("subscriber", _("Your profile: address, name and the language of our e-mails.")),
@@ -202,6 +213,10 @@ registry.register(
                   "shortened IP address, and when you confirmed it by e-mail."),
             ),
             registry.Kind("deliveries", _("Which of our campaigns were sent to you, and when.")),
+            registry.Kind(
+                "bounces", _("Messages to you that came back undelivered or that you reported as spam, with the "
+                             "reason your mail server gave."),
+            ),
             registry.Kind(
                 "transactional_emails",
                 _("E-mails you asked for, such as confirmation links and links to this page (without their "
@@ -232,6 +247,13 @@ retention.register(retention.Rule(
     why=_("Kept briefly to answer questions; afterwards only a keyed hash of the address stays on the suppression "
           "list, so no campaign reaches it again."),
     run=lambda ctx: newsletter_retention.unsubscribed_purge(ctx=ctx), order=11,
+))
+retention.register(retention.Rule(
+    key="newsletter_bounces", what=_("Reports of bounced e-mails and spam complaints"),
+    setting="NEWSLETTER_BOUNCE_KEEP_DAYS", counted_from=_("after the report"),
+    why=_("To see why an address stopped receiving our e-mails. The address stays on the suppression list only as a "
+          "keyed hash."),
+    run=lambda ctx: newsletter_retention.bounces_purge(ctx=ctx), order=14,
 ))
 retention.register(retention.Rule(
     key="inactive_profiles", what=_("Newsletter profiles without any activity"), setting="INACTIVE_PROFILE_DAYS",

@@ -17,7 +17,7 @@ from datarights import selectors as datarights_selectors
 from datarights import services as datarights_services
 from mail import services as mail_services
 from mail.hashing import address_hash
-from newsletter.models import ConsentProof, Delivery, Subscriber, Subscription
+from newsletter.models import Bounce, ConsentProof, Delivery, Subscriber, Subscription
 
 
 def subscribers_delete(*, ids: list[int]) -> dict[str, int]:
@@ -26,6 +26,7 @@ def subscribers_delete(*, ids: list[int]) -> dict[str, int]:
     Returns how many of each went (erasure reports them)."""
     counts = {}
     for key, queryset in (
+        ("bounces", Bounce.objects.filter(subscriber_id__in=ids)),
         ("deliveries", Delivery.objects.filter(subscriber_id__in=ids)),
         ("subscriptions", Subscription.objects.filter(subscriber_id__in=ids)),
         ("consent_proofs", ConsentProof.objects.filter(subscriber_id__in=ids)),
@@ -33,6 +34,18 @@ def subscribers_delete(*, ids: list[int]) -> dict[str, int]:
     ):
         counts[key] = queryset.delete()[1].get(queryset.model._meta.label, 0)
     return counts
+
+
+def bounces_purge(*, ctx: RunContext) -> dict[str, int]:
+    """Bounce and complaint reports older than NEWSLETTER_BOUNCE_KEEP_DAYS (the suppression
+    they caused stays: it holds only a keyed hash of the address)."""
+    old = Bounce.objects.filter(occurred_at__lt=ctx.cutoff(settings.NEWSLETTER_BOUNCE_KEEP_DAYS))
+    if ctx.dry_run:
+        return {"bounce reports": old.count()}
+    deleted = 0
+    while batch := list(old.values_list("pk", flat=True)[: ctx.batch_size]):
+        deleted += Bounce.objects.filter(pk__in=batch).delete()[0]
+    return {"bounce reports": deleted}
 
 
 def unconfirmed_purge(*, ctx: RunContext) -> dict[str, int]:

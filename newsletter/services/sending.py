@@ -35,8 +35,9 @@ from mail.throttle import SendRate
 from mail.throughput import SentMarks, asynchronous_commit, senders_run
 from mail.transport import SendFailed, Transport
 from newsletter.messages import CampaignMessages, Recipient, RenderedContent, campaign_content_render, topic_list
-from newsletter.models import Campaign, CampaignContent, Delivery, Subscription
+from newsletter.models import Campaign, CampaignContent, Delivery, Failure, Subscription
 from newsletter.selectors import campaign_audience, campaign_web_urls
+from newsletter.services.bounces import BounceNotice, bounce_record
 from newsletter.services.campaign_status import campaign_finish_if_done, campaign_pause_automatically
 
 logger = logging.getLogger(__name__)
@@ -227,13 +228,29 @@ def send_failure_record(*, claimed: QuerySet, failure: SendFailed, tries: int, e
                        last_error=failure.detail)
         return Delivery.Status.PENDING
     if failure.permanent or tries >= settings.NEWSLETTER_MAX_TRIES:
-        claimed.update(status=Delivery.Status.FAILED, lease_expires_at=None, last_error=failure.detail)
-        if failure.permanent:
-            suppression_add(email=email, reason="bounce", source="smtp")
+        failed = {"status": Delivery.Status.FAILED, "lease_expires_at": None, "last_error": failure.detail}
+        if claimed.model is not Delivery:
+            claimed.update(**failed)
+            if failure.permanent:
+                suppression_add(email=email, reason="bounce", source="smtp")
+        elif failure.permanent:
+            _refusal_record(claimed, failure, email, tries)
+        else:
+            claimed.update(**failed, failure=Failure.TEMPORARY)
         return Delivery.Status.FAILED
     claimed.update(status=Delivery.Status.PENDING, lease_expires_at=None, claimed_by="", last_error=failure.detail,
                    next_attempt_at=timezone.now() + retry_delay(tries))
     return Delivery.Status.PENDING
+
+
+def _refusal_record(claimed: QuerySet, failure: SendFailed, email: str, tries: int) -> None:
+    """A campaign message the mail server refused for good is a hard bounce like those reported
+    later: the row fails for good, the address is suppressed, staff see it with the others."""
+    for delivery_id in claimed.values_list("pk", flat=True):
+        bounce_record(notice=BounceNotice(
+            email=email, kind="hard", source="smtp", event_key=f"smtp:d{delivery_id}:t{tries}", delivery_id=delivery_id,
+            status_code=str(failure.code or ""), reason=failure.detail,
+        ))
 
 
 def retry_delay(tries: int) -> timedelta:

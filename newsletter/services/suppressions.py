@@ -11,8 +11,9 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
 from core.email import email_normalize
+from mail.hashing import address_hash
 from mail.services import suppression_add
-from newsletter.services.complaints import complaint_record
+from newsletter.services.bounces import BounceNotice, bounce_record
 
 WEBHOOK_MAX_EVENTS = 1000
 # The reasons a webhook event or CSV row may give (values of mail's Suppression.Reason).
@@ -24,10 +25,15 @@ class WebhookError(ValueError):
 
 
 def _suppress(email: str, reason: str, *, source: str, message_id: str) -> bool:
-    """Suppress the address; a complaint is also tied to the message it was about."""
+    """Suppress the address; a bounce or complaint is recorded as one (tied to its message), once
+    however often the same line comes back. True when the address was not suppressed yet."""
     added = suppression_add(email=email, reason=reason, source=source)
-    if reason == "complaint":
-        complaint_record(email, message_id)
+    if reason != "manual":
+        key = f"{source}:{reason}:{address_hash(email)}:{message_id.strip()}"
+        bounce_record(notice=BounceNotice(
+            email=email, kind="complaint" if reason == "complaint" else "hard", source=source,
+            event_key=key[:250], message_id=message_id,
+        ))
     return added
 
 

@@ -12,8 +12,8 @@ from contact.services import message_submit
 from datarights import services
 from datarights.models import DataRequest, ErasureRecord, ProfileActivity, RetentionNotice
 from mail.hashing import address_hash
-from mail.services import suppression_add
 from newsletter.models import Campaign, ConsentProof, Delivery, Subscriber, Topic
+from newsletter.services.bounces import BounceNotice, bounce_record
 from newsletter.services.subscriptions import ConsentShown, subscription_confirm, subscription_request
 
 
@@ -44,9 +44,12 @@ def hold_everything(
     subscriber = Subscriber.objects.get(email=email.lower())
     campaign = Campaign.objects.create(name="Spring news", status="sent")
     campaign.topics.set(topics[:1])
-    Delivery.objects.create(campaign=campaign, subscriber=subscriber, status="sent", sent_at=timezone.now())
+    delivery = Delivery.objects.create(campaign=campaign, subscriber=subscriber, status="sent", sent_at=timezone.now())
     if bounced:  # after the opt-in, so the address is on the suppression list
-        suppression_add(email=email, reason="bounce", source="csv")
+        bounce_record(notice=BounceNotice(
+            email=email, kind="hard", source="mailbox", event_key=f"test:{address_hash(email)}",
+            delivery_id=delivery.pk, status_code="5.1.1", reason=f"550 5.1.1 <{email.lower()}>: user unknown",
+        ))
 
     message_submit(name=name, email=email, subject=f"Question from {name}", message="How big a battery?",
                    language=language)
