@@ -77,6 +77,8 @@ class Subscriber(models.Model):
     class Meta:
         verbose_name = _("subscriber")
         verbose_name_plural = _("subscribers")
+        # A file of addresses leaves the site's erasure and retention: its own right.
+        permissions = [("export_subscribers", _("Can export subscribers as a CSV file"))]
         constraints = [
             models.UniqueConstraint(Lower("email"), name="newsletter_subscriber_email_unique_ci"),
             models.CheckConstraint(condition=Q(email=Lower("email")), name="newsletter_subscriber_email_lower"),
