@@ -1,4 +1,4 @@
-"""Admin: topics, subscribers with their proofs, suppressions, and campaigns for the marketing group.
+"""Campaigns: the page marketing writes, previews, tests and sends from.
 
 Campaign actions (send, schedule, pause, resume, cancel, test send) are buttons on the
 campaign page, each a POST that calls one service; progress is polled as JSON.
@@ -11,23 +11,19 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
-from django.db import models
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
-from django.template.defaultfilters import filesizeformat
 from django.urls import path, reverse
 from django.utils import timezone, translation
-from django.utils.csp import CSP
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
-from core.admin import ReadOnlyAdminMixin
-from core.csp import origin, with_sources
 from core.email import email_normalize
 from mail.messages import RawMessage
 from newsletter import selectors
+from newsletter.admin.content import CampaignContentInline, email_preview_response, frames_email
 from newsletter.messages import (
     Recipient,
     RenderedContent,
@@ -39,181 +35,15 @@ from newsletter.messages import (
 from newsletter.models import (
     Campaign,
     CampaignContent,
-    CampaignImage,
-    ConsentProof,
-    Delivery,
-    Subscriber,
-    Subscription,
     Topic,
-    TopicWelcome,
 )
 from newsletter.services import archive as archive_services
 from newsletter.services import campaign_status
 from newsletter.services import campaigns as campaign_services
 from newsletter.services import images as image_services
-from newsletter.services import welcome as welcome_services
 from privacy.selectors import documents_published
 
 SEND_PERMISSION = "newsletter.send_campaign"
-
-
-class ReadOnlyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    can_delete = True  # as before: whoever holds the delete right (no staff role does) may remove rows
-
-
-@admin.register(Topic)
-class TopicAdmin(admin.ModelAdmin):
-    list_display = ["slug", "name_nl", "name_en", "is_public", "archive_public", "position"]
-    list_editable = ["is_public", "archive_public", "position"]
-    prepopulated_fields = {"slug": ["name_en"]}
-    change_form_template = "admin/newsletter/topic/change_form.html"
-
-    def get_inlines(self, request: HttpRequest, obj: Topic | None) -> list:
-        return [TopicWelcomeInline]  # defined below, with the campaign content form it shares
-
-    def get_urls(self) -> list:
-        wrap = self.admin_site.admin_view
-        return [
-            path("<int:pk>/welcome/<str:language>/", wrap(self.welcome_preview_view),
-                 name="newsletter_topic_welcome_preview"),
-            path("<int:pk>/welcome/<str:language>/html/", wrap(self.welcome_preview_html_view),
-                 name="newsletter_topic_welcome_preview_html"),
-            *super().get_urls(),
-        ]
-
-    def render_change_form(self, request: HttpRequest, context: dict, *args, **kwargs) -> HttpResponse:
-        context["languages"] = settings.LANGUAGES  # the welcome's preview links
-        return super().render_change_form(request, context, *args, **kwargs)
-
-    def _welcome_sample(self, request: HttpRequest, pk: int, language: str):
-        topic = get_object_or_404(Topic, pk=pk)
-        if not self.has_view_permission(request, topic):
-            raise PermissionDenied
-        if language not in dict(settings.LANGUAGES):
-            raise Http404
-        return topic, welcome_services.welcome_sample(topic=topic, language=language)
-
-    def welcome_preview_view(self, request: HttpRequest, pk: int, language: str) -> HttpResponse:
-        """The topic's welcome as a sample reader of this language gets it when confirming it alone."""
-        topic, message = self._welcome_sample(request, pk, language)
-        context = {
-            **self.admin_site.each_context(request), "opts": self.model._meta, "original": topic,
-            "title": _("Welcome message"), "language": language, "languages": settings.LANGUAGES, "message": message,
-        }
-        return _frames_email(render(request, "admin/newsletter/topic/welcome_preview.html", context))
-
-    def welcome_preview_html_view(self, request: HttpRequest, pk: int, language: str) -> HttpResponse:
-        _topic, message = self._welcome_sample(request, pk, language)
-        return _email_preview_response(message.html if message else "")
-
-    def save_model(self, request, obj, form, change) -> None:
-        super().save_model(request, obj, form, change)
-        selectors.topics_cache_clear()
-        if "archive_public" in form.changed_data:
-            archive_services.archive_pages_clear()
-
-
-class SubscriptionInline(admin.TabularInline):
-    model = Subscription
-    extra = 0
-    can_delete = False
-    fields = ["topic", "status", "confirmed_at", "unsubscribed_at", "proof"]
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-
-class ConsentProofInline(admin.StackedInline):
-    model = ConsentProof
-    extra = 0
-    can_delete = False
-    fields = ["given_at", "confirmed_at", "language", "source", "ip_truncated", "consent_version", "consent_text"]
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def get_fields(self, request: HttpRequest, obj=None) -> list[str]:
-        if request.user.has_perm("newsletter.view_proof_ip"):
-            return self.fields
-        return [name for name in self.fields if name != "ip_truncated"]
-
-    def get_readonly_fields(self, request: HttpRequest, obj=None) -> list[str]:
-        return self.get_fields(request, obj)
-
-
-@admin.register(Subscriber)
-class SubscriberAdmin(ReadOnlyAdmin):
-    list_display = ["email", "name", "language", "created_at"]
-    list_filter = ["language", "subscriptions__status", "subscriptions__topic"]
-    search_fields = ["email", "name"]
-    fields = ["email", "name", "language", "created_at"]
-    readonly_fields = fields
-    inlines = [SubscriptionInline, ConsentProofInline]
-
-
-@admin.register(Delivery)
-class DeliveryAdmin(ReadOnlyAdmin):
-    list_display = ["campaign", "subscriber", "status", "tries", "sent_at", "last_error"]
-    list_filter = ["status", "campaign"]
-    search_fields = ["subscriber__email"]
-    list_select_related = ["campaign", "subscriber"]
-
-
-class CampaignContentForm(forms.ModelForm):
-    """A campaign's text in one language: its images must be campaign images, each described."""
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["body"].help_text = format_html(
-            '{} <a href="{}">{}</a>', _("Markdown; rendered to HTML and plain text."),
-            reverse("admin:newsletter_campaignimage_changelist"),
-            _("Images: upload one under Campaign images and paste the Markdown its page shows."),
-        )
-
-    def clean_body(self) -> str:
-        body = self.cleaned_data["body"]
-        image_services.campaign_body_validate(body=body)
-        return body
-
-
-class CampaignContentInline(admin.StackedInline):
-    model = CampaignContent
-    form = CampaignContentForm
-    extra = len(settings.LANGUAGES)
-    max_num = len(settings.LANGUAGES)
-    fields = ["language", "subject", "preheader", "body", "text"]
-    formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 12, "cols": 80})}}
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return super().has_change_permission(request, obj) and (obj is None or obj.is_editable)
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return super().has_add_permission(request, obj) and (obj is None or obj.is_editable)
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return super().has_delete_permission(request, obj) and (obj is None or obj.is_editable)
-
-
-class TopicWelcomeForm(CampaignContentForm):
-    """A topic's welcome in one language, written like a campaign's text (the same images rule)."""
-
-    class Meta:
-        model = TopicWelcome
-        fields = ["language", "subject", "body"]
-
-
-class TopicWelcomeInline(admin.StackedInline):
-    model = TopicWelcome
-    form = TopicWelcomeForm
-    extra = len(settings.LANGUAGES)
-    max_num = len(settings.LANGUAGES)
-    verbose_name_plural = gettext_lazy(
-        "Welcome message (optional): sent once to whoever confirms this topic, in their language"
-    )
-    formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 12, "cols": 80})}}
-
 
 class TestSendForm(forms.Form):
     addresses = forms.CharField(
@@ -380,13 +210,13 @@ class CampaignAdmin(admin.ModelAdmin):
             "language": language, "content": content, "fallback": content is not None and content.language != language,
             "text": message.text if message else "", "languages": settings.LANGUAGES,
         })
-        return _frames_email(render(request, "admin/newsletter/campaign/preview.html", context))
+        return frames_email(render(request, "admin/newsletter/campaign/preview.html", context))
 
     def preview_html_view(self, request: HttpRequest, pk: int, language: str) -> HttpResponse:
         campaign = self._campaign(request, pk)
         _content, message = self._sample(campaign, language)
         html = message.html if message else ""
-        return _email_preview_response(html)
+        return email_preview_response(html)
 
     def test_send_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         campaign = self._campaign(request, pk, send=True)
@@ -483,7 +313,7 @@ class CampaignAdmin(admin.ModelAdmin):
             context["languages"] = settings.LANGUAGES
         context["can_duplicate"] = obj is not None and self.has_add_permission(request)
         context["live_preview"] = self.has_change_permission(request)
-        return _frames_email(super().render_change_form(request, context, *args, **kwargs))
+        return frames_email(super().render_change_form(request, context, *args, **kwargs))
 
     # --- Live preview, and duplicating -----------------------------------------------------
 
@@ -502,7 +332,7 @@ class CampaignAdmin(admin.ModelAdmin):
         topic_ids = [value for value in request.POST.getlist("topic") if value.isdigit()]
         message = _sample_message(rendered, list(Topic.objects.filter(pk__in=topic_ids).order_by("position", "pk")))
         if data["part"] != "text":
-            return _email_preview_response(message.html)
+            return email_preview_response(message.html)
         try:
             image_services.campaign_body_validate(body=data["body"])
         except ValidationError as error:
@@ -546,126 +376,3 @@ def _sample_message(rendered: RenderedContent, topics: list[Topic]) -> RawMessag
     # Before any topic is chosen, the footer names the first one.
     listed = topic_list(topics or Topic.objects.order_by("position", "pk")[:1])
     return campaign_message(content=rendered, recipient=recipient, topics=listed)
-
-
-def _frames_email(response: HttpResponse) -> HttpResponse:
-    """A page that shows an e-mail (its own response, _email_preview_response) in a frame: the
-    site's policy but with frames of the site itself allowed (frame-src is 'none' everywhere else)."""
-    response._csp_config = with_sources(settings.SECURE_CSP, {"frame-src": [CSP.SELF]})
-    return response
-
-
-def _email_preview_response(html: str) -> HttpResponse:
-    """The e-mail's HTML as a mail client shows it: its own inline styles, no scripts, nothing external
-    but the site's own images (written on SITE_URL, which may not be the admin's host)."""
-    response = HttpResponse(html)
-    response["X-Frame-Options"] = "SAMEORIGIN"  # shown in an iframe on the preview page
-    response._csp_config = {
-        "default-src": [CSP.NONE], "style-src": [CSP.UNSAFE_INLINE],
-        "img-src": [CSP.SELF, "data:", *filter(None, [origin(settings.SITE_URL)])],
-        "frame-ancestors": [CSP.SELF],
-    }
-    return response
-
-
-class CampaignImageUploadForm(forms.ModelForm):
-    upload = forms.FileField(
-        label=gettext_lazy("Image"),
-        help_text=gettext_lazy(
-            "JPEG, PNG, GIF or WebP; not SVG. The image is stored anew without its metadata (such as where a "
-            "photo was taken), under an address nobody can guess."
-        ),
-        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/gif,image/webp"}),
-    )
-
-    class Meta:
-        model = CampaignImage
-        fields = ["alt_nl", "alt_en"]
-
-    def clean_upload(self) -> image_services.EncodedImage:
-        return image_services.campaign_image_encode(upload=self.cleaned_data["upload"])
-
-
-@admin.register(CampaignImage)
-class CampaignImageAdmin(admin.ModelAdmin):
-    """Upload images for campaigns; each image's page shows the Markdown to paste into a campaign."""
-
-    list_display = ["thumbnail", "alt_nl", "alt_en", "dimensions", "created_at"]
-    list_display_links = ["thumbnail", "alt_nl"]
-    search_fields = ["alt_nl", "alt_en"]
-    readonly_fields = ["preview", "snippets", "dimensions", "file_size", "created_at", "created_by"]
-
-    class Media:
-        js = ["newsletter/admin-copy.js"]
-
-    def get_fields(self, request: HttpRequest, obj: CampaignImage | None = None) -> list[str]:
-        if obj is None:
-            return ["upload", "alt_nl", "alt_en"]
-        return ["preview", "snippets", "alt_nl", "alt_en", "dimensions", "file_size", "created_at", "created_by"]
-
-    def get_form(self, request: HttpRequest, obj: CampaignImage | None = None, change: bool = False, **kwargs):
-        if obj is None:
-            kwargs["form"] = CampaignImageUploadForm
-        return super().get_form(request, obj, change=change, **kwargs)
-
-    @staticmethod
-    def _img(obj: CampaignImage, width: int) -> str:
-        width = min(width, obj.width)
-        return format_html(
-            '<img src="{}" alt="{}" width="{}" height="{}">',
-            obj.file.url, obj.alt(None), width, max(1, round(obj.height * width / obj.width)),
-        )
-
-    @admin.display(description=gettext_lazy("image"))
-    def thumbnail(self, obj: CampaignImage) -> str:
-        return self._img(obj, 120)
-
-    @admin.display(description=gettext_lazy("image"))
-    def preview(self, obj: CampaignImage) -> str:
-        return self._img(obj, 600)
-
-    @admin.display(description=gettext_lazy("Markdown to paste into a campaign"))
-    def snippets(self, obj: CampaignImage) -> str:
-        rows = [
-            (code, name, image_services.campaign_image_snippet(image=obj, language=code), _("Copy"), _("Copied."))
-            for code, name in settings.LANGUAGES
-        ]
-        return format_html_join(
-            "",
-            '<p><label for="snippet-{0}">{1}</label><br>'
-            '<textarea id="snippet-{0}" rows="2" cols="90" readonly>{2}</textarea> '
-            '<button type="button" class="button" data-copy="snippet-{0}" data-status="snippet-{0}-status" '
-            'data-done="{4}">{3}</button> <span id="snippet-{0}-status" role="status"></span></p>',
-            rows,
-        )
-
-    @admin.display(description=gettext_lazy("dimensions"))
-    def dimensions(self, obj: CampaignImage) -> str:
-        return f"{obj.width} × {obj.height} px"
-
-    @admin.display(description=gettext_lazy("file size"))
-    def file_size(self, obj: CampaignImage) -> str:
-        return filesizeformat(obj.size)
-
-    def save_model(self, request: HttpRequest, obj: CampaignImage, form, change: bool) -> None:
-        if change:  # only the alternative texts: the file never changes (sent e-mails show it)
-            super().save_model(request, obj, form, change)
-            return
-        obj.created_by = request.user
-        image_services.campaign_image_create(image=obj, encoded=form.cleaned_data["upload"])
-
-    def get_deleted_objects(self, objs, request: HttpRequest):
-        deleted, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
-        for image in objs:
-            protected += [
-                _("Campaign “%(campaign)s” shows “%(image)s”") % {"campaign": campaign, "image": image}
-                for campaign in selectors.campaign_image_campaigns(image=image)
-            ]
-        return deleted, model_count, perms_needed, protected
-
-    def delete_model(self, request: HttpRequest, obj: CampaignImage) -> None:
-        image_services.campaign_image_delete(image=obj)
-
-    def delete_queryset(self, request: HttpRequest, queryset) -> None:
-        for image in queryset:
-            image_services.campaign_image_delete(image=image)

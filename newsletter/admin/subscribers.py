@@ -1,0 +1,65 @@
+"""Subscribers with their subscriptions and consent proofs, and the deliveries: read-only."""
+
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from core.admin import ReadOnlyAdminMixin
+from newsletter.models import (
+    ConsentProof,
+    Delivery,
+    Subscriber,
+    Subscription,
+)
+
+
+class ReadOnlyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    can_delete = True  # as before: whoever holds the delete right (no staff role does) may remove rows
+
+
+class SubscriptionInline(admin.TabularInline):
+    model = Subscription
+    extra = 0
+    can_delete = False
+    fields = ["topic", "status", "confirmed_at", "unsubscribed_at", "proof"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class ConsentProofInline(admin.StackedInline):
+    model = ConsentProof
+    extra = 0
+    can_delete = False
+    fields = ["given_at", "confirmed_at", "language", "source", "ip_truncated", "consent_version", "consent_text"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def get_fields(self, request: HttpRequest, obj=None) -> list[str]:
+        if request.user.has_perm("newsletter.view_proof_ip"):
+            return self.fields
+        return [name for name in self.fields if name != "ip_truncated"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None) -> list[str]:
+        return self.get_fields(request, obj)
+
+
+@admin.register(Subscriber)
+class SubscriberAdmin(ReadOnlyAdmin):
+    list_display = ["email", "name", "language", "created_at"]
+    list_filter = ["language", "subscriptions__status", "subscriptions__topic"]
+    search_fields = ["email", "name"]
+    fields = ["email", "name", "language", "created_at"]
+    readonly_fields = fields
+    inlines = [SubscriptionInline, ConsentProofInline]
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(ReadOnlyAdmin):
+    list_display = ["campaign", "subscriber", "status", "tries", "sent_at", "last_error"]
+    list_filter = ["status", "campaign"]
+    search_fields = ["subscriber__email"]
+    list_select_related = ["campaign", "subscriber"]
