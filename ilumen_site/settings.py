@@ -394,6 +394,10 @@ NEWSLETTER_BOUNCE_KEEP_DAYS = env.int("NEWSLETTER_BOUNCE_KEEP_DAYS", default=395
 NEWSLETTER_OVERDUE_SECONDS = env.int("NEWSLETTER_OVERDUE_SECONDS", default=3600)
 NEWSLETTER_TICK_SECONDS = env.float("NEWSLETTER_TICK_SECONDS", default=30)
 NEWSLETTER_FROM_EMAIL = env.str("NEWSLETTER_FROM_EMAIL", default=DEFAULT_FROM_EMAIL)
+# VERP: campaign messages go out with a per-message envelope sender on this domain (a
+# subdomain of the From domain, so SPF and DMARC stay aligned; check mail.E004), which is
+# how a bounce that arrives later is tied to its message. Empty: the From address is used.
+MAIL_BOUNCE_DOMAIN = env.str("MAIL_BOUNCE_DOMAIN", default="")
 # The settings holding a From address the site sends with: mail checks each against DKIM_DOMAIN.
 MAIL_FROM_SETTINGS = ["DEFAULT_FROM_EMAIL", "NEWSLETTER_FROM_EMAIL"]
 # Campaign images: the largest upload accepted, and the widest image stored (twice the
