@@ -193,11 +193,6 @@ def campaign_image_campaigns(*, image: CampaignImage) -> list[Campaign]:
     return list(Campaign.objects.filter(contents__body__contains=image.file.name).distinct().order_by("pk"))
 
 
-def campaign_image_names(*, names: list[str]) -> set[str]:
-    """Which of these storage names are campaign images."""
-    return set(CampaignImage.objects.filter(file__in=names).values_list("file", flat=True))
-
-
 # The public archive. A campaign may be shown when it is marked "publish in the archive", has its
 # web address, and is for topics whose campaigns may all be published, none of them privacy notices.
 _ARCHIVABLE = (

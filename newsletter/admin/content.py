@@ -1,7 +1,6 @@
 """What a campaign and a topic's welcome share: the Markdown content forms and inlines, and the
 responses that preview an e-mail."""
 
-
 from django import forms
 from django.conf import settings
 from django.contrib import admin

@@ -1,19 +1,17 @@
 """Campaign images: uploaded, re-encoded without metadata, stored under a name no one can guess."""
 
-
 from django import forms
 from django.conf import settings
-from django.contrib import admin
-from django.http import HttpRequest
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.defaultfilters import filesizeformat
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from newsletter import selectors
-from newsletter.models import (
-    CampaignImage,
-)
+from newsletter.models import CampaignImage
 from newsletter.services import images as image_services
 
 
@@ -112,9 +110,20 @@ class CampaignImageAdmin(admin.ModelAdmin):
             ]
         return deleted, model_count, perms_needed, protected
 
+    def delete_view(self, request: HttpRequest, object_id: str, extra_context: dict | None = None) -> HttpResponse:
+        # A campaign may start showing the image between the confirmation page and the deletion.
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except ValidationError as error:
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+            return HttpResponseRedirect(request.path)
+
     def delete_model(self, request: HttpRequest, obj: CampaignImage) -> None:
         image_services.campaign_image_delete(image=obj)
 
     def delete_queryset(self, request: HttpRequest, queryset) -> None:
         for image in queryset:
-            image_services.campaign_image_delete(image=image)
+            try:
+                image_services.campaign_image_delete(image=image)
+            except ValidationError as error:
+                self.message_user(request, f"{image}: {' '.join(error.messages)}", messages.ERROR)

@@ -1,6 +1,5 @@
 """Subscribers with their subscriptions and consent proofs, and the deliveries: read-only."""
 
-
 from django.contrib import admin
 from django.http import HttpRequest
 

@@ -1,6 +1,5 @@
 """Topics, each with its welcome message per language."""
 
-
 from django.conf import settings
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
@@ -11,9 +10,7 @@ from django.utils.translation import gettext as _
 
 from newsletter import selectors
 from newsletter.admin.content import TopicWelcomeInline, email_preview_response, frames_email
-from newsletter.models import (
-    Topic,
-)
+from newsletter.models import Topic
 from newsletter.services import archive as archive_services
 from newsletter.services import welcome as welcome_services
 

@@ -144,13 +144,18 @@ def campaign_image_create(*, image: CampaignImage, encoded: EncodedImage) -> Cam
 
 
 def campaign_image_delete(*, image: CampaignImage) -> None:
-    """Delete an image no campaign uses, and its file once the deletion is committed."""
-    if selectors.campaign_image_campaigns(image=image):
-        raise ValidationError(_("This image is used by a campaign; remove it from the campaign first."),
-                              code="in_use")
-    name = image.file.name
-    image.delete()
-    transaction.on_commit(lambda: default_storage.delete(name))
+    """Delete an image no campaign uses, and its file once the deletion is committed.
+
+    The row is locked before the check: a campaign being saved with this image holds a lock on
+    it (campaign_body_validate) until it commits, so the check waits for it and then sees it."""
+    with transaction.atomic():
+        CampaignImage.objects.select_for_update().filter(pk=image.pk).exists()
+        if selectors.campaign_image_campaigns(image=image):
+            raise ValidationError(_("This image is used by a campaign; remove it from the campaign first."),
+                                  code="in_use")
+        name = image.file.name
+        image.delete()
+        transaction.on_commit(lambda: default_storage.delete(name))
 
 
 def campaign_image_snippet(*, image: CampaignImage, language: str) -> str:
@@ -159,15 +164,25 @@ def campaign_image_snippet(*, image: CampaignImage, language: str) -> str:
     return f"![{alt}]({media_url(image.file.name)})"
 
 
+def _images_held(*, names: list[str]) -> set[str]:
+    """Which of these storage names are campaign images, each locked until the caller's
+    transaction ends, so that campaign_image_delete cannot remove one while the content that
+    shows it is being saved (the admin saves inside one transaction)."""
+    if not names:
+        return set()
+    with transaction.atomic():
+        return set(
+            CampaignImage.objects.filter(file__in=names).select_for_update(no_key=True).values_list("file", flat=True)
+        )
+
+
 def campaign_body_validate(*, body: str) -> None:
     """Refuse a campaign body whose images would not all be shown, naming each one (in the
     active language): from elsewhere, without alternative text, or not (or no longer) among
     the campaign images. Rendering would leave the first two out."""
     sources = markdown_image_sources(body)
     prefix = media_url_prefix()
-    known = selectors.campaign_image_names(
-        names=[src[len(prefix):] for src, _alt in sources if media_image_src_allowed(src)]
-    )
+    known = _images_held(names=[src[len(prefix):] for src, _alt in sources if media_image_src_allowed(src)])
     problems = []
     for src, alt in sources:
         if not media_image_src_allowed(src):

@@ -5,6 +5,7 @@ campaign's Markdown may show only these images, each with alternative text."""
 import io
 import re
 import struct
+import threading
 import time
 import zlib
 
@@ -12,6 +13,7 @@ import pytest
 from django.contrib.auth.models import Group, User
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import translation
 from PIL import Image, ImageCms, PngImagePlugin, TiffImagePlugin
@@ -351,3 +353,35 @@ def test_an_image_a_campaign_shows_cannot_be_deleted_and_deleting_the_campaign_k
         response = staff_client.post(delete, {"post": "yes"})
     assert response.status_code == 302
     assert not CampaignImage.objects.exists() and not (_media / image.file.name).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_image_a_campaign_starts_showing_during_its_deletion_is_kept_with_a_message(client, topic):
+    """The editor saves a campaign with the image while someone deletes it: the deletion waits for
+    the save, then refuses with a message (it used to delete the image, or answer 500)."""
+    image = _stored(_png_with_text())
+    campaign = campaign_with_content(topic)
+    body = f"![Panels]({SITE}/media/{image.file.name})"
+    locked = threading.Event()
+
+    def save_campaign() -> None:  # the admin's save: validation and writing in one transaction
+        try:
+            with transaction.atomic():
+                campaign_body_validate(body=body)
+                locked.set()
+                time.sleep(1)  # the deletion arrives meanwhile
+                CampaignContent.objects.filter(campaign=campaign, language="en").update(body=body)
+        finally:
+            connection.close()
+
+    editor = threading.Thread(target=save_campaign)
+    editor.start()
+    assert locked.wait(10)
+    client.force_login(User.objects.create_superuser("boss", "boss@ilumen.be", "a-long-test-password"))
+    delete = _admin("en", "delete", image.pk)
+    response = client.post(delete, {"post": "yes"})
+    editor.join(10)
+    assert response.status_code == 302 and response["Location"] == delete
+    assert CampaignImage.objects.filter(pk=image.pk).exists()
+    page = client.get(delete).content.decode()
+    assert "This image is used by a campaign" in page
