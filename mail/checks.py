@@ -1,10 +1,14 @@
 """System checks for outgoing mail: mailbox providers accept bulk mail only when it is
 DKIM-signed by (and DMARC-aligned with) the domain in its From address. Every From address the
-site sends with is checked: the settings named in MAIL_FROM_SETTINGS.
+site sends with is checked: the settings named in MAIL_FROM_SETTINGS. The bounce domain of
+VERP (MAIL_BOUNCE_DOMAIN) is the SMTP MAIL FROM domain, which SPF checks and DMARC aligns with
+the From domain in the same way.
 
 The DNS side (SPF, the DKIM public key, a DMARC record) cannot be checked from here; what
 to publish is in docs/deploy.md.
 """
+
+import re
 
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
@@ -51,6 +55,42 @@ def dkim_settings_check(app_configs: object = None, **kwargs: object) -> list[Ch
                 "receivers applying DMARC will treat the signature as foreign.",
                 hint="Sign with the From address's domain, or one of its parent domains or subdomains.",
                 id="mail.E003",
+            ))
+    return errors
+
+
+# A host name in its ASCII form: labels of letters, digits and inner hyphens, at least two of them.
+_DOMAIN = re.compile(r"(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
+
+
+def _within(domain: str, parent: str) -> bool:
+    return domain == parent or domain.endswith("." + parent)
+
+
+@register(Tags.compatibility)
+def bounce_domain_check(app_configs: object = None, **kwargs: object) -> list[CheckMessage]:
+    """The VERP domain must be the From domain or below it: otherwise SPF passes for a domain
+    DMARC does not count as the sender's, and the bounce domain's MX is nobody's mailbox."""
+    domain = settings.MAIL_BOUNCE_DOMAIN
+    if not domain:
+        return []
+    if not _DOMAIN.fullmatch(domain):
+        return [Error(
+            f"MAIL_BOUNCE_DOMAIN ({domain!r}) is not a lower-case domain name.",
+            hint="Give a host name such as bounce.example.com in lower case, without an address or a final dot; "
+            "an international domain name in its xn-- form.",
+            id="mail.E004",
+        )]
+    errors: list[CheckMessage] = []
+    for setting in settings.MAIL_FROM_SETTINGS:
+        from_domain = domain_of(getattr(settings, setting)).lower()
+        if not _within(domain, from_domain):
+            errors.append(Error(
+                f"MAIL_BOUNCE_DOMAIN ({domain}) is not {from_domain} or a subdomain of it, the domain of "
+                f"{setting}: SPF would pass for a domain DMARC does not align with the From address.",
+                hint=f"Use a subdomain of {from_domain} such as bounce.{from_domain}, with its MX record "
+                "pointing at the bounce mailbox (docs/deploy.md).",
+                id="mail.E004",
             ))
     return errors
 

@@ -25,7 +25,10 @@ def message_id_make(kind: str, *, from_email: str) -> str:
 
 @dataclass(frozen=True)
 class RawMessage:
-    """A finished message: envelope addresses and the exact bytes (CRLF line ends) to send."""
+    """A finished message: envelope addresses and the exact bytes (CRLF line ends) to send.
+
+    `from_email` is the From address; `envelope_sender`, when given, replaces it as the SMTP
+    MAIL FROM (a VERP address, mail/verp.py, where bounces go)."""
 
     from_email: str
     to_email: str
@@ -35,6 +38,7 @@ class RawMessage:
     html: str
     data: bytes
     headers: dict
+    envelope_sender: str = ""
 
     def as_django(self) -> EmailMultiAlternatives:
         """For mail backends that are not SMTP (console, locmem, file)."""

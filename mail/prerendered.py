@@ -148,9 +148,11 @@ class PrerenderedMessage:
 
     def build(
         self, *, to_email: str, message_id: str, values: Mapping[str, str] | None = None, to_name: str = "",
+        envelope_sender: str = "",
     ) -> RawMessage:
         """The message for one recipient. Every value must be one line of text (ValueError
-        otherwise); `to_name` is made one line and encoded, like every display name."""
+        otherwise); `to_name` is made one line and encoded, like every display name.
+        `envelope_sender`: the SMTP MAIL FROM when it is not the From address (VERP)."""
         values = values or {}
         for key in self.names:
             value = values.get(key)
@@ -161,6 +163,10 @@ class PrerenderedMessage:
         envelope_to = ascii_address(to_email)
         if not _ENVELOPE_ADDRESS.fullmatch(envelope_to):
             raise ValueError(f"not a recipient address: {to_email!r}")
+        if envelope_sender:
+            envelope_sender = ascii_address(envelope_sender)
+            if not _ENVELOPE_ADDRESS.fullmatch(envelope_sender):
+                raise ValueError(f"not an envelope sender: {envelope_sender!r}")
         if not _MESSAGE_ID.fullmatch(message_id):
             raise ValueError(f"not a Message-ID: {message_id!r}")
         text = self._text.fill(values)
@@ -191,5 +197,5 @@ class PrerenderedMessage:
         ])
         return RawMessage(
             from_email=self.envelope_from, to_email=envelope_to, message_id=message_id, subject=self.subject,
-            text=text, html=html, data=data, headers=headers,
+            text=text, html=html, data=data, headers=headers, envelope_sender=envelope_sender,
         )

@@ -111,7 +111,8 @@ class Transport:
             return
         if isinstance(message, RawMessage):
             # Envelope addresses were made ASCII (IDNA) when the message was built.
-            sender, recipient, data = message.from_email, message.to_email, message.data
+            sender = message.envelope_sender or message.from_email
+            recipient, data = message.to_email, message.data
         else:
             sender = self.backend.prep_address(message.from_email)
             recipient = self.backend.prep_address(message.to[0])

@@ -165,7 +165,8 @@ class CampaignMessages:
                     headers=headers,
                 )
 
-    def build(self, recipient: Recipient, message_id: str | None = None) -> RawMessage:
+    def build(self, recipient: Recipient, message_id: str | None = None, envelope_sender: str = "") -> RawMessage:
+        """`envelope_sender`: the message's own bounce address (VERP), else bounces go to the From address."""
         language = recipient.language if recipient.language in self.contents else next(iter(self.contents))
         # A name stored before names were validated is still mailed, on one line.
         name = one_line(recipient.name)
@@ -177,7 +178,7 @@ class CampaignMessages:
             "preferences": preferences_base.replace(_TOKEN, preferences_token_make(recipient.uuid)),
         }
         return self._messages[language].build(
-            to_email=recipient.email, to_name=name, values=values,
+            to_email=recipient.email, to_name=name, values=values, envelope_sender=envelope_sender,
             message_id=message_id or message_id_make("c", from_email=settings.NEWSLETTER_FROM_EMAIL),
         )
 

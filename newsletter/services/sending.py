@@ -34,6 +34,7 @@ from mail.services import suppression_add
 from mail.throttle import SendRate
 from mail.throughput import SentMarks, asynchronous_commit, senders_run
 from mail.transport import SendFailed, Transport
+from mail.verp import verp_address, verp_enabled
 from newsletter.messages import CampaignMessages, Recipient, RenderedContent, campaign_content_render, topic_list
 from newsletter.models import Campaign, CampaignContent, Delivery, Failure, Subscription
 from newsletter.selectors import campaign_audience, campaign_web_urls
@@ -289,6 +290,7 @@ def batch_send(
     rate = rate or SendRate()
     builder = CampaignMessages(contents=contents, topics=topics, web_urls=campaign_web_urls(campaign_id=campaign_id))
     from_email = settings.NEWSLETTER_FROM_EMAIL
+    verp = verp_enabled()
     last_check, since_check = time.monotonic(), 0
     with contextlib.ExitStack() as stack:
         transport, marks = session or stack.enter_context(sending_session(worker))
@@ -309,7 +311,9 @@ def batch_send(
             )
             try:
                 message = builder.build(
-                    recipient, message_id_make(f"c{campaign_id}.d{row['id']}", from_email=from_email)
+                    recipient, message_id_make(f"c{campaign_id}.d{row['id']}", from_email=from_email),
+                    # Its own bounce address: verp_read gives back "d<delivery id>" from a bounce to it.
+                    envelope_sender=verp_address(key=f"d{row['id']}") if verp else "",
                 )
             except ValueError as error:  # mail refuses what could break a header (an address stored unchecked)
                 Delivery.objects.filter(pk=row["id"], status=Delivery.Status.SENDING, claimed_by=worker).update(
