@@ -18,14 +18,14 @@ def test_without_redis_the_senders_of_a_process_share_one_rate(settings):
             times.append(time.monotonic())
 
     threads = [threading.Thread(target=sender) for _ in range(senders)]
+    started = time.monotonic()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     times.sort()
     assert len(times) == senders * each
-    # n messages at `rate` per second need at least (n - 1) intervals, whoever sends them,
-    # and no tenth of a second holds more than its share (5), give or take one for timer jitter.
-    assert times[-1] - times[0] >= (len(times) - 1) / rate * 0.95
-    busiest = max(sum(1 for other in times if start <= other < start + 0.1) for start in times)
-    assert busiest <= rate * 0.1 + 1
+    # The k-th message may not go before k intervals have passed, whoever sends it. A busy machine
+    # only makes senders wake late, never early, so this holds however loaded the machine is.
+    early = [(k, t - started) for k, t in enumerate(times) if t < started + k / rate * 0.99]
+    assert not early, f"messages before their turn (index, seconds after start): {early}"
