@@ -1,7 +1,9 @@
 """Real Chromium (Debian's package) driven by Playwright against pytest-django's live server."""
 
+import contextlib
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -26,6 +28,47 @@ document.addEventListener('securitypolicyviolation', (e) => {
   window.__cspViolations.push({directive: e.violatedDirective, blocked: e.blockedURI, sample: e.sample});
 });
 """
+
+
+class Visitor:
+    """One browser context, recording every request it makes."""
+
+    def __init__(self, browser, *, language: str = "nl-BE", **options) -> None:
+        self.context = browser.new_context(locale=language, **options)
+        self.context.add_init_script(CSP_RECORDER)
+        self.requests: list[str] = []
+        self.context.on("request", lambda request: self.requests.append(request.url))
+        self.page = self.context.new_page()
+        self.page.set_default_timeout(10_000)
+
+    def hosts(self) -> set[str]:
+        return {urlsplit(url).hostname for url in self.requests if not url.startswith(("data:", "about:"))}
+
+    def cookies(self) -> dict[str, dict]:
+        return {c["name"]: c for c in self.context.cookies()}
+
+    def optional_cookies(self) -> set[str]:
+        return {name for name in self.cookies() if name.startswith("_g")}
+
+    def banner_visible(self) -> bool:
+        return self.page.locator("#consent-banner").is_visible()
+
+
+@contextlib.contextmanager
+def visitors(browser) -> Iterator[Callable[..., Visitor]]:
+    """Makes visitors in `browser` (each test file launches the browser its host rules need);
+    closes their contexts at the end."""
+    created: list[Visitor] = []
+
+    def make(**options) -> Visitor:
+        created.append(Visitor(browser, **options))
+        return created[-1]
+
+    try:
+        yield make
+    finally:
+        for visitor in created:
+            visitor.context.close()
 
 
 @pytest.fixture(scope="session")

@@ -24,7 +24,7 @@ from django.urls import path
 from consent.models import ConsentRecord, GpcRefusalDay
 from ilumen_site.urls import urlpatterns as site_urlpatterns
 
-from .conftest import CHROMIUM, CHROMIUM_ARGS, CSP_RECORDER, admin_sign_in, csp_violations
+from .conftest import CHROMIUM, CHROMIUM_ARGS, admin_sign_in, csp_violations, visitors
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -143,41 +143,10 @@ def site(live_server, standin, settings, seeded, registry_seeded):
     return f"http://{SITE_HOST}:{port}"
 
 
-class Visitor:
-    """One browser context, recording every request it makes."""
-
-    def __init__(self, browser, *, language: str = "nl-BE", **options) -> None:
-        self.context = browser.new_context(locale=language, **options)
-        self.context.add_init_script(CSP_RECORDER)
-        self.requests: list[str] = []
-        self.context.on("request", lambda request: self.requests.append(request.url))
-        self.page = self.context.new_page()
-        self.page.set_default_timeout(10_000)
-
-    def hosts(self) -> set[str]:
-        return {urlsplit(url).hostname for url in self.requests if not url.startswith(("data:", "about:"))}
-
-    def cookies(self) -> dict[str, dict]:
-        return {c["name"]: c for c in self.context.cookies()}
-
-    def optional_cookies(self) -> set[str]:
-        return {name for name in self.cookies() if name.startswith("_g")}
-
-    def banner_visible(self) -> bool:
-        return self.page.locator("#consent-banner").is_visible()
-
-
 @pytest.fixture
 def visitor(consent_browser):
-    created = []
-
-    def make(**options) -> Visitor:
-        created.append(Visitor(consent_browser, **options))
-        return created[-1]
-
-    yield make
-    for v in created:
-        v.context.close()
+    with visitors(consent_browser) as make:
+        yield make
 
 
 def _standin_paths() -> list[str]:

@@ -20,7 +20,7 @@ from consent.models import ConsentRecord, Integration
 from consent.services import integration_update
 from tests.polling import wait_until
 
-from .conftest import CHROMIUM, CHROMIUM_ARGS, CSP_RECORDER, admin_sign_in, axe_violations, csp_violations
+from .conftest import CHROMIUM, CHROMIUM_ARGS, admin_sign_in, axe_violations, csp_violations, visitors
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -142,30 +142,10 @@ def site(live_server, standins, settings, seeded, registry_seeded):
     return site
 
 
-class Visitor:
-    def __init__(self, browser, *, language: str = "nl-BE") -> None:
-        self.context = browser.new_context(locale=language)
-        self.context.add_init_script(CSP_RECORDER)
-        self.requests: list[str] = []
-        self.context.on("request", lambda request: self.requests.append(request.url))
-        self.page = self.context.new_page()
-        self.page.set_default_timeout(10_000)
-
-    def hosts(self) -> set[str]:
-        return {urlsplit(url).hostname for url in self.requests if not url.startswith(("data:", "about:"))}
-
-
 @pytest.fixture
 def visitor(chromium):
-    created = []
-
-    def make(**options) -> Visitor:
-        created.append(Visitor(chromium, **options))
-        return created[-1]
-
-    yield make
-    for v in created:
-        v.context.close()
+    with visitors(chromium) as make:
+        yield make
 
 
 def _standin_hosts() -> set[str]:
