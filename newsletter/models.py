@@ -91,10 +91,17 @@ class Subscriber(models.Model):
 class ConsentProof(models.Model):
     """Art. 7(1) GDPR: what a person was shown and agreed to, when, where, and when confirmed.
 
-    One row per request; the exact consent text is stored as shown, with its version.
+    One row per request; the exact consent text is stored as shown, with its version. An imported
+    proof (newsletter.services.imports) records the evidence of consent given elsewhere: the
+    controller it was given to, the wording, source and date, and where the original is kept.
     """
 
+    class Origin(models.TextChoices):
+        FORM = "form", _("Subscription form")
+        IMPORT = "import", _("Imported")
+
     subscriber = models.ForeignKey(Subscriber, on_delete=models.CASCADE, related_name="proofs")
+    origin = models.CharField(_("origin"), max_length=8, choices=Origin.choices, default=Origin.FORM)
     nonce = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     topics = models.ManyToManyField(Topic, related_name="+", verbose_name=_("topics"))
     requested_name = models.CharField(
@@ -107,6 +114,13 @@ class ConsentProof(models.Model):
     ip_truncated = models.CharField(_("IP address (truncated)"), max_length=64, blank=True)
     given_at = models.DateTimeField(_("given at"), default=timezone.now)
     confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    controller = models.CharField(
+        _("consent given to"), max_length=200, blank=True, help_text=_("Imported proofs: the controller named."),
+    )
+    original_location = models.CharField(
+        _("original kept at"), max_length=300, blank=True,
+        help_text=_("Imported proofs: where the signed form or the original record is kept."),
+    )
 
     class Meta:
         verbose_name = _("consent proof")
@@ -115,6 +129,16 @@ class ConsentProof(models.Model):
         # Marketing sees the proofs, but not where from: the (truncated) IP is for Legal.
         permissions = [("view_proof_ip", _("Can see the IP address of consent proofs"))]
         indexes = [models.Index(fields=["confirmed_at", "given_at"])]
+        constraints = [
+            # Imported consent is only proof with all of its evidence.
+            models.CheckConstraint(
+                condition=~Q(origin="import") | (
+                    ~Q(controller="") & ~Q(original_location="") & ~Q(source="") & ~Q(consent_text="")
+                    & Q(confirmed_at__isnull=False)
+                ),
+                name="newsletter_consentproof_import_has_evidence",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.subscriber} {self.given_at:%Y-%m-%d %H:%M}"
@@ -482,3 +506,48 @@ class Bounce(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ({self.source}, {self.occurred_at:%Y-%m-%d})"
+
+
+class SubscriberImport(models.Model):
+    """One CSV file of subscribers uploaded by staff (or given to `manage.py newsletter_import`)
+    and its outcome. The file itself lives in NEWSLETTER_IMPORT_DIR only until the import ran;
+    the report names rows by number and reasons by code, never an address."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        REFUSED = "refused", _("Refused: nothing imported")
+        FAILED = "failed", _("Failed: nothing imported")
+
+    file_name = models.CharField(_("file"), max_length=200, editable=False)
+    # The name in NEWSLETTER_IMPORT_DIR; empty once the file is deleted (or for a command's own file).
+    stored_as = models.CharField(max_length=64, blank=True, editable=False)
+    dry_run = models.BooleanField(
+        _("dry run"), default=False,
+        help_text=_("Only show what the import would do; nothing is written."),
+    )
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.PENDING,
+                              editable=False)
+    report = models.JSONField(_("report"), default=dict, blank=True, editable=False)
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        editable=False, verbose_name=_("uploaded by"),
+    )
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True, editable=False)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("subscriber import")
+        verbose_name_plural = _("subscriber imports")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(stored_as="") | Q(stored_as__regex=r"^[0-9a-f]{32}\.csv$"),
+                name="newsletter_subscriberimport_stored_as",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.created_at:%Y-%m-%d %H:%M})"

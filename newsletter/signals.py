@@ -9,3 +9,5 @@ campaign_due = Signal()
 campaign_resumed = Signal()
 # Sent with `welcome_id` inside the transaction that confirmed a request and recorded its welcome.
 welcome_due = Signal()
+# Sent with `import_id` inside the transaction that recorded an uploaded subscriber import.
+subscriber_import_due = Signal()
