@@ -25,6 +25,9 @@ class StaffConfig(AppConfig):
 
         admin.site.__class__ = OTPAdminSite
         admin.site.login_form = StaffSignInForm
+        admin.site.site_header = _("iLumen administration")
+        admin.site.site_title = _("iLumen administration")
+        admin.site.index_title = _("Today's work")
         # The groups follow staff/roles.py on every migrate (and every test database flush).
         # post_migrate is sent once per app with models (staff has none): once, for auth, is
         # enough, as roles_sync creates every app's permissions itself.
