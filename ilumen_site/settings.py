@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "anymail",
     "core",
     "mail",
     "pages",
@@ -406,6 +407,16 @@ NEWSLETTER_IMAGE_MAX_BYTES = env.int("NEWSLETTER_IMAGE_MAX_BYTES", default=10 * 
 NEWSLETTER_IMAGE_MAX_WIDTH = env.int("NEWSLETTER_IMAGE_MAX_WIDTH", default=1200)
 # Bearer token of the bounce/complaint webhook (docs/newsletter.md); empty = webhook off.
 NEWSLETTER_WEBHOOK_TOKEN = env.str("NEWSLETTER_WEBHOOK_TOKEN", default="")
+# The e-mail service the site sends through, by its django-anymail name ("postmark", "mailgun", …):
+# its bounce, complaint and unsubscribe webhook is served at /webhooks/anymail/<name>/tracking/
+# (docs/newsletter.md, "Provider webhooks"). Empty = no such webhook.
+MAIL_PROVIDER = env.str("MAIL_PROVIDER", default="").strip().lower()
+ANYMAIL = {
+    # "user:password" the provider sends as HTTP basic auth; newsletter.E011 requires it.
+    "WEBHOOK_SECRET": env.str("MAIL_PROVIDER_WEBHOOK_SECRET", default=""),
+    # Mailgun signs each event with this key (its "HTTP webhook signing key"); anymail checks it.
+    "MAILGUN_WEBHOOK_SIGNING_KEY": env.str("MAILGUN_WEBHOOK_SIGNING_KEY", default=""),
+}
 # DKIM signing of outgoing mail, when a key is configured (PEM text or a file).
 DKIM_PRIVATE_KEY = env.str("DKIM_PRIVATE_KEY", default="", multiline=True)
 if not DKIM_PRIVATE_KEY and env.str("DKIM_PRIVATE_KEY_FILE", default=""):

@@ -11,6 +11,7 @@ from django.views.i18n import set_language
 
 from core.health import healthz
 from core.media import media_serve
+from newsletter.provider_webhooks import urlpatterns_for as provider_webhook_urls
 from newsletter.sitemaps import SITEMAPS as ARCHIVE_SITEMAPS
 from pages.sitemaps import SITEMAPS
 from pages.views import robots_txt, security_txt
@@ -22,6 +23,8 @@ urlpatterns = [
     path(".well-known/security.txt", security_txt, name="security_txt"),
     path("healthz", healthz, name="healthz"),
 ]
+if settings.MAIL_PROVIDER:  # the e-mail service's bounce, complaint and unsubscribe events
+    urlpatterns.append(path("webhooks/anymail/", include(provider_webhook_urls(settings.MAIL_PROVIDER))))
 if settings.MEDIA_SERVE:
     media_prefix = re.escape(settings.MEDIA_URL.strip("/"))
     urlpatterns.append(re_path(rf"^{media_prefix}/(?P<path>.+)$", media_serve, name="media"))

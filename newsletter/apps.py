@@ -7,6 +7,7 @@ class NewsletterConfig(AppConfig):
     verbose_name = _("Newsletter")
 
     def ready(self) -> None:
-        from newsletter import tasks  # turns the services' announcements into tasks
+        from newsletter import provider_webhooks, receivers, tasks  # noqa: F401 (provider_webhooks: its check)
 
-        tasks.connect()
+        tasks.connect()  # turns the services' announcements into tasks
+        receivers.connect()
