@@ -86,6 +86,23 @@ def test_robots_and_sitemap(client, seeded):
     assert 'hreflang="nl" href="http://testserver/nl/privacy/"' in sitemap
 
 
+def test_the_sitemap_lists_every_public_page_in_both_languages_with_hreflang(client, seeded):
+    sitemap = client.get("/sitemap.xml").content.decode()
+    listed = set(re.findall(r"<loc>http://testserver(/[^<]*)</loc>", sitemap))
+    for name, args in VISITOR_PAGES:
+        if name is None or args or name in ("cookies:settings",):  # a numbered version; settings: no content
+            continue
+        for language in ("nl", "en"):
+            with translation.override(language):
+                url = reverse(name)
+            assert url in listed, url
+            assert f'hreflang="{language}" href="http://testserver{url}"' in sitemap, url
+    for path in ("/nl/privacy/history/", "/en/privacy/illuminoo/history/"):
+        assert path in listed
+    # Pages only for one person (links sent by e-mail, forms' answers) are not listed.
+    assert not any(part in path for path in listed for part in ("/thanks/", "/my-data/view/", "/sent/"))
+
+
 def test_visitor_strings_are_translated(client, seeded):
     nl = client.get("/nl/privacy/").content.decode()
     en = client.get("/en/privacy/").content.decode()
