@@ -60,7 +60,7 @@ def dkim_settings_check(app_configs: object = None, **kwargs: object) -> list[Ch
 
 
 # A host name in its ASCII form: labels of letters, digits and inner hyphens, at least two of them.
-_DOMAIN = re.compile(r"(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
+_DOMAIN = re.compile(r"(?=.{1,253}\Z)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
 
 
 def _within(domain: str, parent: str) -> bool:

@@ -124,7 +124,8 @@ def test_the_check_accepts_no_bounce_domain_the_from_domain_and_its_subdomains(f
         ("bounce-.ilumen.be", 1),
         ("bounce_x.ilumen.be", 1),
         ("bounce", 1),
-        (f"{'a' * 64}.ilumen.be", 1),
+        (f"{'a' * 64}.ilumen.be", 1),  # a label longer than 63 characters
+        (f"{'a' * 60}." * 4 + "x.ilumen.be", 1),  # a name longer than 253 characters
         ("bounce.ilumen.be\n", 1),
         ("bounce.ïlumen.be", 1),  # the xn-- form is the one an envelope address can carry
     ],
