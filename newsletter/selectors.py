@@ -2,7 +2,7 @@
 forms, the public archive."""
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -10,13 +10,16 @@ from django.core.cache import cache
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from mail.selectors import addresses_suppressed
 from newsletter.messages import site_url, topic_names
 from newsletter.models import (
     PRIVACY_TOPIC_SLUG,
+    Bounce,
     Campaign,
     CampaignContent,
     CampaignImage,
     Delivery,
+    Failure,
     Subscriber,
     Subscription,
     Topic,
@@ -254,3 +257,67 @@ def archive_content(*, campaign: Campaign, language: str) -> CampaignContent:
     """A campaign's content in this language, else in the first language it was written in."""
     contents = {content.language: content for content in campaign.contents.all()}
     return contents.get(language) or contents[archive_languages(campaign=campaign)[0]]
+
+
+# Bounces and complaints, and the deliveries a person may retry.
+
+
+def campaign_bounces(*, campaign_id: int) -> QuerySet[Bounce]:
+    """The bounces and complaints about a campaign's messages, newest first, with whose they are."""
+    return (
+        Bounce.objects.filter(delivery__campaign_id=campaign_id)
+        .select_related("subscriber").order_by("-occurred_at", "-pk")
+    )
+
+
+def bounce_counts(bounces: QuerySet[Bounce]) -> dict[str, int]:
+    """How many of these are of each kind, every kind listed (zero too), in the kinds' order."""
+    counted = dict(bounces.order_by().values_list("kind").annotate(n=Count("pk")))
+    return {kind: counted.get(kind, 0) for kind in Bounce.Kind.values}
+
+
+def deliveries_retryable(*, campaign_id: int) -> QuerySet[Delivery]:
+    """A campaign's deliveries that failed for now (a 4xx answer until the tries ran out, or a
+    soft bounce) and drew no complaint: what "retry failed deliveries" may queue again, but for
+    suppressed addresses (`deliveries_retryable_batches` leaves those out)."""
+    return Delivery.objects.filter(
+        campaign_id=campaign_id, status=Delivery.Status.FAILED, failure=Failure.TEMPORARY, complained_at__isnull=True,
+    )
+
+
+def deliveries_retryable_batches(*, campaign_id: int, size: int = 1000) -> Iterator[list[int]]:
+    """The ids of `deliveries_retryable` whose address is not suppressed, a batch at a time (the
+    caller may change the rows between batches)."""
+    rows = deliveries_retryable(campaign_id=campaign_id).order_by("pk").values_list("pk", "subscriber__email")
+    after = 0
+    while batch := list(rows.filter(pk__gt=after)[:size]):
+        after = batch[-1][0]
+        suppressed = addresses_suppressed(email for _pk, email in batch)
+        yield [pk for pk, email in batch if email not in suppressed]
+
+
+# The columns of a subscriber export, in order, and what each is read from.
+EXPORT_COLUMNS = {
+    "email": "subscriber__email",
+    "name": "subscriber__name",
+    "language": "subscriber__language",
+    "topic": "topic__slug",
+    "confirmed_at": "confirmed_at",
+    "consent_given_at": "proof__given_at",
+    "consent_source": "proof__source",
+    "consent_version": "proof__consent_version",
+}
+
+
+def subscribers_export_rows(*, topic_id: int, language: str, with_ip: bool) -> QuerySet:
+    """The confirmed subscribers of a topic (of one language, or all when `language` is empty) as
+    tuples in the order of `subscribers_export_columns`, by address."""
+    rows = Subscription.objects.filter(topic_id=topic_id, status=Subscription.Status.CONFIRMED)
+    if language:
+        rows = rows.filter(subscriber__language=language)
+    return rows.order_by("subscriber__email").values_list(*subscribers_export_columns(with_ip=with_ip).values())
+
+
+def subscribers_export_columns(*, with_ip: bool) -> dict[str, str]:
+    """The export's column names and their sources; the proof's IP only `with_ip`."""
+    return {**EXPORT_COLUMNS, "consent_ip_truncated": "proof__ip_truncated"} if with_ip else EXPORT_COLUMNS

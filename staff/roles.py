@@ -36,6 +36,9 @@ MARKETING = {
         "view_topicwelcome", "add_topicwelcome", "change_topicwelcome", "delete_topicwelcome",
         "view_subscriber", "view_subscription", "view_consentproof",
         "view_delivery",
+        "view_bounce",
+        # A file of subscribers leaves the site: the IP of their proofs stays Legal's (view_proof_ip).
+        "export_subscribers",
     ],
     "mail": ["view_suppression"],
     "accesslog": ["view_pageview"],

@@ -33,6 +33,7 @@ from newsletter.messages import (
     topic_list,
 )
 from newsletter.models import (
+    Bounce,
     Campaign,
     CampaignContent,
     Topic,
@@ -44,6 +45,8 @@ from newsletter.services import images as image_services
 from privacy.selectors import documents_published
 
 SEND_PERMISSION = "newsletter.send_campaign"
+# The newest bounces and complaints listed on a campaign's page; the bounce list has them all.
+BOUNCES_SHOWN = 100
 
 class TestSendForm(forms.Form):
     addresses = forms.CharField(
@@ -174,6 +177,7 @@ class CampaignAdmin(admin.ModelAdmin):
             path("privacy-notice/", wrap(self.privacy_notice_view), name="newsletter_campaign_privacy_notice"),
             path("live-preview/", wrap(require_POST(self.live_preview_view)), name="newsletter_campaign_live_preview"),
             path("<int:pk>/duplicate/", wrap(require_POST(self.duplicate_view)), name="newsletter_campaign_duplicate"),
+            path("<int:pk>/retry/", wrap(require_POST(self.retry_view)), name="newsletter_campaign_retry"),
             *super().get_urls(),
         ]
 
@@ -282,6 +286,18 @@ class CampaignAdmin(admin.ModelAdmin):
             self.message_user(request, _("Done: %(action)s.") % {"action": self.ACTIONS[action]}, messages.SUCCESS)
         return HttpResponseRedirect(reverse("admin:newsletter_campaign_change", args=[pk]))
 
+    def retry_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        campaign = self._campaign(request, pk, send=True)
+        try:
+            queued = campaign_status.deliveries_retry(campaign_id=campaign.pk)
+        except ValidationError as error:
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+        else:
+            self.message_user(request, ngettext(
+                "%(count)d failed delivery was queued again.", "%(count)d failed deliveries were queued again.", queued,
+            ) % {"count": queued}, messages.SUCCESS if queued else messages.WARNING)
+        return HttpResponseRedirect(reverse("admin:newsletter_campaign_change", args=[pk]))
+
     def progress_view(self, request: HttpRequest, pk: int) -> JsonResponse:
         self._campaign(request, pk)
         return JsonResponse(selectors.campaign_progress(pk).as_dict())
@@ -311,9 +327,21 @@ class CampaignAdmin(admin.ModelAdmin):
             context["progress"] = selectors.campaign_progress(obj.pk)
             context["missing"] = campaign_services.missing_languages(obj)
             context["languages"] = settings.LANGUAGES
+            context.update(self._bounce_context(obj))
         context["can_duplicate"] = obj is not None and self.has_add_permission(request)
         context["live_preview"] = self.has_change_permission(request)
         return frames_email(super().render_change_form(request, context, *args, **kwargs))
+
+    def _bounce_context(self, campaign: Campaign) -> dict:
+        bounces = selectors.campaign_bounces(campaign_id=campaign.pk)
+        counts = selectors.bounce_counts(bounces)
+        return {
+            "bounce_counts": [(Bounce.Kind(kind).label, count) for kind, count in counts.items()],
+            "bounce_total": sum(counts.values()),
+            "bounces": bounces[:BOUNCES_SHOWN],
+            "retryable": sum(map(len, selectors.deliveries_retryable_batches(campaign_id=campaign.pk))),
+            "can_retry": campaign.status in campaign_status.RETRY_STATUSES,
+        }
 
     # --- Live preview, and duplicating -----------------------------------------------------
 

@@ -4,6 +4,8 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from core.admin import ReadOnlyAdminMixin
+from newsletter.admin.bounces import BounceInline
+from newsletter.admin.exports import SubscriberExportMixin
 from newsletter.models import (
     ConsentProof,
     Delivery,
@@ -47,13 +49,14 @@ class ConsentProofInline(admin.StackedInline):
 
 
 @admin.register(Subscriber)
-class SubscriberAdmin(ReadOnlyAdmin):
+class SubscriberAdmin(SubscriberExportMixin, ReadOnlyAdmin):
     list_display = ["email", "name", "language", "created_at"]
     list_filter = ["language", "subscriptions__status", "subscriptions__topic"]
     search_fields = ["email", "name"]
     fields = ["email", "name", "language", "created_at"]
     readonly_fields = fields
-    inlines = [SubscriptionInline, ConsentProofInline]
+    inlines = [SubscriptionInline, ConsentProofInline, BounceInline]
+    change_list_template = "admin/newsletter/subscriber/change_list.html"
 
 
 @admin.register(Delivery)

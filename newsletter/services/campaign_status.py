@@ -7,6 +7,7 @@
                          on_hold                       paused ──resume_schedule──▶ scheduled
     scheduled ──pause──▶ paused (before it started)
     every status before sent ──cancel──▶ cancelled
+    sent ──reopen──▶ sending (a person retries deliveries that failed for now)
 
 `TRANSITIONS` is the whole table. Each action is one conditional UPDATE whose WHERE names the
 statuses it may leave, so two workers (or a worker and a person) racing on the same campaign
@@ -26,6 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from newsletter.models import Campaign, CampaignContent, Delivery
+from newsletter.selectors import deliveries_retryable, deliveries_retryable_batches
 from newsletter.services.archive import archive_pages_clear
 from newsletter.signals import campaign_due, campaign_resumed
 
@@ -50,6 +52,7 @@ TRANSITIONS: dict[str, Transition] = {
     "resume_sending": Transition(frozenset({Status.PAUSED}), Status.SENDING),
     "finish": Transition(frozenset({Status.SENDING}), Status.SENT),
     "cancel": Transition(_BEFORE_SENT, Status.CANCELLED),
+    "reopen": Transition(frozenset({Status.SENT}), Status.SENDING),
 }
 
 
@@ -150,3 +153,35 @@ def campaign_cancel(*, campaign_id: int) -> bool:
 def _archive_changed(campaign_id: int) -> None:
     if Campaign.objects.filter(pk=campaign_id, archive_published=True).exists():
         archive_pages_clear()
+
+
+# Statuses in which failed deliveries may be retried: while it sends, paused (they go when it
+# resumes), and once sent (it sends again, then finishes again).
+RETRY_STATUSES = frozenset({Status.SENDING, Status.PAUSED, Status.SENT})
+
+
+def deliveries_retry(*, campaign_id: int) -> int:
+    """A person retries a campaign's deliveries that failed for now (a 4xx answer until the tries
+    ran out, or a soft bounce): those rows are queued again with fresh tries, and a sent campaign
+    goes back to sending so the workers send them, then finishes again. Never a row that was sent,
+    failed for good, drew a complaint, or whose address is now suppressed. Returns how many were
+    queued; raises ValidationError when the campaign's status allows no retry."""
+    with transaction.atomic():
+        # Locked so that a worker cannot finish the campaign between the rows and the reopening.
+        status = Campaign.objects.select_for_update().filter(pk=campaign_id).values_list("status", flat=True).first()
+        if status not in RETRY_STATUSES:
+            raise ValidationError(_("Only a sending, paused or sent campaign can retry failed deliveries."))
+        failed = deliveries_retryable(campaign_id=campaign_id)
+        queued = 0
+        for ids in deliveries_retryable_batches(campaign_id=campaign_id):
+            queued += failed.filter(pk__in=ids).update(
+                status=Delivery.Status.PENDING, failure="", tries=0, next_attempt_at=timezone.now(),
+                lease_expires_at=None, claimed_by="", sent_at=None, message_id="", last_error="",
+            )
+        if not queued:
+            return 0
+        if _move(campaign_id, "reopen", finished_at=None, status_note=""):
+            _archive_changed(campaign_id)  # off the archive's list until it has finished again
+        if status != Status.PAUSED:
+            campaign_resumed.send(sender=Campaign, campaign_id=campaign_id)
+    return queued
