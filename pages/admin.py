@@ -14,6 +14,8 @@ class CompanyProfileAdmin(admin.ModelAdmin):
             "street", "street_extra", "postal_code", "city",
         ]}),
         (_("Contact"), {"fields": ["phone", "phone_international", "email", "privacy_email"]}),
+        (_("Home page"), {"fields": ["intro_nl", "intro_en"]}),
+        (_("Hosting (legal notice, optional)"), {"fields": ["hosting_name", "hosting_address", "hosting_website"]}),
     ]
 
     def has_add_permission(self, request: HttpRequest) -> bool:

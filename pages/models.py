@@ -7,7 +7,8 @@ from django.utils.translation import gettext_lazy as _
 
 from core.pagecache import page_cache_clear
 
-COMPANY_CACHE_KEY = "pages:company:v2"
+COMPANY_CACHE_KEY = "pages:company:v3"
+INTRO_MAX_LENGTH = 1000
 
 
 class CompanyProfile(models.Model):
@@ -32,6 +33,17 @@ class CompanyProfile(models.Model):
     phone_international = models.CharField(_("phone (other countries)"), max_length=40, blank=True)
     email = models.EmailField(_("e-mail address"))
     privacy_email = models.EmailField(_("e-mail address for privacy requests"), blank=True)
+    intro_nl = models.TextField(
+        _("introduction (Dutch)"), max_length=INTRO_MAX_LENGTH, blank=True,
+        help_text=_("The text under the home page's title. Empty: the site's standard text. A blank line starts a "
+                    "new paragraph."),
+    )
+    intro_en = models.TextField(_("introduction (English)"), max_length=INTRO_MAX_LENGTH, blank=True)
+    hosting_name = models.CharField(
+        _("hosting provider"), max_length=200, blank=True, help_text=_("Shown on the legal notice when filled in."),
+    )
+    hosting_address = models.CharField(_("hosting provider's address"), max_length=300, blank=True)
+    hosting_website = models.URLField(_("hosting provider's website"), blank=True)
 
     class Meta:
         verbose_name = _("company profile")
@@ -47,6 +59,10 @@ class CompanyProfile(models.Model):
         super().save(*args, **kwargs)
         cache.delete(COMPANY_CACHE_KEY)
         page_cache_clear()
+
+    @property
+    def intro(self) -> str:
+        return self.intro_nl if get_language() == "nl" else self.intro_en
 
 
 class KeyFigure(models.Model):
@@ -68,6 +84,11 @@ class KeyFigure(models.Model):
     def save(self, *args, **kwargs) -> None:
         super().save(*args, **kwargs)
         page_cache_clear()
+
+    def delete(self, *args, **kwargs) -> tuple[int, dict[str, int]]:
+        deleted = super().delete(*args, **kwargs)
+        page_cache_clear()
+        return deleted
 
     @property
     def label(self) -> str:

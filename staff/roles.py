@@ -36,6 +36,7 @@ MARKETING = {
         "view_topicwelcome", "add_topicwelcome", "change_topicwelcome", "delete_topicwelcome",
         "view_subscriber", "view_subscription", "view_consentproof",
         "view_delivery",
+        "view_subscriberimport", "add_subscriberimport",
         "view_bounce",
         # A file of subscribers leaves the site: the IP of their proofs stays Legal's (view_proof_ip).
         "export_subscribers",
@@ -52,4 +53,15 @@ SUPPORT = {
     "contact": ["view_contactmessage", "change_contactmessage"],
 }
 
-ROLES: dict[str, dict[str, list[str]]] = {"Legal": LEGAL, "Marketing": MARKETING, "Support": SUPPORT}
+# The site's own pages: the home page's introduction, key figures, the company details and the
+# hosting provider on the legal notice.
+WEB_EDITOR = {
+    "pages": [
+        "view_companyprofile", "change_companyprofile",
+        "view_keyfigure", "add_keyfigure", "change_keyfigure", "delete_keyfigure",
+    ],
+}
+
+ROLES: dict[str, dict[str, list[str]]] = {
+    "Legal": LEGAL, "Marketing": MARKETING, "Support": SUPPORT, "Web editor": WEB_EDITOR,
+}

@@ -81,10 +81,10 @@ def _staff(username: str, *codenames: str) -> User:
 
 @pytest.fixture
 def group_member(db) -> Callable[[str], User]:
-    """Makes a staff user in one of the roles' admin groups (Legal, Marketing, Support)."""
+    """Makes a staff user in one of the roles' admin groups (staff/roles.py)."""
 
     def make(group: str) -> User:
-        name = group.lower()
+        name = group.lower().replace(" ", "-")
         user = User.objects.create_user(name, f"{name}@ilumen.be", "a-long-test-password", is_staff=True)
         user.groups.add(Group.objects.get(name=group))
         return User.objects.get(pk=user.pk)  # fresh instance: no stale permission cache

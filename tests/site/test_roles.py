@@ -1,4 +1,5 @@
-"""The staff access matrix: every admin page for Legal, Marketing, Support and anonymous visitors.
+"""The staff access matrix: every admin page for Legal, Marketing, Support, the web editor and
+anonymous visitors.
 
 The expectations are written out here, independently of staff/roles.py, so that a
 change to a role shows up as a failing line in this table.
@@ -44,6 +45,10 @@ MATRIX: dict[str, dict[str, set[str]]] = {
         "datarights.datarequest": {LIST, ADD, CHANGE},
         "contact.contactmessage": {LIST, CHANGE},
     },
+    "Web editor": {
+        "pages.companyprofile": {LIST, CHANGE},  # one profile, seeded: none can be added
+        "pages.keyfigure": {LIST, ADD, CHANGE},
+    },
 }
 
 
@@ -85,7 +90,7 @@ def objects(seeded):
     return subscriber
 
 
-@pytest.mark.parametrize("role", ["Legal", "Marketing", "Support"])
+@pytest.mark.parametrize("role", ["Legal", "Marketing", "Support", "Web editor"])
 def test_each_role_opens_exactly_its_pages(role, objects, group_member):
     client = Client()
     client.force_login(group_member(role))
