@@ -2,9 +2,10 @@
 
 Overdue requests stand out in the list (and have a filter of their own). From a request,
 staff with the permission download the same export a visitor gets, or erase everything
-for the address after a confirmation page that shows what goes and what stays. Every
-step lands in the request's audit trail, which holds counts and names of fields, never
-the data.
+for the address after a confirmation page that shows what goes and what stays. Staff who
+may change a request take its steps (identity, notes, extension, answer, closing) with a
+form each on its page, each a POST to one service. Every step lands in the request's audit
+trail, shown on the page, which holds counts and names of fields, never the data.
 """
 
 import json
@@ -21,8 +22,17 @@ from django.utils.translation import gettext_lazy
 
 from core.admin import ReadOnlyAdminMixin
 from datarights import selectors, services
-from datarights.forms import DataRequestAddForm
-from datarights.models import DataRequest, DataRequestEvent, ErasureRecord
+from datarights.forms import (
+    AnswerForm,
+    CloseForm,
+    DataRequestAddForm,
+    DataRequestChangeForm,
+    ExtendForm,
+    IdentityForm,
+    NoteForm,
+)
+from datarights.models import DataRequest, ErasureRecord
+from datarights.services import workflow
 
 EXPORT_PERMISSION = "datarights.export_personal_data"
 ERASE_PERMISSION = "datarights.erase_personal_data"
@@ -33,21 +43,20 @@ class OverdueFilter(admin.SimpleListFilter):
     parameter_name = "deadline"
 
     def lookups(self, request, model_admin):
-        return [("overdue", gettext_lazy("Overdue")), ("open", gettext_lazy("Open, in time"))]
+        return [
+            ("overdue", gettext_lazy("Overdue")),
+            ("soon", _("Due within %(days)d days") % {"days": DataRequest.DUE_SOON_DAYS}),
+            ("open", gettext_lazy("Open, in time")),
+        ]
 
     def queryset(self, request, queryset):
         if self.value() == "overdue":
             return queryset.overdue()
+        if self.value() == "soon":
+            return queryset.due_soon()
         if self.value() == "open":
             return queryset.open().filter(due_on__gte=timezone.localdate())
         return queryset
-
-
-class EventInline(ReadOnlyAdminMixin, admin.TabularInline):
-    model = DataRequestEvent
-    fields = ["at", "action", "actor_label", "detail"]
-    readonly_fields = fields
-    extra = 0
 
 
 @admin.register(DataRequest)
@@ -56,7 +65,6 @@ class DataRequestAdmin(admin.ModelAdmin):
     list_filter = [OverdueFilter, "status", "kind", "channel"]
     list_select_related = ["handled_by"]
     date_hierarchy = "received_on"
-    inlines = [EventInline]
     change_form_template = "admin/datarights/datarequest/change_form.html"
 
     class Media:
@@ -72,20 +80,24 @@ class DataRequestAdmin(admin.ModelAdmin):
         ).order_by("closed_rank", "due_on", "pk")
 
     def get_form(self, request, obj=None, change=False, **kwargs):
-        if obj is None:
-            kwargs["form"] = DataRequestAddForm
+        kwargs["form"] = DataRequestAddForm if obj is None else DataRequestChangeForm
         return super().get_form(request, obj, change=change, **kwargs)
 
     def get_fields(self, request: HttpRequest, obj: DataRequest | None = None) -> list[str]:
         if obj is None:
-            return ["kind", "channel", "subject_email", "received_on"]
-        return ["kind", "channel", "subject_email", "subject_hash", "received_on", "due_on", "status",
-                "handled_by", "closed_at"]
+            return ["kind", "channel", "subject_email", "language", "received_on"]
+        return ["kind", "channel", "subject_email", "subject_hash", "language", "received_on", "due_on",
+                "extended_months", "extension_reason", "identity_method", "identity_note", "identity_verified_at",
+                "status", "outcome", "handled_by", "closed_at"]
 
     def get_readonly_fields(self, request: HttpRequest, obj: DataRequest | None = None) -> list[str]:
         if obj is None:
             return []
-        return ["kind", "channel", "subject_email", "subject_hash", "received_on", "due_on", "closed_at"]
+        readonly = ["kind", "channel", "subject_email", "subject_hash", "received_on", "due_on", "extended_months",
+                    "extension_reason", "identity_method", "identity_note", "identity_verified_at", "outcome",
+                    "closed_at"]
+        # A closed request is the proof of what was done: nothing on it changes any more.
+        return readonly if obj.is_open else [*readonly, "status", "handled_by", "language"]
 
     def has_delete_permission(self, request: HttpRequest, obj: DataRequest | None = None) -> bool:
         return False  # the record is the proof; retention deletes it
@@ -104,15 +116,16 @@ class DataRequestAdmin(admin.ModelAdmin):
         if not change:
             registered = services.request_register(
                 kind=obj.kind, email=obj.subject_email, channel=obj.channel, received_on=obj.received_on,
-                actor=request.user,
+                actor=request.user, language=obj.language,
             )
             obj.pk = registered.pk
             obj.refresh_from_db()
             return
         stored = DataRequest.objects.get(pk=obj.pk)
-        if "handled_by" in form.changed_data:
-            DataRequest.objects.filter(pk=obj.pk).update(handled_by=obj.handled_by)
-            stored.handled_by = obj.handled_by
+        changed = {name: getattr(obj, name) for name in ("handled_by", "language") if name in form.changed_data}
+        if changed:
+            DataRequest.objects.filter(pk=obj.pk).update(**changed)
+            stored.handled_by, stored.language = obj.handled_by, obj.language
         if "status" in form.changed_data:
             services.request_set_status(stored, obj.status, actor=request.user)
         obj.refresh_from_db()
@@ -124,8 +137,33 @@ class DataRequestAdmin(admin.ModelAdmin):
         return [
             path("<int:pk>/export/", wrap(self.export_view), name="datarights_datarequest_export"),
             path("<int:pk>/erase/", wrap(self.erase_view), name="datarights_datarequest_erase"),
+            *(
+                path(f"<int:pk>/{step}/", wrap(self.step_view), {"step": step}, name=f"datarights_datarequest_{step}")
+                for step in STEPS
+            ),
             *super().get_urls(),
         ]
+
+    def step_view(self, request: HttpRequest, pk: int, step: str) -> HttpResponse:
+        """One step of the workflow: a POSTed form, one service call, a message, back to the request."""
+        data_request = get_object_or_404(DataRequest, pk=pk)
+        if not self.has_change_permission(request, data_request):
+            raise PermissionDenied
+        if request.method != "POST":
+            return self._back(data_request)
+        form_class, run, done = STEPS[step]
+        form = form_class(request.POST)
+        if not form.is_valid():
+            problems = [f"{form[name].label}: {' '.join(errors)}" for name, errors in form.errors.items()]
+            self.message_user(request, "; ".join(problems), messages.ERROR)
+            return self._back(data_request)
+        try:
+            run(data_request, form.cleaned_data, request.user)
+        except workflow.StepRefused as refused:
+            self.message_user(request, str(refused), messages.ERROR)
+        else:
+            self.message_user(request, str(done), messages.SUCCESS)
+        return self._back(data_request)
 
     def _request(self, request: HttpRequest, pk: int, permission: str) -> DataRequest:
         data_request = get_object_or_404(DataRequest, pk=pk)
@@ -170,10 +208,39 @@ class DataRequestAdmin(admin.ModelAdmin):
         }
         return render(request, "admin/datarights/datarequest/erase_confirm.html", context)
 
-    def render_change_form(self, request: HttpRequest, context: dict, *args, **kwargs) -> HttpResponse:
+    def render_change_form(self, request: HttpRequest, context: dict, *args, obj=None, **kwargs) -> HttpResponse:
         context["can_export"] = request.user.has_perm(EXPORT_PERMISSION)
         context["can_erase"] = request.user.has_perm(ERASE_PERMISSION)
-        return super().render_change_form(request, context, *args, **kwargs)
+        if obj is not None:
+            context["trail"] = selectors.request_trail(obj)
+            context["notes"] = selectors.request_notes(obj)
+            if obj.is_open and self.has_change_permission(request, obj):
+                context["steps"] = {
+                    "identity": IdentityForm(initial={"method": obj.identity_method, "note": obj.identity_note}),
+                    "note": NoteForm(), "extend": ExtendForm(), "answer": AnswerForm(), "close": CloseForm(),
+                }
+                context["can_extend"] = obj.extended_months < DataRequest.MAX_EXTENSION_MONTHS and (
+                    timezone.localdate() <= obj.first_month_ends_on
+                )
+        return super().render_change_form(request, context, *args, obj=obj, **kwargs)
+
+
+# step: (form, call of the service with the request, the form's data and the user, message on success)
+STEPS = {
+    "identity": (IdentityForm, lambda r, data, user: workflow.identity_record(
+        data_request=r, method=data["method"], note=data["note"], actor=user), gettext_lazy("Identity recorded.")),
+    "note": (NoteForm, lambda r, data, user: workflow.request_note_add(data_request=r, text=data["text"], actor=user),
+             gettext_lazy("Note added.")),
+    "extend": (ExtendForm, lambda r, data, user: workflow.request_extend(
+        data_request=r, months=data["months"], reason=data["reason"], actor=user),
+        gettext_lazy("Deadline extended; the person is told, with the reason.")),
+    "answer": (AnswerForm, lambda r, data, user: workflow.request_answer(
+        data_request=r, message=data["message"], with_export=data["with_export"], actor=user),
+        gettext_lazy("Answer sent.")),
+    "close": (CloseForm, lambda r, data, user: workflow.request_close(
+        data_request=r, outcome=data["outcome"], reason=data["reason"], actor=user),
+        gettext_lazy("Request closed; its address and notes are deleted.")),
+}
 
 
 @admin.register(ErasureRecord)

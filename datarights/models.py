@@ -30,6 +30,12 @@ class DataRequestQuerySet(models.QuerySet):
     def overdue(self, today: datetime.date | None = None) -> "DataRequestQuerySet":
         return self.open().filter(due_on__lt=today or timezone.localdate())
 
+    def due_soon(self, today: datetime.date | None = None) -> "DataRequestQuerySet":
+        today = today or timezone.localdate()
+        return self.open().filter(
+            due_on__gte=today, due_on__lte=today + datetime.timedelta(days=DataRequest.DUE_SOON_DAYS)
+        )
+
 
 class DataRequest(models.Model):
     """A request under GDPR Art. 15-21, answered within one month (Art. 12(3))."""
@@ -52,7 +58,24 @@ class DataRequest(models.Model):
         DONE = "done", _("Done")
         REFUSED = "refused", _("Refused")
 
+    class Outcome(models.TextChoices):
+        DONE = "done", _("Done: answered or carried out")
+        NO_DATA = "no_data", _("No data held for the person")
+        WITHDRAWN = "withdrawn", _("Withdrawn by the person")
+        REFUSED = "refused", _("Refused (the person is told why and of their right to complain)")
+
+    class IdentityMethod(models.TextChoices):
+        SAME_ADDRESS = "same_address", _("Wrote from the address the data is held for")
+        REPLY = "reply", _("Answered a message sent to the address the data is held for")
+        KNOWN_DETAILS = "known_details", _("Confirmed details only the person knows")
+        IN_PERSON = "in_person", _("Seen in person (no copy of an ID document kept)")
+        OTHER = "other", _("Other (see the note)")
+
     OPEN_STATUSES = (Status.OPEN, Status.IN_PROGRESS)
+    # Art. 12(3): one month, extendable by two further months.
+    MAX_EXTENSION_MONTHS = 2
+    # Reminders: requests due within this many days lead the admin index and the digest.
+    DUE_SOON_DAYS = 7
 
     kind = models.CharField(_("type"), max_length=16, choices=Kind.choices)
     channel = models.CharField(_("received by"), max_length=16, choices=Channel.choices, default=Channel.EMAIL)
@@ -62,8 +85,20 @@ class DataRequest(models.Model):
         help_text=_("Kept only while the request is open; afterwards only a keyed hash remains."),
     )
     subject_hash = models.CharField(_("keyed hash of the address"), max_length=64, db_index=True, editable=False)
+    language = models.CharField(
+        _("language of the person"), max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE,
+        help_text=_("The e-mails to the person are written in this language."),
+    )
     received_on = models.DateField(_("received on"), default=timezone.localdate)
     due_on = models.DateField(_("answer due by"), editable=False)
+    extended_months = models.PositiveSmallIntegerField(_("deadline extended by (months)"), default=0, editable=False)
+    extension_reason = models.TextField(_("reason for the extension"), blank=True, editable=False)
+    identity_method = models.CharField(
+        _("identity verified by"), max_length=16, choices=IdentityMethod.choices, blank=True, editable=False
+    )
+    identity_note = models.CharField(_("how the identity was verified"), max_length=200, blank=True, editable=False)
+    identity_verified_at = models.DateTimeField(_("identity verified at"), null=True, blank=True, editable=False)
+    outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices, blank=True, editable=False)
     handled_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
         verbose_name=_("handled by"),
@@ -92,6 +127,16 @@ class DataRequest(models.Model):
                 name="datarights_closed_has_time_and_no_address",
             ),
             models.CheckConstraint(condition=~Q(subject_hash=""), name="datarights_request_has_hash"),
+            models.CheckConstraint(
+                condition=Q(status__in=["open", "in_progress"], outcome="")
+                | Q(status="done", outcome__in=["done", "no_data", "withdrawn"])
+                | Q(status="refused", outcome="refused"),
+                name="datarights_closed_has_outcome",
+            ),
+            models.CheckConstraint(
+                condition=Q(extended_months__lte=2) & (Q(extended_months=0) | ~Q(extension_reason="")),
+                name="datarights_extension_up_to_two_months_with_reason",
+            ),
         ]
         indexes = [models.Index(fields=["status", "due_on"]), models.Index(fields=["closed_at"])]
 
@@ -104,6 +149,11 @@ class DataRequest(models.Model):
         super().save(*args, **kwargs)
 
     @property
+    def first_month_ends_on(self) -> datetime.date:
+        """The original deadline: an extension must be announced by then (Art. 12(3))."""
+        return add_months(self.received_on, 1)
+
+    @property
     def is_open(self) -> bool:
         return self.status in self.OPEN_STATUSES
 
@@ -113,7 +163,12 @@ class DataRequest(models.Model):
 
 
 class DataRequestEvent(models.Model):
-    """The audit trail of a request: who did what, when; counts, never the data itself."""
+    """The audit trail of a request: who did what, when; counts, never the data itself.
+
+    Evidence: triggers (migration 0003) refuse to change a row (forgetting a deleted staff
+    account aside) or to delete one while its request exists, and delete the trail after its
+    request (retention), so Django's own cascade, which deletes the trail first, is left out.
+    """
 
     class Action(models.TextChoices):
         REGISTERED = "registered", _("Registered")
@@ -123,8 +178,13 @@ class DataRequestEvent(models.Model):
         CORRECTED = "corrected", _("Data corrected")
         ERASED = "erased", _("Data erased")
         CLOSED = "closed", _("Closed")
+        IDENTITY = "identity", _("Identity verified")
+        NOTE = "note", _("Note added")
+        EXTENDED = "extended", _("Deadline extended")
+        ANSWERED = "answered", _("Answer sent")
+        DOWNLOADED = "downloaded", _("Export downloaded by the person")
 
-    request = models.ForeignKey(DataRequest, on_delete=models.CASCADE, related_name="events")
+    request = models.ForeignKey(DataRequest, on_delete=models.DO_NOTHING, related_name="events")
     at = models.DateTimeField(_("at"), default=timezone.now)
     action = models.CharField(_("action"), max_length=16, choices=Action.choices)
     actor = models.ForeignKey(
@@ -141,6 +201,52 @@ class DataRequestEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} ({self.at:%Y-%m-%d %H:%M})"
+
+
+class DataRequestNote(models.Model):
+    """An internal note on an open request: personal data, deleted when the request closes."""
+
+    request = models.ForeignKey(DataRequest, on_delete=models.CASCADE, related_name="notes")
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("by"),
+    )
+    author_label = models.CharField(_("by (as recorded)"), max_length=150)
+    text = models.TextField(_("note"), max_length=2000)
+
+    class Meta:
+        verbose_name = _("internal note")
+        verbose_name_plural = _("internal notes")
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.author_label} {self.at:%Y-%m-%d %H:%M}"
+
+
+class ExportLink(models.Model):
+    """A download of a person's export, sent with staff's answer to their request.
+
+    The link carries only this row's random id, signed and timestamped; the file is built
+    when the person asks for it and never stored. The address stays here until retention
+    deletes the row after it expired, so the link works after the request closed.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    request = models.ForeignKey(DataRequest, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    email = models.EmailField(max_length=254)
+    language = models.CharField(max_length=8, choices=settings.LANGUAGES)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    downloaded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("export download link")
+        verbose_name_plural = _("export download links")
+        indexes = [models.Index(fields=["expires_at"], name="datarights_exportlink_expiry")]
+
+    def __str__(self) -> str:
+        return str(self.id)
 
 
 class ErasureRecord(models.Model):

@@ -18,7 +18,9 @@ from core import registry, retention
 from datarights.models import (
     AccessLink,
     DataRequest,
+    DataRequestNote,
     ErasureRecord,
+    ExportLink,
     ProfileActivity,
     RetentionNotice,
 )
@@ -39,11 +41,14 @@ def _requests_export(address: str) -> registry.Records:
         "events"
     )
     links = AccessLink.objects.filter(email__iexact=address).order_by("created_at")
+    notes = DataRequestNote.objects.filter(request__in=requests.order_by())
+    downloads = ExportLink.objects.filter(email__iexact=address).order_by("created_at")
     return {
         "data_requests": [
             {
                 "type": r.kind, "received_by": r.channel, "status": r.status, "received_on": _iso(r.received_on),
-                "due_on": _iso(r.due_on), "closed_at": _iso(r.closed_at),
+                "due_on": _iso(r.due_on), "closed_at": _iso(r.closed_at), "outcome": r.outcome,
+                "identity_verified_by": r.identity_method, "identity_note": r.identity_note,
                 "history": [
                     {"at": _iso(e.at), "action": e.action,
                      "by": "you (self-service)" if e.actor_label == "self-service" else "iLumen staff"}
@@ -56,6 +61,12 @@ def _requests_export(address: str) -> registry.Records:
             {"requested_at": _iso(link.created_at), "expires_at": _iso(link.expires_at),
              "opened_at": _iso(link.used_at)}
             for link in links
+        ],
+        "staff_notes": [{"at": _iso(note.at), "note": note.text} for note in notes],
+        "export_links": [
+            {"sent_at": _iso(link.created_at), "expires_at": _iso(link.expires_at),
+             "downloaded_at": _iso(link.downloaded_at)}
+            for link in downloads
         ],
         "suppression": [
             {"keyed_hash": s.address_hash, "reason": s.reason, "since": _iso(s.created_at)}
@@ -74,18 +85,26 @@ def _requests_export(address: str) -> registry.Records:
 
 def _requests_erase(address: str, created_before: datetime.datetime | None = None) -> dict[str, int]:
     links = AccessLink.objects.filter(email__iexact=address)
+    downloads = ExportLink.objects.filter(email__iexact=address)
     requests = DataRequest.objects.filter(subject_email__iexact=address)
+    notes = DataRequestNote.objects.filter(request__subject_hash=address_hash(address))
     if created_before is not None:
         links = links.filter(created_at__lt=created_before)
+        downloads = downloads.filter(created_at__lt=created_before)
         requests = requests.filter(created_at__lt=created_before)
+        notes = notes.filter(at__lt=created_before)
     deleted_links, _detail = links.delete()
+    deleted_downloads, _detail = downloads.delete()
+    deleted_notes, _detail = notes.delete()
     # The requests stay, as proof that they were answered, with only the keyed hash.
-    anonymised = requests.update(subject_email="")
-    return {"my_data_links": deleted_links, "data_requests": anonymised}
+    anonymised = requests.update(subject_email="", identity_note="")
+    return {"my_data_links": deleted_links, "export_links": deleted_downloads, "staff_notes": deleted_notes,
+            "data_requests": anonymised}
 
 
 def _requests_addresses():
     yield from AccessLink.objects.values_list("email", flat=True).distinct().iterator(chunk_size=2000)
+    yield from ExportLink.objects.values_list("email", flat=True).distinct().iterator(chunk_size=2000)
     yield from (
         DataRequest.objects.exclude(subject_email="").values_list("subject_email", flat=True).distinct()
         .iterator(chunk_size=2000)
@@ -105,13 +124,21 @@ registry.register(
         title=_("Your requests about your data"),
         explanation=_("Requests to see, correct or erase your data, made on this website or to our staff."),
         models=(
-            "datarights.DataRequest", "datarights.DataRequestEvent", "datarights.AccessLink",
+            "datarights.DataRequest", "datarights.DataRequestEvent", "datarights.DataRequestNote",
+            "datarights.ExportLink", "datarights.AccessLink",
             "datarights.ErasureRecord", "mail.Suppression", "datarights.RetentionNotice",
             "datarights.ProfileActivity",
         ),
         kinds=(
             registry.Kind("data_requests", _("Each request: its type, how it reached us, when, and what was done.")),
             registry.Kind("my_data_links", _("The links to this page that were sent to your address.")),
+            registry.Kind(
+                "staff_notes",
+                _("Notes our staff made while handling an open request of yours; deleted when the request closes."),
+            ),
+            registry.Kind(
+                "export_links", _("The links to download your data that we sent with our answer to a request."),
+            ),
             registry.Kind(
                 "suppression",
                 _("A keyed hash of your address on our suppression list: no campaign may reach the address. "
@@ -222,6 +249,11 @@ def _access_links_purge(ctx: retention.RunContext) -> dict[str, int]:
     return {"my-data links": retention.delete_in_batches(due, ctx, "access_links")}
 
 
+def _export_links_purge(ctx: retention.RunContext) -> dict[str, int]:
+    due = ExportLink.objects.filter(expires_at__lt=ctx.cutoff(settings.DATARIGHTS_LINK_KEEP_DAYS))
+    return {"export links": retention.delete_in_batches(due, ctx, "export_links")}
+
+
 retention.register(retention.Rule(
     key="data_requests", what=_("Records of requests about your data (with a keyed hash instead of the address)"),
     setting="DATA_REQUEST_KEEP_DAYS", counted_from=_("after the request was closed"),
@@ -232,4 +264,10 @@ retention.register(retention.Rule(
     counted_from=_("after they expired"),
     why=_("A link works once and for a short time; the record of it is then removed."), run=_access_links_purge,
     order=41,
+))
+retention.register(retention.Rule(
+    key="export_links", what=_("Links to download your data, sent with our answer to a request"),
+    setting="DATARIGHTS_LINK_KEEP_DAYS", counted_from=_("after they expired"),
+    why=_("The link works for a short time; the record of it, with the address it serves, is then removed."),
+    run=_export_links_purge, order=42,
 ))

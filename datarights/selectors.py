@@ -14,7 +14,14 @@ from django.utils.translation import gettext as _
 
 from core import registry
 from core.email import email_normalize
-from datarights.models import AccessLink, DataRequest, ProfileActivity, RetentionNotice
+from datarights.models import (
+    AccessLink,
+    DataRequest,
+    DataRequestEvent,
+    DataRequestNote,
+    ProfileActivity,
+    RetentionNotice,
+)
 
 
 def personal_data_export(address: str) -> dict[str, Any]:
@@ -118,6 +125,21 @@ def access_link_for_session(link_id: str | None) -> AccessLink | None:
     ).first()
 
 
-def data_requests_overdue_count() -> int:
-    """Open requests past their due date (answered within one month, GDPR Art. 12(3))."""
-    return DataRequest.objects.overdue().count()
+@dataclass(frozen=True)
+class Deadlines:
+    due_soon: int
+    overdue: int
+    days: int = DataRequest.DUE_SOON_DAYS
+
+
+def data_requests_deadlines() -> Deadlines:
+    """Open requests due within DUE_SOON_DAYS, and past their due date (GDPR Art. 12(3))."""
+    return Deadlines(due_soon=DataRequest.objects.due_soon().count(), overdue=DataRequest.objects.overdue().count())
+
+
+def request_notes(data_request: DataRequest) -> list[DataRequestNote]:
+    return list(data_request.notes.all())
+
+
+def request_trail(data_request: DataRequest) -> list[DataRequestEvent]:
+    return list(data_request.events.all())

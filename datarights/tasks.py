@@ -13,3 +13,10 @@ logger = logging.getLogger(__name__)
 def retention_run() -> None:
     results = retention.retention_run_all()
     logger.info("Retention run: %s", {rule: counts for rule, counts in results.items() if any(counts.values())})
+
+
+@shared_task(name="datarights.requests_digest", ignore_result=True)
+def requests_digest() -> None:
+    from datarights.services.reminders import requests_digest_send
+
+    logger.info("Data-request digest: %d messages queued", requests_digest_send())

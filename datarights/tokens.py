@@ -14,6 +14,7 @@ from core.tokens import TokenInvalid
 LINK_SALT = "datarights.access-link"
 SESSION_SALT = "datarights.session"
 STAY_SALT = "datarights.stay"
+EXPORT_SALT = "datarights.export-download"
 SESSION_COOKIE = "ilumen_mydata"
 
 
@@ -22,9 +23,22 @@ def link_token(link_id: uuid.UUID) -> str:
 
 
 def link_id_from_token(token: str) -> uuid.UUID:
-    max_age = settings.DATARIGHTS_LINK_MAX_AGE_HOURS * 3600
+    return _id_from_token(token, salt=LINK_SALT, max_age=settings.DATARIGHTS_LINK_MAX_AGE_HOURS * 3600)
+
+
+def export_token(link_id: uuid.UUID) -> str:
+    """The download link sent with an answer (datarights.ExportLink): its own salt, so no other
+    token of the site opens it."""
+    return signing.TimestampSigner(salt=EXPORT_SALT).sign(link_id.hex)
+
+
+def export_id_from_token(token: str) -> uuid.UUID:
+    return _id_from_token(token, salt=EXPORT_SALT, max_age=settings.DATARIGHTS_EXPORT_LINK_DAYS * 86400)
+
+
+def _id_from_token(token: str, *, salt: str, max_age: int) -> uuid.UUID:
     try:
-        value = signing.TimestampSigner(salt=LINK_SALT).unsign(token, max_age=max_age)
+        value = signing.TimestampSigner(salt=salt).unsign(token, max_age=max_age)
     except signing.SignatureExpired:
         raise TokenInvalid("expired") from None
     except signing.BadSignature:

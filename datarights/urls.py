@@ -15,6 +15,7 @@ urlpatterns = [
     path("my-data/correct/", views.my_data_correct, name="my_data_correct"),
     path("my-data/erase/", views.my_data_erase, name="my_data_erase"),
     path("my-data/end/", views.my_data_end, name="my_data_end"),
+    path("my-data/answer/<str:token>/", views.export_download, name="export_download"),
     path("my-data/stay/<str:token>/", views.stay, name="stay"),
     path("retention/", views.retention_page, name="retention"),
 ]

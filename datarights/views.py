@@ -27,6 +27,7 @@ from core.security import token_page
 from datarights import selectors, services, tokens
 from datarights.forms import CorrectionForm, LinkRequestForm
 from datarights.models import AccessLink
+from datarights.services import workflow
 
 HOUR = 3600
 # Pages behind the session cookie: not "no-referrer", with which browsers send `Origin: null`
@@ -160,11 +161,7 @@ def my_data(request: HttpRequest, link: AccessLink) -> HttpResponse:
 def my_data_download(request: HttpRequest, link: AccessLink) -> HttpResponse:
     export = selectors.personal_data_export(link.email)
     services.my_data_downloaded(link, export)
-    response = HttpResponse(
-        json.dumps(export, ensure_ascii=False, indent=2), content_type="application/json; charset=utf-8"
-    )
-    response["Content-Disposition"] = f'attachment; filename="ilumen-my-data-{timezone.localdate():%Y-%m-%d}.json"'
-    return _private(response)
+    return _json_download(export, f"ilumen-my-data-{timezone.localdate():%Y-%m-%d}.json")
 
 
 @require_http_methods(["GET", "POST"])
@@ -229,3 +226,32 @@ def stay(request: HttpRequest, token: str) -> HttpResponse:
 
 def retention_page(request: HttpRequest) -> HttpResponse:
     return render(request, "datarights/retention.html", {"rules": retention.rules()})
+
+
+# --- The download sent with staff's answer ----------------------------------------------------
+
+
+def _json_download(export: dict, filename: str) -> HttpResponse:
+    response = HttpResponse(
+        json.dumps(export, ensure_ascii=False, indent=2), content_type="application/json; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return _private(response)
+
+
+# As on my_data_open: the token is the credential (no CSRF check); the GET only shows a button,
+# so a mail scanner following the link builds nothing.
+@csrf_exempt
+@token_page
+@require_http_methods(["GET", "POST"])
+def export_download(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        if request.method == "GET":
+            link = workflow.export_link_check(token)
+            return _private(render(request, "datarights/export_download.html", {"token": token, "link": link}))
+        export = workflow.export_download(token=token)
+    except services.LinkProblem as problem:
+        status = 400 if problem.kind == "forged" else 410
+        page = render(request, "datarights/export_download_problem.html", {"kind": problem.kind}, status=status)
+        return _private(page)
+    return _json_download(export, f"ilumen-my-data-{timezone.localdate():%Y-%m-%d}.json")

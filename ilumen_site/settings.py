@@ -455,6 +455,11 @@ DATARIGHTS_LINK_MAX_AGE_HOURS = env.int("DATARIGHTS_LINK_MAX_AGE_HOURS", default
 DATARIGHTS_SESSION_MINUTES = env.int("DATARIGHTS_SESSION_MINUTES", default=30)
 DATARIGHTS_LINKS_PER_IP = env.int("DATARIGHTS_LINKS_PER_IP", default=10)
 DATARIGHTS_LINKS_PER_ADDRESS = env.int("DATARIGHTS_LINKS_PER_ADDRESS", default=3)
+# The download link sent with an answer to a data request works this many days.
+DATARIGHTS_EXPORT_LINK_DAYS = env.int("DATARIGHTS_EXPORT_LINK_DAYS", default=14)
+# A daily e-mail to this group's members: data requests due within a week and overdue (counts only).
+DATARIGHTS_DIGEST_ENABLED = env.bool("DATARIGHTS_DIGEST_ENABLED", default=False)
+DATARIGHTS_DIGEST_GROUP = env.str("DATARIGHTS_DIGEST_GROUP", default="Support")
 # Retention periods in days (the page /<lang>/privacy/retention/ is generated from these).
 DATARIGHTS_LINK_KEEP_DAYS = env.int("DATARIGHTS_LINK_KEEP_DAYS", default=1)
 DATA_REQUEST_KEEP_DAYS = env.int("DATA_REQUEST_KEEP_DAYS", default=3 * 365)
@@ -483,6 +488,7 @@ CONTACT_RATE_LIMIT_PER_ADDRESS = env.int("CONTACT_RATE_LIMIT_PER_ADDRESS", defau
 
 CELERY_BEAT_SCHEDULE.update({
     "datarights-retention": {"task": "datarights.retention_run", "schedule": crontab(hour=3, minute=17)},
+    "datarights-digest": {"task": "datarights.requests_digest", "schedule": crontab(hour=7, minute=45)},
 })
 
 LOGGING = {

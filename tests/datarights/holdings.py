@@ -11,6 +11,7 @@ from accesslog.models import PageView
 from contact.services import message_submit
 from datarights import services
 from datarights.models import DataRequest, ErasureRecord, ProfileActivity, RetentionNotice
+from datarights.services import workflow
 from mail.hashing import address_hash
 from newsletter.models import Campaign, ConsentProof, Delivery, Subscriber, Topic
 from newsletter.services.bounces import BounceNotice, bounce_record
@@ -53,7 +54,9 @@ def hold_everything(
 
     message_submit(name=name, email=email, subject=f"Question from {name}", message="How big a battery?",
                    language=language)
-    services.request_register(kind=DataRequest.Kind.ACCESS, email=email, actor=staff)
+    data_request = services.request_register(kind=DataRequest.Kind.ACCESS, email=email, actor=staff)
+    workflow.request_note_add(data_request=data_request, text=f"{name} called about this.", actor=staff)
+    workflow.request_answer(data_request=data_request, message="Your data follows.", with_export=True, actor=staff)
     services.access_link_request(email=email, language=language)
     hashed = address_hash(email)
     ErasureRecord.objects.get_or_create(address_hash=hashed, erased_at=timezone.now() - timezone.timedelta(days=400))

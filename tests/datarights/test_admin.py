@@ -53,8 +53,7 @@ def test_superusers_and_support_staff_register_a_request_in_the_admin(client, gr
             else group_member("Support"))
     client.force_login(user)
     form = _add_form_as_the_browser_sends_it(client)
-    if who == "superuser":  # only superusers may view the audit-trail inline, so only they post its formset
-        assert form.get("events-TOTAL_FORMS") == "0"
+    assert "events-TOTAL_FORMS" not in form  # the audit trail is a table on the page, not a formset
     response = client.post("/en/admin/datarights/datarequest/add/", {
         **form, "kind": "access", "channel": "email", "subject_email": "Dora@Example.org",
         "received_on": "2026-03-10",
@@ -128,16 +127,16 @@ def test_closing_a_request_removes_its_address(client, staff):
         "received_on": timezone.localdate().isoformat(),
     })
     request = DataRequest.objects.get()
-    response = client.post(f"/en/admin/datarights/datarequest/{request.pk}/change/", {
-        "status": "done", "handled_by": staff.pk,
-        "events-TOTAL_FORMS": "1", "events-INITIAL_FORMS": "1", "events-MIN_NUM_FORMS": "0",
-        "events-MAX_NUM_FORMS": "1000",
-        "events-0-id": str(request.events.get().pk), "events-0-request": str(request.pk),
+    # The form moves a request between the open statuses only; closing is a step of its own.
+    refused = client.post(f"/en/admin/datarights/datarequest/{request.pk}/change/", {
+        "status": "done", "handled_by": staff.pk, "language": "en",
     })
+    assert refused.status_code == 200 and DataRequest.objects.get().status == "open"
+    response = client.post(f"/en/admin/datarights/datarequest/{request.pk}/close/", {"outcome": "done"})
     assert response.status_code == 302, response.content.decode()[-2000:]
     request.refresh_from_db()
     assert request.status == "done" and request.subject_email == "" and request.closed_at is not None
-    assert request.events.last().detail == {"from": "open", "to": "done"}
+    assert request.events.last().detail == {"outcome": "done"}
 
 
 def test_export_and_erasure_need_their_permissions(client, staff):

@@ -26,6 +26,7 @@ from datarights.models import (
     AccessLink,
     DataRequest,
     DataRequestEvent,
+    DataRequestNote,
     ErasureRecord,
     ProfileActivity,
     RetentionNotice,
@@ -57,12 +58,12 @@ def request_event(
 
 def request_register(
     *, kind: str, email: str, channel: str = DataRequest.Channel.EMAIL, received_on: datetime.date | None = None,
-    actor=None,
+    actor=None, language: str = settings.LANGUAGE_CODE,
 ) -> DataRequest:
     """A request that arrived by e-mail, post or otherwise; due one month after receipt."""
     with transaction.atomic():
         data_request = DataRequest(
-            kind=kind, channel=channel, subject_email=email_normalize(email),
+            kind=kind, channel=channel, subject_email=email_normalize(email), language=language,
             subject_hash=address_hash(email), received_on=received_on or timezone.localdate(), handled_by=actor,
         )
         data_request.save()
@@ -71,21 +72,33 @@ def request_register(
     return data_request
 
 
+def request_close_fields(data_request: DataRequest, *, outcome: str) -> None:
+    """Close a request in memory and delete its notes: a closed request holds no personal data,
+    only its keyed hash (the caller saves it, in the same transaction)."""
+    data_request.outcome = outcome
+    data_request.status = (
+        DataRequest.Status.REFUSED if outcome == DataRequest.Outcome.REFUSED else DataRequest.Status.DONE
+    )
+    data_request.closed_at = timezone.now()
+    data_request.subject_email = ""
+    data_request.identity_note = ""
+    DataRequestNote.objects.filter(request=data_request).delete()
+
+
 def request_set_status(data_request: DataRequest, status: str, *, actor=None) -> DataRequest:
-    """Move a request on; closing it (done or refused) removes the address it held."""
+    """Move a request on; closing it (done or refused) removes the address and notes it held."""
     if status == data_request.status:
         return data_request
     with transaction.atomic():
         previous = data_request.status
-        data_request.status = status
         if actor is not None:
             data_request.handled_by = actor
         if status in DataRequest.OPEN_STATUSES:
-            data_request.closed_at = None
+            data_request.status, data_request.closed_at, data_request.outcome = status, None, ""
         else:
-            data_request.closed_at = timezone.now()
-            data_request.subject_email = ""
-        data_request.save(update_fields=["status", "handled_by", "closed_at", "subject_email"])
+            request_close_fields(data_request, outcome=status)
+        data_request.save(update_fields=["status", "outcome", "handled_by", "closed_at", "subject_email",
+                                         "identity_note"])
         request_event(data_request, DataRequestEvent.Action.STATUS, actor=actor,
                       detail={"from": previous, "to": status})
     return data_request
@@ -131,6 +144,7 @@ def _self_service_request(address: str, kind: str) -> DataRequest:
     now = timezone.now()
     data_request = DataRequest(
         kind=kind, channel=DataRequest.Channel.SELF_SERVICE, status=DataRequest.Status.DONE,
+        outcome=DataRequest.Outcome.DONE,
         subject_hash=address_hash(address), received_on=timezone.localdate(), closed_at=now,
     )
     data_request.save()
