@@ -11,11 +11,11 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/1
 
 # The site defaults to production mode; these targets are development (the benchmarks and the
 # fault suite start their servers in production mode on loopback themselves).
-run test makemessages bench-http bench-newsletter faults: export DEBUG ?= True
+run test makemessages bench-http bench-newsletter bench-import faults: export DEBUG ?= True
 # make test runs against the real PostgreSQL and Redis: the suite refuses to start on stand-ins.
 test: export TEST_REQUIRE_REAL_SERVICES = 1
 
-.PHONY: run test lint messages makemessages deps test-deps services clean bench-http faults bench-newsletter
+.PHONY: run test lint messages makemessages deps test-deps services clean bench-http faults bench-newsletter bench-import
 
 $(PY):
 	@python=$$(scripts/find-python) || exit 1; \
@@ -61,6 +61,10 @@ bench-http: test-deps messages
 # Newsletter sending benchmark (not part of make test): real workers, local SMTP sink.
 bench-newsletter: test-deps messages services
 	$(PY) bench/newsletter_send.py $(BENCH_ARGS)
+
+# Subscriber import benchmark (not part of make test): 10,000 and 100,000 rows into PostgreSQL.
+bench-import: test-deps messages services
+	$(PY) bench/newsletter_import.py $(BENCH_ARGS)
 
 # Fault suite (not part of make test): private PostgreSQL/Redis/SMTP on free ports.
 faults: test-deps messages

@@ -63,7 +63,8 @@ def export(address: str) -> registry.Records:
         {"given_at": _iso(p.given_at), "confirmed_at": _iso(p.confirmed_at), "name_given": p.requested_name,
          "language": p.language, "topics": [t.name(language) for t in p.topics.all()],
          "consent_text": p.consent_text, "consent_text_version": p.consent_version, "page": p.source,
-         "ip_address_truncated": p.ip_truncated}
+         "ip_address_truncated": p.ip_truncated, "origin": p.origin, "consent_given_to": p.controller,
+         "original_kept_at": p.original_location}
         for p in subscriber.proofs.prefetch_related("topics").order_by("given_at")
     ]
     records["deliveries"] = [

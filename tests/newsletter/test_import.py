@@ -7,11 +7,12 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from mail.selectors import outbox_messages_of
 from mail.services import suppression_add
-from newsletter.models import ConsentProof, Subscriber, SubscriberImport, Subscription, Topic, Welcome
+from newsletter import personal_data
+from newsletter.models import ConsentProof, Subscriber, SubscriberImport, Subscription, Topic, TopicWelcome, Welcome
 from newsletter.services.import_report import ImportFileError, import_report_lines
 from newsletter.services.imports import import_header_check, subscribers_import
 
@@ -74,12 +75,16 @@ def test_spreadsheet_csv_becomes_confirmed_subscriptions_with_imported_proof(
     assert proof.consent_text == "Ja, ik wil de nieuwsbrief van iLumen ontvangen."
     assert timezone.localdate(proof.given_at) == timezone.localdate() - datetime.timedelta(days=30)
     assert sorted(proof.topics.values_list("slug", flat=True)) == ["events", "newsletter"]
+    exported = personal_data.export("ann@example.com")["consent_proofs"][0]
+    assert (exported["origin"], exported["consent_given_to"]) == ("import", "iLumen NV")
+    assert exported["original_kept_at"] == "Paper forms, binder 3, Tessenderlo office"
     bob = Subscriber.objects.get(email="bob@example.com")
     assert (bob.name, bob.language) == ("Bob Janssens", "en")
     assert bob.proofs.get().given_at == timezone.make_aware(datetime.datetime(2025, 11, 1))
 
 
 def test_nobody_is_mailed_no_welcome_no_re_permission(tmp_path, topic):
+    TopicWelcome.objects.create(topic=topic, language="nl", subject="Welkom", body="Fijn dat je er bent.")
     path = csv_file(tmp_path / "list.csv", [row("ann@example.com"), row("bob@example.com", consent_original="")])
     report = subscribers_import(path=path, dry_run=False)
     assert (report.created, _skipped_rows(report, "evidence_incomplete")) == (1, [3])
@@ -180,7 +185,8 @@ def test_dry_run_writes_nothing_and_reports_what_would_happen(tmp_path, topic):
     report = subscribers_import(path=path, dry_run=True)
     assert (report.applied, report.created, report.skipped_count) == (False, 1, 2)
     assert (Subscriber.objects.count(), ConsentProof.objects.count(), Subscription.objects.count()) == before
-    lines = import_report_lines(report=report.as_dict())
+    with translation.override("en"):
+        lines = import_report_lines(report=report.as_dict())
     assert lines[0] == "Dry run: nothing was written. This is what an import would do."
 
 
@@ -198,7 +204,8 @@ def test_a_bad_row_in_the_middle_leaves_nothing_applied(tmp_path, topic, monkeyp
         "date": {"count": 1, "rows": [[8, ""]]},
     }
     assert not Subscriber.objects.exists() and not ConsentProof.objects.exists()
-    lines = import_report_lines(report=report.as_dict())
+    with translation.override("en"):
+        lines = import_report_lines(report=report.as_dict())
     assert lines[0] == "Nothing was imported: correct the invalid rows and upload the file again."
     assert "Invalid: unknown topics: no-such-topic: row 7" in lines
 
@@ -227,9 +234,9 @@ def test_the_command_prints_the_report_and_keeps_a_record(tmp_path, topic, capsy
     call_command("newsletter_import", str(path), "--dry-run")
     assert not Subscriber.objects.exists()
     call_command("newsletter_import", str(path))
-    out = capsys.readouterr().out
-    assert "Dry run: nothing was written" in out and "Imported." in out
-    assert "consent evidence incomplete (missing: consent_source): row 3" in out
+    out = capsys.readouterr().out  # in the site's language, Dutch
+    assert "Proefdraai: er werd niets opgeslagen" in out and "Geïmporteerd." in out
+    assert "bewijs van toestemming onvolledig (ontbreekt: consent_source): rij 3" in out
     assert Subscriber.objects.get().email == "ann@example.com"
     assert path.exists()  # the operator's own file stays
     records = list(SubscriberImport.objects.order_by("pk").values_list("dry_run", "status", "stored_as"))
@@ -238,7 +245,7 @@ def test_the_command_prints_the_report_and_keeps_a_record(tmp_path, topic, capsy
 
 def test_the_command_fails_on_an_invalid_file(tmp_path, topic):
     path = csv_file(tmp_path / "list.csv", [row("ann@example.com", language="fr")])
-    with pytest.raises(CommandError, match="unknown language: row 2"):
+    with translation.override("en"), pytest.raises(CommandError, match="unknown language: row 2"):
         call_command("newsletter_import", str(path))
     assert not Subscriber.objects.exists()
     assert SubscriberImport.objects.get().status == "refused"
