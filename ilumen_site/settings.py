@@ -297,6 +297,8 @@ HEALTH_BEAT_MAX_AGE = env.int("HEALTH_BEAT_MAX_AGE", default=300)
 # The statement shown at /<lang>/privacy/.
 PRIVACY_PRIMARY_DOCUMENT = env.str("PRIVACY_PRIMARY_DOCUMENT", default="ilumen")
 STATEMENT_CACHE_SECONDS = env.int("STATEMENT_CACHE_SECONDS", default=24 * 3600)
+# Four eyes: a draft is published by someone who did not edit it. Off only for a one-person company.
+PRIVACY_FOUR_EYES = env.bool("PRIVACY_FOUR_EYES", default=True)
 
 # --- Cookie consent (consent/middleware.py, consent/services.py) --------------------
 

@@ -11,9 +11,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from privacy import selectors
-from privacy.diffing import diff_texts
+from privacy.forms import PublishForm
 from privacy.models import Document, Version
-from privacy.services.statements import PUBLISH_PERMISSION, draft_from_version, version_publish
+from privacy.services.statements import PUBLISH_PERMISSION, draft_from_version, version_publish, version_save
 
 
 @admin.register(Document)
@@ -26,21 +26,34 @@ class DocumentAdmin(admin.ModelAdmin):
 class VersionAdmin(admin.ModelAdmin):
     list_display = [
         "__str__", "document", "language", "number", "status", "last_amended", "published_at", "published_by",
+        "material",
     ]
     list_filter = ["document", "language", "status"]
     search_fields = ["title", "body", "change_summary"]
     fields = ["document", "language", "title", "body", "last_amended", "change_summary"]
     readonly_fields_published = [
         "document", "language", "number", "title", "rendered_body", "last_amended",
-        "change_summary", "status", "created_by", "published_at", "published_by",
+        "change_summary", "status", "created_by", "editors_list", "published_at", "published_by_name", "material",
     ]
     change_form_template = "admin/privacy/version/change_form.html"
 
     def get_fields(self, request: HttpRequest, obj: Version | None = None) -> list[str]:
-        return self.readonly_fields_published if obj and obj.is_published else self.fields
+        if obj is None:
+            return self.fields
+        return self.readonly_fields_published if obj.is_published else [*self.fields, "editors_list"]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Version | None = None) -> list[str]:
-        return self.readonly_fields_published if obj and obj.is_published else []
+        if obj is None:
+            return []
+        return self.readonly_fields_published if obj.is_published else ["editors_list"]
+
+    @admin.display(description=gettext_lazy("edited by"))
+    def editors_list(self, obj: Version) -> str:
+        if obj.is_published:
+            names = [editor["username"] for editor in obj.editors]
+        else:
+            names = selectors.version_editor_names(obj)
+        return ", ".join(names) or "–"
 
     def has_change_permission(self, request: HttpRequest, obj: Version | None = None) -> bool:
         # A published version is shown read-only to everyone, superusers included: posting its
@@ -61,9 +74,7 @@ class VersionAdmin(admin.ModelAdmin):
         return format_html('<div class="statement-body">{}</div>', html)
 
     def save_model(self, request: HttpRequest, obj: Version, form, change: bool) -> None:
-        if not change:
-            obj.created_by = request.user
-        super().save_model(request, obj, form, change)
+        version_save(version=obj, user=request.user)
 
     def get_urls(self) -> list:
         wrap = self.admin_site.admin_view
@@ -86,36 +97,41 @@ class VersionAdmin(admin.ModelAdmin):
         context = {"statement": selectors.draft_preview(version), "preview": True}
         return render(request, "privacy/statement.html", context)
 
-    def compare_view(self, request: HttpRequest, pk: int) -> HttpResponse:
-        version = self._version(request, pk)
-        current = Version.objects.history(version.document, version.language).exclude(pk=version.pk).first()
-        context = {
+    def _diff_context(self, request: HttpRequest, version: Version, title: str) -> dict:
+        current, diff = selectors.version_diff_with_in_force(version)
+        return {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
             "original": version,
             "current": current,
-            "blocks": diff_texts(current.body if current else "", version.body),
-            "title": _("Compare with the current version"),
+            "diff": diff,
+            "title": title,
         }
+
+    def compare_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        version = self._version(request, pk)
+        context = self._diff_context(request, version, _("Compare with the current version"))
         return render(request, "admin/privacy/version/compare.html", context)
 
     def publish_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         version = self._version(request, pk)
         if not request.user.has_perm(PUBLISH_PERMISSION):
             raise PermissionDenied
-        if request.method == "POST":
+        form = PublishForm(request.POST if request.method == "POST" else None)
+        refusal = ""
+        if form.is_valid():
             try:
-                published = version_publish(version=version, user=request.user)
+                published = version_publish(version=version, user=request.user, material=form.cleaned_data["material"])
             except ValidationError as error:
-                self.message_user(request, " ".join(error.messages), messages.ERROR)
+                refusal = " ".join(error.messages)
             else:
                 self.message_user(request, _("Published %(version)s.") % {"version": published}, messages.SUCCESS)
-            return HttpResponseRedirect(reverse("admin:privacy_version_change", args=[version.pk]))
+                return HttpResponseRedirect(reverse("admin:privacy_version_change", args=[version.pk]))
         context = {
-            **self.admin_site.each_context(request),
-            "opts": self.model._meta,
-            "original": version,
-            "title": _("Publish this version?"),
+            **self._diff_context(request, version, _("Publish this version?")),
+            "form": form,
+            "refusal": refusal,
+            "editors": selectors.version_editor_names(version),
         }
         return render(request, "admin/privacy/version/publish_confirm.html", context)
 

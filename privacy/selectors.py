@@ -13,7 +13,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 from core.richtext import TocEntry, render_markdown
-from privacy.diffing import DiffBlock, diff_texts
+from privacy.diffing import RenderedDiff, diff_rendered
 from privacy.models import Document, Version
 
 _CACHE_PREFIX = "privacy:statement:v1"
@@ -139,7 +139,9 @@ def statement_history(slug: str, language: str) -> tuple[Document, str, list[Ver
     return document, lang, list(Version.objects.history(document, lang))
 
 
-def statement_diff(slug: str, language: str, old: int, new: int) -> tuple[Version, Version, list[DiffBlock]] | None:
+def statement_diff(
+    slug: str, language: str, old: int, new: int, *, whole: bool = False
+) -> tuple[Version, Version, RenderedDiff] | None:
     history = statement_history(slug, language)
     if history is None:
         return None
@@ -148,7 +150,24 @@ def statement_diff(slug: str, language: str, old: int, new: int) -> tuple[Versio
     if old not in by_number or new not in by_number:
         return None
     old_version, new_version = by_number[old], by_number[new]
-    return old_version, new_version, diff_texts(old_version.body, new_version.body)
+    return old_version, new_version, diff_rendered(old_version.body, new_version.body, whole=whole)
+
+
+def version_editor_names(version: Version) -> list[str]:
+    """Who has saved a draft so far, each once, in the order they first did."""
+    names = version.edits.order_by("edited_at", "pk").values_list("username", flat=True)
+    return list(dict.fromkeys(names))
+
+
+def version_in_force(version: Version) -> Version | None:
+    """The published version a draft would replace: the newest of its document and language."""
+    return Version.objects.history(version.document, version.language).exclude(pk=version.pk).first()
+
+
+def version_diff_with_in_force(version: Version) -> tuple[Version | None, RenderedDiff]:
+    """A version compared, as rendered, with the one in force (everything new when there is none)."""
+    current = version_in_force(version)
+    return current, diff_rendered(current.body if current else "", version.body)
 
 
 def documents_for_sitemap() -> list[tuple[str, list[str]]]:

@@ -42,9 +42,14 @@ def statement_history(request: HttpRequest, slug: str | None = None) -> HttpResp
     return render(request, "privacy/history.html", context)
 
 
-def _version_number(raw: str | None) -> int:
+# ?view= on the diff page: only the changes with their context (the default, so that the links
+# given out before it existed keep their meaning), or the whole document.
+DIFF_VIEWS = ("changes", "all")
+
+
+def _version_number(raw: str | None) -> int | None:
     if raw is None or not raw.isascii() or not raw.isdigit() or len(raw) > 9:
-        raise Http404
+        return None
     return int(raw)
 
 
@@ -52,9 +57,12 @@ def _version_number(raw: str | None) -> int:
 def statement_diff(request: HttpRequest, slug: str | None = None) -> HttpResponse:
     slug = slug or settings.PRIVACY_PRIMARY_DOCUMENT
     old, new = _version_number(request.GET.get("from")), _version_number(request.GET.get("to"))
-    result = selectors.statement_diff(slug, _language(), old, new)
+    view = request.GET.get("view", "changes")
+    if old is None or new is None or view not in DIFF_VIEWS:
+        return render(request, "privacy/diff_bad_request.html", {"slug": slug}, status=400)
+    result = selectors.statement_diff(slug, _language(), old, new, whole=view == "all")
     if result is None:
         raise Http404
-    old_version, new_version, blocks = result
-    context = {"old": old_version, "new": new_version, "blocks": blocks, "slug": slug}
+    old_version, new_version, diff = result
+    context = {"old": old_version, "new": new_version, "diff": diff, "slug": slug, "whole": view == "all"}
     return render(request, "privacy/diff.html", context)

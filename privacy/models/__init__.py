@@ -1,3 +1,3 @@
-from .statements import Document, Version, VersionQuerySet
+from .statements import Document, Version, VersionEdit, VersionQuerySet
 
-__all__ = ["Document", "Version", "VersionQuerySet"]
+__all__ = ["Document", "Version", "VersionEdit", "VersionQuerySet"]

@@ -75,6 +75,17 @@ class Version(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
         related_name="+", editable=False, verbose_name=_("published by"),
     )
+    # Frozen with the version (migration 0009): who wrote it and who published it stay on record
+    # even when their accounts, and so the foreign keys above, are gone.
+    editors = models.JSONField(
+        _("edited by"), default=list, blank=True, editable=False,
+        help_text=_("The staff who saved the draft, as recorded when it was published."),
+    )
+    published_by_name = models.CharField(_("published by (name)"), max_length=150, blank=True, editable=False)
+    material = models.BooleanField(
+        _("material change"), null=True, blank=True, editable=False,
+        help_text=_("The publisher's answer: does this version change what people were told in a way that matters?"),
+    )
 
     objects = VersionQuerySet.as_manager()
 
@@ -104,3 +115,22 @@ class Version(models.Model):
     @property
     def is_published(self) -> bool:
         return self.status == self.Status.PUBLISHED
+
+
+class VersionEdit(models.Model):
+    """One save of a draft by a staff member: who may not publish it under four eyes."""
+
+    version = models.ForeignKey(Version, on_delete=models.CASCADE, related_name="edits", verbose_name=_("version"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("user"),
+    )
+    username = models.CharField(_("user name"), max_length=150)
+    edited_at = models.DateTimeField(_("edited at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("statement edit")
+        verbose_name_plural = _("statement edits")
+        ordering = ["edited_at"]
+
+    def __str__(self) -> str:
+        return f"{self.username} {self.edited_at:%Y-%m-%d %H:%M}"
