@@ -18,6 +18,7 @@ import ilumen_site.urls
 from mail.selectors import address_suppressed
 from newsletter.models import Bounce, Delivery, Subscription, Topic
 from newsletter.provider_webhooks import provider_webhook_check
+from tests.site.test_production import _deploy_check
 
 from .factories import campaign_sending, campaign_with_content, confirmed_subscriber, send_all
 
@@ -299,6 +300,19 @@ def test_a_mailgun_bounce_with_a_valid_signature_fails_the_delivery_and_suppress
 
 
 @mailgun
+def test_a_mailgun_bounce_with_a_temporary_status_is_soft(client, sent, provider):
+    # Mailgun gives up after its retries ("old") and reports the last, temporary answer.
+    ann = sent["ann@example.com"]
+    event = _mailgun_failed(ann)
+    event["reason"] = "old"
+    event["delivery-status"].update(code=452, message="4.2.2 The email account that you tried to reach is over quota")
+    assert _post(client, provider, _mailgun(event)).status_code == 200
+    assert (Bounce.objects.get().kind, Bounce.objects.get().status_code) == ("soft", "4.2.2")
+    assert Delivery.objects.get(pk=ann.pk).failure == "temporary"
+    assert not address_suppressed("ann@example.com")
+
+
+@mailgun
 def test_a_mailgun_event_with_an_invalid_signature_is_refused_and_changes_nothing(client, sent, provider):
     forged = _mailgun(_mailgun_failed(sent["ann@example.com"]), key="key-not-the-one-mailgun-has")
     assert _post(client, provider, forged).status_code == 401
@@ -346,3 +360,12 @@ def test_a_mailgun_unsubscribe_unsubscribes(client, sent, provider):
 def test_the_check_refuses_a_provider_without_its_secrets(provider_name, anymail, ids):
     with override_settings(MAIL_PROVIDER=provider_name, ANYMAIL=anymail):
         assert {error.id for error in provider_webhook_check(None)} == ids
+
+
+def test_the_deploy_check_stays_clean_with_a_provider_and_refuses_one_without_its_secret():
+    configured = {"SILENCED_SYSTEM_CHECKS": "mail.W001", "MAIL_PROVIDER": "mailgun",
+                  "MAIL_PROVIDER_WEBHOOK_SECRET": SECRET, "MAILGUN_WEBHOOK_SIGNING_KEY": SIGNING_KEY}
+    result = _deploy_check(**configured)
+    assert result.returncode == 0, result.stdout + result.stderr
+    refused = _deploy_check(**configured | {"MAIL_PROVIDER_WEBHOOK_SECRET": ""})
+    assert "newsletter.E011" in refused.stderr
