@@ -401,12 +401,21 @@ NEWSLETTER_FROM_EMAIL = env.str("NEWSLETTER_FROM_EMAIL", default=DEFAULT_FROM_EM
 # subdomain of the From domain, so SPF and DMARC stay aligned; check mail.E004), which is
 # how a bounce that arrives later is tied to its message. Empty: the From address is used.
 MAIL_BOUNCE_DOMAIN = env.str("MAIL_BOUNCE_DOMAIN", default="")
+# The bounce mailbox (docs/newsletter.md), where bounces and complaints to those addresses arrive:
+# imaps://user:password@host:port/Mailbox (imap:// uses STARTTLS when offered); empty = not read.
+MAIL_BOUNCE_IMAP_URL = env.str("MAIL_BOUNCE_IMAP_URL", default="")
+MAIL_BOUNCE_CHECK_SECONDS = env.float("MAIL_BOUNCE_CHECK_SECONDS", default=300)
 # The settings holding a From address the site sends with: mail checks each against DKIM_DOMAIN.
 MAIL_FROM_SETTINGS = ["DEFAULT_FROM_EMAIL", "NEWSLETTER_FROM_EMAIL"]
 # Campaign images: the largest upload accepted, and the widest image stored (twice the
 # e-mail's 600 px, for sharp images on high-density screens); wider ones are scaled down.
 NEWSLETTER_IMAGE_MAX_BYTES = env.int("NEWSLETTER_IMAGE_MAX_BYTES", default=10 * 1024 * 1024)
 NEWSLETTER_IMAGE_MAX_WIDTH = env.int("NEWSLETTER_IMAGE_MAX_WIDTH", default=1200)
+# Subscriber imports (docs/newsletter.md, "Importing subscribers"): uploaded CSV files wait here,
+# outside MEDIA_ROOT so that no web server ever serves them, and are deleted once imported. The
+# controller named in a row's consent evidence must be one of these names (compared without case).
+NEWSLETTER_IMPORT_DIR = env.path("NEWSLETTER_IMPORT_DIR", default=BASE_DIR / "var" / "imports")
+NEWSLETTER_IMPORT_CONTROLLER_NAMES = env.list("NEWSLETTER_IMPORT_CONTROLLER_NAMES", default=["iLumen", "iLumen NV"])
 # Bearer token of the bounce/complaint webhook (docs/newsletter.md); empty = webhook off.
 NEWSLETTER_WEBHOOK_TOKEN = env.str("NEWSLETTER_WEBHOOK_TOKEN", default="")
 # The e-mail service the site sends through, by its django-anymail name ("postmark", "mailgun", …):
@@ -434,6 +443,8 @@ CELERY_BEAT_SCHEDULE.update({
     "newsletter-tick": {"task": "newsletter.tasks.campaigns_tick", "schedule": NEWSLETTER_TICK_SECONDS},
     "newsletter-outbox-sweep": {"task": "newsletter.tasks.outbox_sweep", "schedule": NEWSLETTER_TICK_SECONDS},
     "newsletter-welcomes-sweep": {"task": "newsletter.tasks.welcomes_sweep", "schedule": NEWSLETTER_TICK_SECONDS},
+    "newsletter-bounces-read": {"task": "newsletter.tasks.bounce_mailbox_read", "schedule": MAIL_BOUNCE_CHECK_SECONDS},
+    "newsletter-imports-sweep": {"task": "newsletter.tasks.subscriber_imports_sweep", "schedule": 60},
 })
 # Transactional mail has its own queue (and worker), so it never waits behind a campaign.
 CELERY_TASK_ROUTES.update({
@@ -469,6 +480,7 @@ NEWSLETTER_UNSUBSCRIBED_KEEP_DAYS = env.int("NEWSLETTER_UNSUBSCRIBED_KEEP_DAYS",
 INACTIVE_PROFILE_DAYS = env.int("INACTIVE_PROFILE_DAYS", default=4 * 365)
 INACTIVE_PROFILE_WARNING_DAYS = env.int("INACTIVE_PROFILE_WARNING_DAYS", default=30)
 TRANSACTIONAL_MAIL_KEEP_DAYS = env.int("TRANSACTIONAL_MAIL_KEEP_DAYS", default=30)
+MAIL_BOUNCE_KEEP_DAYS = env.int("MAIL_BOUNCE_KEEP_DAYS", default=30)
 CONSENT_PROOF_KEEP_DAYS = env.int("CONSENT_PROOF_KEEP_DAYS", default=5 * 365)
 CONTACT_KEEP_DAYS_AFTER_HANDLED = env.int("CONTACT_KEEP_DAYS_AFTER_HANDLED", default=180)
 ACCESS_LOG_KEEP_DAYS = env.int("ACCESS_LOG_KEEP_DAYS", default=90)
@@ -498,4 +510,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # flufl.bounce logs each of its detectors at INFO for every message read.
+    "loggers": {"flufl.bounce": {"level": "WARNING"}},
 }

@@ -1,5 +1,6 @@
-"""Mail in the admin: the outbox (read-only, never a message's context: it may hold a personal link) and the
-suppression list (only what a hash leaves: reason, date, source; a typed address can be checked)."""
+"""Mail in the admin: the outbox (read-only, never a message's context: it may hold a personal link), the
+suppression list (only what a hash leaves: reason, date, source; a typed address can be checked) and the
+messages read from the bounce mailbox (read-only: what each was and applied; the message is in the mailbox)."""
 
 from django.contrib import admin
 from django.db.models import QuerySet
@@ -8,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.admin import ReadOnlyAdminMixin
 from mail.hashing import address_hash
-from mail.models import OutboxMessage, Suppression
+from mail.models import BounceMail, OutboxMessage, Suppression
 
 
 @admin.register(OutboxMessage)
@@ -37,3 +38,10 @@ class SuppressionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         if not term:
             return queryset, False
         return queryset.filter(address_hash=address_hash(term)), False
+
+
+@admin.register(BounceMail)
+class BounceMailAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["read_at", "kind", "applied", "note", "mailbox", "uidvalidity", "uid"]
+    list_filter = ["kind"]
+    date_hierarchy = "read_at"

@@ -1,4 +1,4 @@
-"""Mail's own records: the transactional outbox and the suppression list."""
+"""Mail's own records: the transactional outbox, the suppression list, the bounce mailbox's messages read."""
 
 from django.conf import settings
 from django.db import models
@@ -76,3 +76,39 @@ class Suppression(models.Model):
 
     def __str__(self) -> str:
         return f"{self.address_hash[:12]}… ({self.reason})"
+
+
+class BounceMail(models.Model):
+    """A message read from the bounce mailbox (MAIL_BOUNCE_IMAP_URL), recorded in the transaction
+    that applied it so that none is applied twice; IMAP names a message by its mailbox, the
+    mailbox's UIDVALIDITY and its UID. No address is kept here: what a report changed is in the
+    newsletter's bounce reports, the message itself stays in the mailbox until MAIL_BOUNCE_KEEP_DAYS."""
+
+    class Kind(models.TextChoices):
+        HARD = "hard", _("Hard bounce")
+        SOFT = "soft", _("Soft bounce")
+        COMPLAINT = "complaint", _("Complaint")
+        IGNORED = "ignored", _("Ignored (auto-reply, delay notice)")
+        UNREADABLE = "unreadable", _("Not understood: kept in the mailbox for a person")
+
+    mailbox = models.CharField(_("mailbox"), max_length=200)
+    uidvalidity = models.PositiveBigIntegerField()
+    uid = models.PositiveBigIntegerField()
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    applied = models.PositiveSmallIntegerField(_("reports applied"), default=0)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    read_at = models.DateTimeField(_("read at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("message of the bounce mailbox")
+        verbose_name_plural = _("messages of the bounce mailbox")
+        constraints = [
+            models.UniqueConstraint(fields=["mailbox", "uidvalidity", "uid"], name="mail_bouncemail_once"),
+            models.CheckConstraint(
+                condition=Q(kind__in=["hard", "soft", "complaint", "ignored", "unreadable"]),
+                name="mail_bouncemail_kind",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.mailbox} {self.uidvalidity}:{self.uid} ({self.kind})"

@@ -1,11 +1,13 @@
-"""How long mail keeps the record of transactional e-mails (its retention rule, run by
-core.retention; found by autodiscovery). The records themselves are listed and erased
-through the newsletter's source, whose kind "transactional_emails" the export has always had."""
+"""How long mail keeps the record of transactional e-mails and the bounce mailbox's messages (its
+retention rules, run by core.retention; found by autodiscovery). The outbox records themselves are
+listed and erased through the newsletter's source, whose kind "transactional_emails" the export
+has always had; what a bounce changed is in the newsletter's bounce reports."""
 
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from core import retention
+from mail.mailbox import bounce_mails_delete
 from mail.selectors import outbox_expired
 
 
@@ -19,4 +21,20 @@ retention.register(retention.Rule(
     setting="TRANSACTIONAL_MAIL_KEEP_DAYS", counted_from=_("after sending"),
     why=_("To look into delivery problems; the link itself is removed as soon as the e-mail is sent."),
     run=_outbox_purge, order=13,
+))
+
+
+def _bounce_mail_purge(ctx: retention.RunContext) -> dict[str, int]:
+    deleted = bounce_mails_delete(
+        before=ctx.cutoff(settings.MAIL_BOUNCE_KEEP_DAYS), batch_size=ctx.batch_size, dry_run=ctx.dry_run
+    )
+    ctx.progress("bounce_mail", deleted)
+    return {"bounce mailbox messages": deleted}
+
+
+retention.register(retention.Rule(
+    key="bounce_mail", what=_("Bounce messages and spam complaints about our e-mails, in our bounce mailbox"),
+    setting="MAIL_BOUNCE_KEEP_DAYS", counted_from=_("after they are read"),
+    why=_("To check how a bounce was handled; what it changed is kept as the bounce report above."),
+    run=_bounce_mail_purge, order=15,
 ))

@@ -16,8 +16,8 @@ from core.tasks import enqueue
 from mail.transport import Transport
 from newsletter.models import Campaign
 from newsletter.selectors import campaigns_due, campaigns_sending, welcomes_due
-from newsletter.services import campaign_status, campaigns, sending, welcome
-from newsletter.signals import campaign_due, campaign_resumed, welcome_due
+from newsletter.services import bounce_mailbox, campaign_status, campaigns, import_runs, sending, welcome
+from newsletter.signals import campaign_due, campaign_resumed, subscriber_import_due, welcome_due
 
 # Welcomes a sweep sends at most (the next sweep takes the rest).
 WELCOMES_PER_SWEEP = 100
@@ -73,6 +73,25 @@ def welcomes_sweep() -> None:
 
 
 @shared_task(ignore_result=True)
+def subscriber_import_run(import_id: int) -> None:
+    import_runs.subscriber_import_run(import_id=import_id)
+
+
+@shared_task(ignore_result=True)
+def subscriber_imports_sweep() -> None:
+    """Beat: close imports whose worker died, and run uploads whose task was lost."""
+    for import_id in import_runs.subscriber_imports_reap(now=timezone.now()):
+        import_runs.subscriber_import_run(import_id=import_id)
+
+
+@shared_task(ignore_result=True)
+def bounce_mailbox_read() -> None:
+    """Beat: apply the bounces and complaints new in the bounce mailbox (none when it is not set).
+    Each message is recorded as read with what it applied, so runs that overlap apply it once."""
+    bounce_mailbox.bounce_mailbox_process()
+
+
+@shared_task(ignore_result=True)
 def pending_purge() -> None:
     """No longer scheduled (the daily datarights.retention_run covers it); kept for messages
     queued before a deploy, and runs the same rules."""
@@ -97,7 +116,12 @@ def _on_welcome_due(sender: object, *, welcome_id: int, **kwargs: object) -> Non
     transaction.on_commit(lambda: enqueue(welcome_send, welcome_id))
 
 
+def _on_subscriber_import_due(sender: object, *, import_id: int, **kwargs: object) -> None:
+    transaction.on_commit(lambda: enqueue(subscriber_import_run, import_id))
+
+
 def connect() -> None:
+    subscriber_import_due.connect(_on_subscriber_import_due, dispatch_uid="newsletter.tasks.subscriber_import_run")
     welcome_due.connect(_on_welcome_due, dispatch_uid="newsletter.tasks.welcome_send")
     campaign_due.connect(_on_campaign_due, dispatch_uid="newsletter.tasks.campaign_start")
     campaign_resumed.connect(_on_campaign_resumed, dispatch_uid="newsletter.tasks.dispatch_senders")

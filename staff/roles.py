@@ -41,7 +41,7 @@ MARKETING = {
         # A file of subscribers leaves the site: the IP of their proofs stays Legal's (view_proof_ip).
         "export_subscribers",
     ],
-    "mail": ["view_suppression"],
+    "mail": ["view_suppression", "view_bouncemail"],
     "accesslog": ["view_pageview"],
 }
 

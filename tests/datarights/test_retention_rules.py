@@ -15,12 +15,13 @@ ROOT = Path(__file__).resolve().parents[2]
 # The order of the retention page, which the privacy statement's readers know.
 PAGE_ORDER = [
     "newsletter_unconfirmed", "newsletter_unsubscribed", "inactive_profiles", "transactional_mail",
-    "newsletter_bounces", "contact_handled", "data_requests", "access_links", "export_links",
+    "newsletter_bounces", "bounce_mail", "contact_handled", "data_requests", "access_links", "export_links",
     "consent_records", "access_log_delete",
 ]
 OWNERS = {
     "newsletter_unconfirmed": "newsletter", "newsletter_unsubscribed": "newsletter", "inactive_profiles": "newsletter",
-    "transactional_mail": "mail", "newsletter_bounces": "newsletter", "contact_handled": "contact",
+    "transactional_mail": "mail", "newsletter_bounces": "newsletter", "bounce_mail": "mail",
+    "contact_handled": "contact",
     "data_requests": "datarights", "export_links": "datarights",
     "access_links": "datarights", "consent_records": "consent", "access_log_delete": "accesslog",
 }
