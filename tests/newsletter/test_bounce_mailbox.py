@@ -15,6 +15,7 @@ from newsletter import tasks
 from newsletter.models import Bounce, Delivery
 from tests.mail.bounce_samples import sample
 from tests.mail.imap_server import imap_server  # noqa: F401 - the real IMAP server
+from tests.polling import wait_until
 
 from .factories import campaign_sending, campaign_with_content, confirmed_subscriber, send_all
 
@@ -129,3 +130,17 @@ def test_without_a_mailbox_configured_the_task_does_nothing(settings, sent):
     settings.MAIL_BOUNCE_IMAP_URL = ""
     tasks.bounce_mailbox_read()
     assert not BounceMail.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_beat_has_a_worker_read_the_mailbox(mailbox, sent, start_worker):
+    ann = sent["ann@example.com"]
+    mailbox.append(_about(ann, "postfix_dsn_soft"))
+    start_worker(MAIL_BOUNCE_IMAP_URL=mailbox.url, MAIL_BOUNCE_DOMAIN="bounces.ilumen.be",
+                 MAIL_BOUNCE_CHECK_SECONDS="1")
+
+    wait_until(lambda: BounceMail.objects.filter(kind="soft", applied=1).exists(), timeout=60,
+               what="the beat's worker to read the mailbox")
+    ann.refresh_from_db()
+    assert (ann.status, ann.failure) == ("failed", "temporary")
+    assert not address_suppressed("ann@example.com")  # one soft bounce is under the limit
