@@ -4,7 +4,7 @@ django-anymail receives the provider's webhook, checks its basic auth (and the p
 where it has one) and turns each event into an `AnymailTrackingEvent`; this applies it:
 
 - bounced: a bounce (`bounces.bounce_record`), soft when the provider's SMTP status is temporary
-  (4xx, or Postmark's "SoftBounce", which anymail also reports as bounced), else hard;
+  (4xx) or the provider calls it so (Postmark's "SoftBounce", Amazon SES' "Transient"), else hard;
 - complained: a complaint;
 - unsubscribed: the person leaves every topic and the address is suppressed ("manual": the
   provider stops sending to it too, until a new confirmed opt-in lifts ours);
@@ -80,9 +80,19 @@ def _status_code(text: str) -> str:
     return match[1] if match else ""
 
 
+def _provider_says_temporary(esp_event: object) -> bool:
+    """Postmark's "SoftBounce" and Amazon SES' "Transient" bounces, which anymail reports as
+    bounced, often without an SMTP status."""
+    if not isinstance(esp_event, dict):
+        return False
+    ses_bounce = esp_event.get("bounce")
+    return esp_event.get("Type") == "SoftBounce" or (
+        isinstance(ses_bounce, dict) and ses_bounce.get("bounceType") == "Transient"
+    )
+
+
 def _bounce_kind(event: AnymailTrackingEvent, status_code: str) -> str:
-    postmark_type = event.esp_event.get("Type") if isinstance(event.esp_event, dict) else None
-    if status_code.startswith("4") or postmark_type == "SoftBounce":
+    if status_code.startswith("4") or _provider_says_temporary(event.esp_event):
         return Bounce.Kind.SOFT
     return Bounce.Kind.HARD
 

@@ -10,6 +10,7 @@ import json
 import time
 
 import pytest
+from anymail.webhooks.amazon_ses import AmazonSESTrackingWebhookView
 from django.test import override_settings
 from django.urls import clear_url_caches
 from django.utils import timezone
@@ -18,6 +19,7 @@ import ilumen_site.urls
 from mail.selectors import address_suppressed
 from newsletter.models import Bounce, Delivery, Subscription, Topic
 from newsletter.provider_webhooks import provider_webhook_check
+from newsletter.services.provider_events import provider_event_apply
 from tests.site.test_production import _deploy_check
 
 from .factories import campaign_sending, campaign_with_content, confirmed_subscriber, send_all
@@ -342,6 +344,52 @@ def test_a_mailgun_unsubscribe_unsubscribes(client, sent, provider):
                  ).status_code == 200
     assert Subscription.objects.get(subscriber__email="bob@example.com").status == "unsubscribed"
     assert Subscription.objects.get(subscriber__email="ann@example.com").status == "confirmed"
+
+
+# --- Amazon SES: its view needs boto3 (not installed), so anymail's SES parser is called directly
+
+
+def _ses_events(delivery: Delivery, *, bounce_type: str, diagnostic: str | None) -> list:
+    """What anymail makes of an SNS notification of an SES bounce of this delivery's message."""
+    email = delivery.subscriber.email
+    recipient = {"emailAddress": email, "action": "failed", "status": "5.1.1"}
+    if diagnostic:
+        recipient["diagnosticCode"] = diagnostic
+    ses_event = {
+        "notificationType": "Bounce",
+        "bounce": {"bounceType": bounce_type, "bounceSubType": "General", "bouncedRecipients": [recipient],
+                   "timestamp": timezone.now().isoformat(), "feedbackId": "0100018c-f00d-4e41-9c0c-000000000000",
+                   "reportingMTA": "dsn; a8-70.smtp-out.amazonses.com"},
+        "mail": {
+            "timestamp": timezone.now().isoformat(), "source": "nieuws@ilumen.be",
+            "messageId": "0100018c9e9a5c2b-ses-id-000000", "destination": [email], "headersTruncated": False,
+            "headers": [{"name": "From", "value": "iLumen <nieuws@ilumen.be>"}, {"name": "To", "value": email},
+                        {"name": "Message-ID", "value": delivery.message_id}],
+            "commonHeaders": {"from": ["iLumen <nieuws@ilumen.be>"], "to": [email], "messageId": delivery.message_id,
+                              "subject": "Spring news"},
+        },
+    }
+    sns_message = {"Type": "Notification", "MessageId": "22b80b92-fdea-4c2c-8f9d-bdfb0c7bf324",
+                   "Timestamp": timezone.now().isoformat(), "Message": json.dumps(ses_event)}
+    return AmazonSESTrackingWebhookView.esp_to_anymail_events(None, ses_event, sns_message)
+
+
+def test_an_amazon_ses_bounce_is_tied_by_the_message_id_in_its_headers(sent):
+    ann = sent["ann@example.com"]
+    for event in _ses_events(ann, bounce_type="Permanent", diagnostic="smtp; 550 5.1.1 user unknown"):
+        provider_event_apply(event=event, esp_name="Amazon SES")
+    bounce = Bounce.objects.get()
+    assert (bounce.kind, bounce.delivery_id, bounce.source) == ("hard", ann.pk, "webhook:amazon_ses")
+    assert Delivery.objects.get(pk=ann.pk).failure == "permanent"
+    assert address_suppressed("ann@example.com")
+
+
+def test_an_amazon_ses_transient_bounce_without_a_status_is_soft(sent):
+    ann = sent["ann@example.com"]
+    for event in _ses_events(ann, bounce_type="Transient", diagnostic=None):
+        provider_event_apply(event=event, esp_name="Amazon SES")
+    assert Bounce.objects.get().kind == "soft"
+    assert Delivery.objects.get(pk=ann.pk).failure == "temporary"
 
 
 # --- The system check ---------------------------------------------------------------------------
