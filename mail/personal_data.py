@@ -3,12 +3,18 @@ retention rules, run by core.retention; found by autodiscovery). The outbox reco
 listed and erased through the newsletter's source, whose kind "transactional_emails" the export
 has always had; what a bounce changed is in the newsletter's bounce reports."""
 
+import imaplib
+import logging
+
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from core import retention
 from mail.mailbox import bounce_mails_delete
 from mail.selectors import outbox_expired
+
+log = logging.getLogger(__name__)
 
 
 def _outbox_purge(ctx: retention.RunContext) -> dict[str, int]:
@@ -25,9 +31,14 @@ retention.register(retention.Rule(
 
 
 def _bounce_mail_purge(ctx: retention.RunContext) -> dict[str, int]:
-    deleted = bounce_mails_delete(
-        before=ctx.cutoff(settings.MAIL_BOUNCE_KEEP_DAYS), batch_size=ctx.batch_size, dry_run=ctx.dry_run
-    )
+    try:
+        deleted = bounce_mails_delete(
+            before=ctx.cutoff(settings.MAIL_BOUNCE_KEEP_DAYS), batch_size=ctx.batch_size, dry_run=ctx.dry_run
+        )
+    except (OSError, imaplib.IMAP4.error, ImproperlyConfigured):
+        # A mailbox out of reach must not stop the rules after this one; the next run deletes these.
+        log.exception("retention: the bounce mailbox could not be reached")
+        deleted = 0
     ctx.progress("bounce_mail", deleted)
     return {"bounce mailbox messages": deleted}
 

@@ -15,6 +15,7 @@ from newsletter import tasks
 from newsletter.models import Bounce, Delivery
 from tests.mail.bounce_samples import sample
 from tests.mail.imap_server import imap_server  # noqa: F401 - the real IMAP server
+from tests.newsletter.conftest import free_port
 from tests.polling import wait_until
 
 from .factories import campaign_sending, campaign_with_content, confirmed_subscriber, send_all
@@ -144,3 +145,17 @@ def test_the_beat_has_a_worker_read_the_mailbox(mailbox, sent, start_worker):
     ann.refresh_from_db()
     assert (ann.status, ann.failure) == ("failed", "temporary")
     assert not address_suppressed("ann@example.com")  # one soft bounce is under the limit
+
+
+def test_a_mailbox_out_of_reach_stops_no_other_retention_rule(settings, sent):
+    settings.MAIL_BOUNCE_IMAP_URL = f"imap://bounces:secret@127.0.0.1:{free_port()}/INBOX"  # nobody listens
+    BounceMail.objects.create(mailbox="INBOX", uidvalidity=1, uid=1, kind="hard",
+                              read_at=timezone.now() - datetime.timedelta(days=400))
+    with pytest.raises(OSError):
+        tasks.bounce_mailbox_read()  # the beat's next run tries again
+
+    results = retention.retention_run_all(only=["bounce_mail", "contact_handled"])
+
+    assert results["bounce_mail"] == {"bounce mailbox messages": 0}
+    assert "contact_handled" in results  # a rule after it still ran
+    assert BounceMail.objects.count() == 1  # kept until the message itself can be deleted
