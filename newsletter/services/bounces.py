@@ -58,14 +58,20 @@ class BounceNotice:
     occurred_at: datetime.datetime | None = None
 
 
+def campaign_message_id(text: str) -> str:
+    """`text` as the Message-ID of a campaign message (with its angle brackets, which some
+    feedback loops and providers drop), or "" when it is none."""
+    text = text.strip()
+    if text and not text.startswith("<"):
+        text = f"<{text}>"
+    return text if _CAMPAIGN_MESSAGE_ID.fullmatch(text) else ""
+
+
 def _message_delivery(notice: BounceNotice, subscriber: Subscriber | None) -> Delivery | None:
     if notice.delivery_id is not None:
         return Delivery.objects.filter(pk=notice.delivery_id).select_related("subscriber").first()
     sent = Delivery.objects.filter(sent_at__isnull=False, status__in=(Delivery.Status.SENT, Delivery.Status.FAILED))
-    message_id = notice.message_id.strip()
-    if message_id and not message_id.startswith("<"):  # some feedback loops drop the brackets
-        message_id = f"<{message_id}>"
-    match = _CAMPAIGN_MESSAGE_ID.fullmatch(message_id)
+    match = _CAMPAIGN_MESSAGE_ID.fullmatch(campaign_message_id(notice.message_id))
     if match:  # a report that names an address must name the message's (feedback loops may redact it)
         named = sent.filter(campaign_id=match[1], pk=match[2], message_id=match[0])
         if notice.email:

@@ -28,11 +28,9 @@ from core.email import email_normalize
 from mail.hashing import address_hash
 from mail.services import suppression_add
 from newsletter.models import Bounce, Subscriber
-from newsletter.services.bounces import BounceNotice, bounce_record
+from newsletter.services.bounces import BounceNotice, bounce_record, campaign_message_id
 from newsletter.services.subscriptions import unsubscribe
 
-# The Message-IDs campaign messages carry (see bounces.py); some providers echo them in the event.
-_OUR_MESSAGE_ID = re.compile(r"<?c\d+\.d\d+\.[0-9a-f]{32}@[^<>\s\"]+>?")
 _ENHANCED_STATUS = re.compile(r"\b([245]\.\d{1,3}\.\d{1,3})\b")
 _SMTP_CODE = re.compile(r"\b([245]\d\d)\b")
 # How deep into the provider's payload our Message-ID is looked for (its headers, metadata…).
@@ -68,11 +66,7 @@ def _strings(value: object, depth: int = _SEARCH_DEPTH) -> Iterator[str]:
 def _our_message_id(event: AnymailTrackingEvent) -> str:
     """Our Message-ID as the provider echoes it: anymail's message_id is the provider's own id for
     most, ours for some (Mailgun); others quote our header somewhere in their payload."""
-    for text in (event.message_id or "", *_strings(event.esp_event)):
-        match = _OUR_MESSAGE_ID.fullmatch(text.strip())
-        if match:
-            return match[0]
-    return ""
+    return next(filter(None, map(campaign_message_id, (event.message_id or "", *_strings(event.esp_event)))), "")
 
 
 def _status_code(text: str) -> str:
