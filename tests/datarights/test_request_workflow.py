@@ -4,7 +4,11 @@ audit trail, which the database keeps as it was written."""
 
 import datetime
 import json
+import os
 import re
+import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -169,6 +173,13 @@ def test_an_extension_is_possible_until_the_first_month_runs_out_and_refused_aft
     workflow.request_extend(data_request=data_request, months=2, reason="Complex.", actor=None)
     data_request.refresh_from_db()
     assert data_request.due_on == datetime.date(2027, 2, 1) == add_months(data_request.received_on, 3)
+
+    # A first extension does not move the window: a second one must come within the first month too.
+    early = _request(received_on=datetime.date(2026, 11, 15), email="early@example.org")
+    workflow.request_extend(data_request=early, months=1, reason="Complex.", actor=None)
+    with pytest.raises(workflow.StepRefused, match="first month ran out"):
+        workflow.request_extend(data_request=early, months=1, reason="More.", actor=None,
+                                today=datetime.date(2026, 12, 16))
 
 
 def test_an_extension_goes_two_months_beyond_the_first_at_most(support):
@@ -384,3 +395,29 @@ def test_the_database_refuses_to_change_or_delete_the_trail_but_lets_it_go_with_
     workflow.request_close(data_request=data_request, outcome="done", actor=None)
     DataRequest.objects.filter(pk=data_request.pk).delete()  # retention, years later
     assert not DataRequestEvent.objects.exists()
+
+
+def test_the_trail_triggers_work_in_sqlite_too(tmp_path):
+    """SQLite (development) runs the same migrations: the triggers must exist and hold there as well."""
+    database = tmp_path / "migrated.sqlite3"
+    env = {**os.environ, "DEBUG": "True", "DATABASE_URL": f"sqlite:///{database}"}
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--no-input", "-v", "0", "datarights"],
+        cwd=settings.BASE_DIR, env=env, check=True, capture_output=True, timeout=300,
+    )
+    db = sqlite3.connect(database)
+    db.execute("PRAGMA foreign_keys = ON")
+    db.execute(
+        "INSERT INTO datarights_datarequest (id, kind, channel, status, subject_email, subject_hash, language, "
+        "received_on, due_on, extended_months, extension_reason, identity_method, identity_note, outcome, created_at) "
+        "VALUES (1, 'access', 'email', 'open', '', 'h', 'nl', '2026-12-01', '2027-01-01', 0, '', '', '', '', "
+        "'2026-12-01 10:00:00')"
+    )
+    db.execute("INSERT INTO datarights_datarequestevent (request_id, at, action, actor_label, detail) "
+               "VALUES (1, '2026-12-01 10:00:00', 'registered', 'clerk', '{}')")
+    for statement in ("UPDATE datarights_datarequestevent SET action = 'closed'",
+                      "DELETE FROM datarights_datarequestevent"):
+        with pytest.raises(sqlite3.DatabaseError, match="audit events cannot be changed"):
+            db.execute(statement)
+    db.execute("DELETE FROM datarights_datarequest")
+    assert db.execute("SELECT count(*) FROM datarights_datarequestevent").fetchone() == (0,)
