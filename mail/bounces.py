@@ -13,6 +13,7 @@ VERP key (the signed address the report was delivered to) or the Message-ID it q
 import email
 import email.message
 import email.parser
+import email.policy
 import email.utils
 import re
 from dataclasses import dataclass
@@ -29,6 +30,18 @@ _QUOTED_MESSAGE_ID = re.compile(r"^Message-ID:\s*(<[^<>\s]+>)", re.IGNORECASE | 
 # Feedback types that are a person's complaint (not-spam, virus, auth-failure… are not).
 _COMPLAINT_TYPES = {"abuse", "fraud"}
 _DIAGNOSTIC_MAX = 500
+
+
+class _Lenient(email.policy.Compat32):
+    """compat32, which reads whatever arrives, but with every header as text: compat32 gives an
+    undecodable one as a Header object, on which flufl.bounce's detectors fail, and the default
+    policy's address parser fails on some malformed headers."""
+
+    def header_fetch_parse(self, name: str, value: str) -> str:
+        return str(super().header_fetch_parse(name, value))
+
+
+_POLICY = _Lenient()
 
 
 class BounceUnreadable(Exception):
@@ -56,7 +69,7 @@ class BounceReport:
 
 def bounce_parse(*, raw: bytes) -> BounceReport:
     """What one received message reports; raises BounceUnreadable for anything else."""
-    message = email.message_from_bytes(raw)
+    message = email.message_from_bytes(raw, policy=_POLICY)
     report_type = message.get_param("report-type", "", header="content-type")
     report_type = report_type.lower() if isinstance(report_type, str) else ""
     if message.get_content_type() == "multipart/report" and report_type == "delivery-status":
@@ -64,6 +77,14 @@ def bounce_parse(*, raw: bytes) -> BounceReport:
     if message.get_content_type() == "multipart/report" and report_type == "feedback-report":
         return _feedback_report(message)
     return _non_standard(message)
+
+
+def _text(part: email.message.Message) -> str:
+    payload = part.get_payload(decode=True) or b""
+    try:
+        return payload.decode(part.get_content_charset() or "utf-8", "replace")
+    except LookupError:  # a charset Python does not know: the status code and addresses are ASCII
+        return payload.decode("utf-8", "replace")
 
 
 def _clean(value: object) -> str:
@@ -100,7 +121,7 @@ def _quoted_headers(message: email.message.Message) -> email.message.Message | N
                 return payload[0]
         if part.get_content_type() == "text/rfc822-headers":
             text = part.get_payload(decode=True) or b""
-            return email.parser.BytesHeaderParser().parsebytes(text)
+            return email.parser.BytesHeaderParser(policy=_POLICY).parsebytes(text)
     return None
 
 
@@ -151,7 +172,7 @@ def _feedback_report(message: email.message.Message) -> BounceReport:
     if isinstance(payload, list):  # some parsers split it like message/delivery-status
         fields = payload[0] if payload else email.message.Message()
     else:
-        fields = email.parser.BytesHeaderParser().parsebytes(part.get_payload(decode=True) or b"")
+        fields = email.parser.BytesHeaderParser(policy=_POLICY).parsebytes(part.get_payload(decode=True) or b"")
     feedback_type = _clean(fields.get("Feedback-Type")).lower()
     if not feedback_type:
         raise BounceUnreadable("a feedback report without a Feedback-Type")
@@ -182,8 +203,7 @@ def _first_status_line(message: email.message.Message) -> tuple[str, str]:
     for part in message.walk():
         if part.get_content_type() != "text/plain":
             continue
-        text = (part.get_payload(decode=True) or b"").decode(part.get_content_charset() or "utf-8", "replace")
-        for line in text.splitlines():
+        for line in _text(part).splitlines():
             if match := _STATUS.search(line):
                 return match[0], _clean(line)[:_DIAGNOSTIC_MAX]
     return "", ""
@@ -192,10 +212,8 @@ def _first_status_line(message: email.message.Message) -> tuple[str, str]:
 def _body_message_id(message: email.message.Message) -> str:
     """A Message-ID header quoted in the text, as non-standard bounces copy the message inline."""
     for part in message.walk():
-        if part.get_content_maintype() == "text":
-            text = (part.get_payload(decode=True) or b"").decode(part.get_content_charset() or "utf-8", "replace")
-            if match := _QUOTED_MESSAGE_ID.search(text):
-                return match[1]
+        if part.get_content_maintype() == "text" and (match := _QUOTED_MESSAGE_ID.search(_text(part))):
+            return match[1]
     return ""
 
 

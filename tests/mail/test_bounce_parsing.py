@@ -128,6 +128,14 @@ def test_anything_else_is_unreadable_never_an_error(verp, raw):
         bounce_parse(raw=raw)
 
 
+def test_undecodable_headers_and_unknown_charsets_are_read_as_well_as_they_can_be(verp):
+    raw = sample("person_reply", verp=verp).replace(b"From: Heidi", b"From: H\xe9idi")
+    with pytest.raises(BounceUnreadable):  # flufl.bounce's detectors fail on compat32's Header objects
+        bounce_parse(raw=raw)
+    report = _parse("exim_hard", verp, **{"charset=us-ascii": "charset=x-unheard-of"})
+    assert (report.kind, report.recipients[0].status, report.message_id) == ("hard", "5.1.1", MESSAGE_ID)
+
+
 def test_a_failed_recipient_without_an_address_is_unreadable(verp):
     with pytest.raises(BounceUnreadable):
         _parse("gmail_dsn_hard", verp, **{"Final-Recipient: rfc822; ann@example.com": "Final-Recipient: x400; ann"})
