@@ -98,6 +98,11 @@ def test_the_bounce_list_filters_by_kind_source_and_campaign(marketing, reports)
     first, _second = reports
     listing = marketing.get(_url("bounce_changelist")).content.decode()
     assert all(reason in listing for reason in ("mailbox full", "abuse report", "second campaign&#x27;s bounce"))
+    # The filters offered beside the list: kind, source, date and campaign.
+    assert all(offered in listing for offered in (
+        "?kind__exact=hard", "?kind__exact=complaint", "?source=webhook%3Apostmark", "occurred_at__gte=",
+        f"?delivery__campaign__id__exact={first.pk}",
+    ))
     hard = marketing.get(_url("bounce_changelist"), {"kind__exact": "hard"}).content.decode()
     assert "second campaign&#x27;s bounce" in hard and "mailbox full" not in hard and "abuse report" not in hard
     webhook = marketing.get(_url("bounce_changelist"), {"source": "webhook:postmark"}).content.decode()

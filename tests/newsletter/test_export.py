@@ -181,3 +181,19 @@ def test_the_rows_are_read_while_the_file_streams(marketing, readers, topic):
         content = b"".join(response.streaming_content).decode()
     assert any('"newsletter_subscriber"."email"' in query["sql"] for query in during.captured_queries)
     assert "bob@example.com" in content
+
+
+def _open_cursors() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_cursors WHERE name LIKE '_django_curs_%%'")
+        return cursor.fetchone()[0]
+
+
+def test_the_rows_come_from_a_server_side_cursor_in_chunks(marketing, readers, topic):
+    """Not a list of every row: while the first rows go out, the rest wait in the database."""
+    lines = iter(marketing.post(_url(), {"topic": topic.pk}).streaming_content)
+    assert next(lines).startswith("\ufeff\"email\"".encode())
+    assert b"ann@example.com" in next(lines)
+    assert _open_cursors() == 1
+    assert b"bob@example.com" in b"".join(lines)
+    assert _open_cursors() == 0
