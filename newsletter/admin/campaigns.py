@@ -327,7 +327,10 @@ class CampaignAdmin(admin.ModelAdmin):
             context["progress"] = selectors.campaign_progress(obj.pk)
             context["missing"] = campaign_services.missing_languages(obj)
             context["languages"] = settings.LANGUAGES
-            context.update(self._bounce_context(obj))
+            if context["can_send"] and obj.status in campaign_status.RETRY_STATUSES:
+                context["retryable"] = sum(map(len, selectors.deliveries_retryable_batches(campaign_id=obj.pk)))
+            if request.user.has_perm("newsletter.view_bounce"):  # their reasons quote addresses
+                context.update(self._bounce_context(obj))
         context["can_duplicate"] = obj is not None and self.has_add_permission(request)
         context["live_preview"] = self.has_change_permission(request)
         return frames_email(super().render_change_form(request, context, *args, **kwargs))
@@ -339,8 +342,6 @@ class CampaignAdmin(admin.ModelAdmin):
             "bounce_counts": [(Bounce.Kind(kind).label, count) for kind, count in counts.items()],
             "bounce_total": sum(counts.values()),
             "bounces": bounces[:BOUNCES_SHOWN],
-            "retryable": sum(map(len, selectors.deliveries_retryable_batches(campaign_id=campaign.pk))),
-            "can_retry": campaign.status in campaign_status.RETRY_STATUSES,
         }
 
     # --- Live preview, and duplicating -----------------------------------------------------

@@ -128,8 +128,11 @@ def test_the_bounce_list_is_read_only_and_for_who_may_view_it(client, marketing,
     detail = marketing.get(_url("bounce_change", bounce_id)).content.decode()
     assert "550 5.1.1" in detail and 'name="reason"' not in detail
     user = User.objects.create_user("viewer", "v@ilumen.be", "a-long-test-password", is_staff=True)
-    user.user_permissions.add(Permission.objects.get(codename="view_subscriber"))
+    user.user_permissions.add(*Permission.objects.filter(codename__in=["view_subscriber", "view_campaign"]))
     client.force_login(user)
     assert client.get(_url("bounce_changelist")).status_code == 403
+    campaign_page = client.get(_url("campaign_change", reports[0].pk)).content.decode()
+    assert campaign_page.count("Spring news") and "Bounces and complaints" not in campaign_page
+    assert "mailbox full" not in campaign_page
     bob = Subscriber.objects.get(email="bob@example.com")
     assert "mailbox full" not in client.get(_url("subscriber_change", bob.pk)).content.decode()
