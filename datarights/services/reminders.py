@@ -26,7 +26,7 @@ def requests_digest_send() -> int:
         "due_soon": deadlines.due_soon, "overdue": deadlines.overdue, "days": deadlines.days,
         "due_soon_url": f"{changelist}?deadline=soon", "overdue_url": f"{changelist}?deadline=overdue",
     }
-    recipients = (
+    recipients = list(
         get_user_model().objects.filter(is_active=True, groups__name=settings.DATARIGHTS_DIGEST_GROUP)
         .exclude(email="").values_list("email", flat=True).distinct()
     )
