@@ -306,6 +306,7 @@ EXPORT_COLUMNS = {
     "consent_given_at": "proof__given_at",
     "consent_source": "proof__source",
     "consent_version": "proof__consent_version",
+    "consent_origin": "proof__origin",  # the subscription form, or an import with its evidence
 }
 
 

@@ -23,7 +23,7 @@ from .factories import confirmed_subscriber
 pytestmark = pytest.mark.django_db
 
 HEADER = ["email", "name", "language", "topic", "confirmed_at", "consent_given_at", "consent_source",
-          "consent_version"]
+          "consent_version", "consent_origin"]
 
 
 def _url(name: str = "export", language: str = "en") -> str:
@@ -111,7 +111,7 @@ def test_the_confirmed_subscribers_of_the_topic_and_language(marketing, readers,
     assert rows[0] == HEADER
     assert [row[:4] for row in rows[1:]] == [["ann@example.com", "Ann", "nl", "newsletter"],
                                              ["bob@example.com", "Bob", "en", "newsletter"]]
-    assert all(row[4] and row[5] and row[6] == "/test/" and row[7] == "1" for row in rows[1:])
+    assert all(row[4] and row[5] and row[6:9] == ["/test/", "1", "form"] for row in rows[1:])
     _response, dutch_only = _download(marketing, topic, "nl")
     assert [row[0] for row in dutch_only[1:]] == ["ann@example.com"]
 
@@ -127,7 +127,7 @@ def test_ip_addresses_with_the_right_to_see_them(marketing_with_ips, readers, to
     assert "It includes the (truncated) IP address" in marketing_with_ips.get(_url()).content.decode()
     _response, rows = _download(marketing_with_ips, topic)
     assert rows[0] == [*HEADER, "consent_ip_truncated"]
-    assert [(row[0], row[8]) for row in rows[1:]] == [("ann@example.com", "192.0.2.0"), ("bob@example.com", "")]
+    assert [(row[0], row[9]) for row in rows[1:]] == [("ann@example.com", "192.0.2.0"), ("bob@example.com", "")]
 
 
 @pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
