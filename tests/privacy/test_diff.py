@@ -213,3 +213,24 @@ def test_the_admin_compare_page_shows_the_rendered_diff(client, seeded, legal_ed
     client.force_login(legal_editor)
     page = client.get(reverse("admin:privacy_version_compare", args=[draft.pk])).content.decode()
     assert f"{EN_REMOVED}default</del><em>{EN_ADDED}standard</ins></em>" in page
+
+
+def test_markup_written_as_text_stays_text(client, seeded, legal_publisher):
+    _publish_next("ilumen", "en", "Write `a < b` as code.", legal_publisher)
+    _publish_next("ilumen", "en", "Write `<script>alert(1)</script>` as code & text.", legal_publisher)
+    diff = _diff_of(client.get("/en/privacy/diff/?from=2&to=3").content.decode())
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in diff and "&amp; text" in diff
+    assert "<script" not in diff
+
+
+def test_the_second_sanitising_pass_keeps_only_the_marks_and_labels():
+    from privacy.diffing import _sanitize
+
+    cleaned = _sanitize(
+        '<p class="diff-change x" onclick="y()"><ins><span class="visually-hidden evil" lang="nl" style="a">toegevoegd:'
+        '</span>ok</ins><script>bad()</script><img src=x onerror=z()></p><h2 id="main" class="diff-equal">H</h2>'
+    )
+    assert cleaned == (
+        '<p class="diff-change"><ins><span class="visually-hidden" lang="nl">toegevoegd:</span>ok</ins></p>'
+        '<h2 class="diff-equal">H</h2>'
+    )
