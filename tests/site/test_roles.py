@@ -141,6 +141,19 @@ def test_admin_actions_follow_the_roles(objects, url_name, args, allowed_roles, 
         assert (status == 200) == (role in allowed_roles), f"{role} {url_name}: {status}"
 
 
+@pytest.mark.parametrize("step", ["identity", "note", "extend", "answer", "close"])
+def test_the_steps_of_a_data_request_follow_the_roles(objects, step, group_member):
+    """Each step is a POST back to the request (an empty form gets a message there); others get 403."""
+    from datarights.models import DataRequest
+
+    url = reverse(f"admin:datarights_datarequest_{step}", args=[DataRequest.objects.get().pk])
+    for role in ("Legal", "Marketing", "Support", "Web editor"):
+        client = Client()
+        client.force_login(group_member(role))
+        status = client.post(url, {}).status_code
+        assert (status == 302) == (role in {"Legal", "Support"}), f"{role} {step}: {status}"
+
+
 def test_marketing_sees_consent_proofs_without_ip_addresses(objects, group_member):
     url = reverse("admin:newsletter_subscriber_change", args=[objects.pk])
     marketing, legal = Client(), Client()
