@@ -128,11 +128,18 @@ def campaign_resume(*, campaign_id: int) -> bool:
 
 
 def campaign_finish_if_done(*, campaign_id: int) -> bool:
-    """Sending becomes sent once every recipient is listed and no delivery is open."""
+    """Sending becomes sent once every recipient is listed and no delivery is open.
+
+    The campaign row is locked before its deliveries are counted: `deliveries_retry` holds that
+    lock while it queues failed rows again, and an UPDATE that only waited for the row would
+    still count them from before the retry (its snapshot is older) and finish with rows queued."""
     open_rows = Delivery.objects.filter(
         campaign_id=OuterRef("pk"), status__in=[Delivery.Status.PENDING, Delivery.Status.SENDING]
     )
-    finished = _move(campaign_id, "finish", Q(populated=True) & ~Exists(open_rows), finished_at=timezone.now())
+    with transaction.atomic():
+        if not Campaign.objects.select_for_update().filter(pk=campaign_id, status=Status.SENDING).exists():
+            return False
+        finished = _move(campaign_id, "finish", Q(populated=True) & ~Exists(open_rows), finished_at=timezone.now())
     if finished:
         _archive_changed(campaign_id)  # the archive's list shows it from now on
     return finished
@@ -167,7 +174,8 @@ def deliveries_retry(*, campaign_id: int) -> int:
     failed for good, drew a complaint, or whose address is now suppressed. Returns how many were
     queued; raises ValidationError when the campaign's status allows no retry."""
     with transaction.atomic():
-        # Locked so that a worker cannot finish the campaign between the rows and the reopening.
+        # Locked first, as campaign_finish_if_done does: a worker finishing the campaign meanwhile
+        # either finished before (then it is reopened here) or counts the rows queued here.
         status = Campaign.objects.select_for_update().filter(pk=campaign_id).values_list("status", flat=True).first()
         if status not in RETRY_STATUSES:
             raise ValidationError(_("Only a sending, paused or sent campaign can retry failed deliveries."))

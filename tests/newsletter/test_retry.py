@@ -3,9 +3,12 @@ again, with fresh tries; never a row sent, failed for good, complained about or 
 finished campaign goes back to sending and finishes again. Through a real worker and aiosmtpd:
 only the person who got a 451 receives the message on retry, and nobody receives it twice."""
 
+import threading
+
 import pytest
 from django.contrib.auth.models import Group, Permission, User
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -138,3 +141,38 @@ def test_through_a_real_worker_only_the_temporarily_failed_person_gets_it_again_
     assert sorted(r.rcpt for r in smtp_server.received) == ["ann@example.com", "cas@example.com"]
     assert smtp_server.attempts["bob@example.com"] == 1  # a permanent refusal is never tried again
     assert Campaign.objects.get(pk=campaign.pk).finished_at > first_finish
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_finishing_while_a_retry_queues_rows_waits_and_counts_them(topic):
+    """A retry's transaction holds the campaign row while it queues rows; a worker's check for the
+    end, started meanwhile, must count them once it gets the row, not finish the campaign."""
+    confirmed_subscriber("ann@example.com", topic)
+    campaign = campaign_sending(campaign_with_content(topic))
+    Delivery.objects.filter(campaign=campaign).update(status="failed", failure="temporary")
+    retry = connection.copy()  # another session: the retry's transaction, held open here
+    retry.connect()
+    finished = []
+    try:
+        with retry.cursor() as cursor:
+            cursor.execute("BEGIN")
+            cursor.execute("SELECT 1 FROM newsletter_campaign WHERE id = %s FOR UPDATE", [campaign.pk])
+            cursor.execute("UPDATE newsletter_delivery SET status = 'pending', failure = '' WHERE campaign_id = %s",
+                           [campaign.pk])
+            worker = threading.Thread(target=lambda: (
+                finished.append(campaign_status.campaign_finish_if_done(campaign_id=campaign.pk)), connection.close()))
+            worker.start()
+            wait_until(_waiting_for_a_lock, timeout=10, what="the worker waits for the row")
+            cursor.execute("COMMIT")
+        worker.join(timeout=10)
+    finally:
+        retry.close()
+    assert finished == [False]
+    assert Campaign.objects.get(pk=campaign.pk).status == "sending"
+
+
+def _waiting_for_a_lock() -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                       "AND query LIKE %s", ['%newsletter_campaign%'])
+        return cursor.fetchone()[0] > 0
