@@ -1,6 +1,7 @@
 """Four eyes on statements: whoever edited a draft may not publish it, and the record is frozen."""
 
 import datetime
+import threading
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -163,3 +164,42 @@ def test_the_admin_tells_an_editor_why_they_cannot_publish_in_their_language(
     assert message in response.content.decode()
     draft.refresh_from_db()
     assert draft.status == "draft"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_edit_that_crosses_the_publication_is_waited_for_and_counted(seeded, legal_editor, legal_publisher):
+    """The publisher saves the draft in one connection while, in another, publishing it by their own
+    hand is attempted: the publication waits for the edit and then refuses."""
+    draft = _new_draft(legal_editor)
+    edited, release = threading.Event(), threading.Event()
+    outcome: dict[str, object] = {}
+
+    def edit() -> None:
+        try:
+            with transaction.atomic():
+                version_save(version=Version.objects.get(pk=draft.pk), user=legal_publisher)
+                edited.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    def publish() -> None:
+        try:
+            version_publish(version=draft, user=legal_publisher, material=False)
+            outcome["result"] = "published"
+        except ValidationError as error:
+            outcome["result"] = error.code
+        finally:
+            connection.close()
+
+    editor, publisher = threading.Thread(target=edit), threading.Thread(target=publish)
+    editor.start()
+    assert edited.wait(10)
+    publisher.start()
+    publisher.join(0.5)
+    assert publisher.is_alive()  # waiting for the edit's lock
+    release.set()
+    editor.join(10)
+    publisher.join(10)
+    assert outcome == {"result": "four_eyes"}
+    assert Version.objects.get(pk=draft.pk).status == "draft"
