@@ -215,9 +215,11 @@ class DataRequestAdmin(admin.ModelAdmin):
             context["trail"] = selectors.request_trail(obj)
             context["notes"] = selectors.request_notes(obj)
             if obj.is_open and self.has_change_permission(request, obj):
+                initial = {"identity": {"method": obj.identity_method, "note": obj.identity_note}}
+                # Ids of their own (names stay plain): the forms share a page, and a label must find its field.
                 context["steps"] = {
-                    "identity": IdentityForm(initial={"method": obj.identity_method, "note": obj.identity_note}),
-                    "note": NoteForm(), "extend": ExtendForm(), "answer": AnswerForm(), "close": CloseForm(),
+                    step: form_class(initial=initial.get(step), auto_id=f"step_{step}_%s")
+                    for step, (form_class, _run, _done) in STEPS.items()
                 }
                 context["can_extend"] = obj.extended_months < DataRequest.MAX_EXTENSION_MONTHS and (
                     timezone.localdate() <= obj.first_month_ends_on

@@ -79,6 +79,8 @@ def test_support_takes_every_step_from_the_request_page_and_each_lands_in_the_tr
                    "Send the answer", "Close the request"):
         assert f'value="{button}"' in page
     assert 'type="file"' not in page  # never a copy of an ID document
+    ids = re.findall(r' id="([^"]+)"', page)
+    assert len(ids) == len(set(ids))  # five forms on one page: each label finds its own field
 
     response = support.post(_url(data_request, "identity"), {"method": "reply", "note": "Replied from the address"})
     assert response.status_code == 302 and _messages(response) == ["Identity recorded."]
