@@ -26,14 +26,15 @@ class DocumentAdmin(admin.ModelAdmin):
 class VersionAdmin(admin.ModelAdmin):
     list_display = [
         "__str__", "document", "language", "number", "status", "last_amended", "published_at", "published_by",
-        "material",
+        "material_answer",
     ]
     list_filter = ["document", "language", "status"]
     search_fields = ["title", "body", "change_summary"]
     fields = ["document", "language", "title", "body", "last_amended", "change_summary"]
     readonly_fields_published = [
         "document", "language", "number", "title", "rendered_body", "last_amended",
-        "change_summary", "status", "created_by", "editors_list", "published_at", "published_by_name", "material",
+        "change_summary", "status", "created_by", "editors_list", "published_at", "published_by_name",
+        "material_answer",
     ]
     change_form_template = "admin/privacy/version/change_form.html"
 
@@ -46,6 +47,11 @@ class VersionAdmin(admin.ModelAdmin):
         if obj is None:
             return []
         return self.readonly_fields_published if obj.is_published else ["editors_list"]
+
+    @admin.display(description=gettext_lazy("material change"))
+    def material_answer(self, obj: Version) -> str:
+        # Words rather than the admin's boolean icon, whose alternative text is an untranslated True/False.
+        return {True: _("Yes"), False: _("No")}.get(obj.material, "–")
 
     @admin.display(description=gettext_lazy("edited by"))
     def editors_list(self, obj: Version) -> str:

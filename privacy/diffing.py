@@ -187,17 +187,24 @@ def _compare(old: list[_Block], new: list[_Block], labels: _Labels) -> list[_Sho
         if tag == "equal":
             shown.extend(_Shown("equal", b.tag, b.container, "".join(b.tokens)) for b in new[j1:j2])
             continue
+        # Blocks that did not survive are shown removed, then their replacements added, each group
+        # together rather than interleaved; a block that only changed is shown word by word.
+        removed: list[_Shown] = []
+        added: list[_Shown] = []
         olds, news = old[i1:i2], new[j1:j2]
         for k in range(max(len(olds), len(news))):
             before, after = (olds[k] if k < len(olds) else None), (news[k] if k < len(news) else None)
             if before is not None and after is not None and _similar(before, after):
+                shown.extend(removed + added)
+                removed, added = [], []
                 inner = _word_diff(before.tokens, after.tokens, labels)
                 shown.append(_Shown("change", after.tag, after.container, inner))
                 continue
             if before is not None:
-                shown.append(whole("delete", before))
+                removed.append(whole("delete", before))
             if after is not None:
-                shown.append(whole("insert", after))
+                added.append(whole("insert", after))
+        shown.extend(removed + added)
     return shown
 
 

@@ -182,6 +182,16 @@ def test_a_paragraph_that_changed_beyond_recognition_is_shown_removed_and_added(
     )
 
 
+def test_blocks_replaced_by_others_are_shown_removed_together_then_added_together():
+    with translation.override("en"):
+        diff = diff_rendered(
+            "Same start.\n\nFirst old thought.\n\nSecond old idea here.\n\nSame end.",
+            "Same start.\n\nA wholly new sentence.\n\nAnother unrelated line.\n\nSame end.",
+        ).html
+    kinds = re.findall(r'class="diff-(\w+)"', diff)
+    assert kinds == ["equal", "delete", "delete", "insert", "insert", "equal"]
+
+
 def test_a_single_unchanged_block_between_changes_is_shown_not_collapsed():
     paragraphs = [f"Paragraph number {n} of the text." for n in range(20)]
     new = list(paragraphs)
@@ -211,7 +221,9 @@ def test_the_admin_compare_page_shows_the_rendered_diff(client, seeded, legal_ed
         body=_current().replace("default log files", "*standard* log files"), last_amended=datetime.date(2026, 11, 1),
     )
     client.force_login(legal_editor)
-    page = client.get(reverse("admin:privacy_version_compare", args=[draft.pk])).content.decode()
+    with translation.override("en"):
+        url = reverse("admin:privacy_version_compare", args=[draft.pk])
+    page = client.get(url).content.decode()
     assert f"{EN_REMOVED}default</del><em>{EN_ADDED}standard</ins></em>" in page
 
 

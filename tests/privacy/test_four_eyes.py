@@ -1,6 +1,7 @@
 """Four eyes on statements: whoever edited a draft may not publish it, and the record is frozen."""
 
 import datetime
+import re
 import threading
 
 import pytest
@@ -104,8 +105,9 @@ def test_the_links_to_deleted_staff_accounts_may_still_be_cleared(seeded, legal_
     assert (published.published_by, published.published_by_name) == (None, "publisher")
 
 
-def _publish_url(version: Version) -> str:
-    return reverse("admin:privacy_version_publish", args=[version.pk])
+def _publish_url(version: Version, language: str = "en") -> str:
+    with translation.override(language):
+        return reverse("admin:privacy_version_publish", args=[version.pk])
 
 
 def test_the_admin_records_each_save_of_a_draft(client, seeded, legal_editor):
@@ -143,6 +145,11 @@ def test_the_publish_page_shows_the_rendered_diff_and_asks_whether_the_change_is
     assert client.post(_publish_url(draft), {"material": "yes"}).status_code == 302
     draft.refresh_from_db()
     assert (draft.status, draft.material, draft.editors[0]["username"]) == ("published", True, "editor")
+    with translation.override("nl"):
+        record = client.get(reverse("admin:privacy_version_change", args=[draft.pk])).content.decode()
+    for label, value in (("Bewerkt door", "editor"), ("Gepubliceerd door (naam)", "publisher"),
+                         ("Wezenlijke wijziging", "Ja")):
+        assert re.search(rf"<label>{re.escape(label)}:</label>\s*<div class=\"readonly\">{value}</div>", record)
 
 
 @pytest.mark.parametrize(
@@ -157,9 +164,7 @@ def test_the_admin_tells_an_editor_why_they_cannot_publish_in_their_language(
 ):
     draft = _new_draft(legal_publisher)
     client.force_login(legal_publisher)
-    with translation.override(language):
-        url = _publish_url(draft)
-    response = client.post(url, {"material": "no"})
+    response = client.post(_publish_url(draft, language), {"material": "no"})
     assert response.status_code == 200
     assert message in response.content.decode()
     draft.refresh_from_db()
