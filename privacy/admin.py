@@ -13,7 +13,13 @@ from django.utils.translation import gettext_lazy
 from privacy import selectors
 from privacy.forms import PublishForm
 from privacy.models import Document, Version
-from privacy.services.statements import PUBLISH_PERMISSION, draft_from_version, version_publish, version_save
+from privacy.services.statements import (
+    PUBLISH_PERMISSION,
+    draft_from_version,
+    version_publish,
+    version_publish_refusal,
+    version_save,
+)
 
 
 @admin.register(Document)
@@ -124,8 +130,8 @@ class VersionAdmin(admin.ModelAdmin):
         if not request.user.has_perm(PUBLISH_PERMISSION):
             raise PermissionDenied
         form = PublishForm(request.POST if request.method == "POST" else None)
-        refusal = ""
-        if form.is_valid():
+        refusal = "" if version.is_published else version_publish_refusal(version=version, user=request.user)
+        if form.is_valid() and not refusal:
             try:
                 published = version_publish(version=version, user=request.user, material=form.cleaned_data["material"])
             except ValidationError as error:

@@ -42,6 +42,16 @@ def _four_eyes_check(editors: list[dict], publisher: AbstractBaseUser | None) ->
         )
 
 
+def version_publish_refusal(*, version: Version, user: AbstractBaseUser | AnonymousUser | None) -> str:
+    """Why four eyes would stop `user` publishing this draft now ("" when nothing would), so that
+    the publish page can say so before it asks anything. `version_publish` checks again, under lock."""
+    try:
+        _four_eyes_check(_editors(version), user if user is not None and user.is_authenticated else None)
+    except ValidationError as error:
+        return " ".join(error.messages)
+    return ""
+
+
 def version_publish(
     *, version: Version, user: AbstractBaseUser | AnonymousUser | None, material: bool | None = None
 ) -> Version:

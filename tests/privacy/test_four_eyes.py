@@ -164,6 +164,8 @@ def test_the_admin_tells_an_editor_why_they_cannot_publish_in_their_language(
 ):
     draft = _new_draft(legal_publisher)
     client.force_login(legal_publisher)
+    page = client.get(_publish_url(draft, language)).content.decode()
+    assert message in page and 'name="material"' not in page  # said before anything is asked
     response = client.post(_publish_url(draft, language), {"material": "no"})
     assert response.status_code == 200
     assert message in response.content.decode()
