@@ -2,6 +2,7 @@
 report in the staff member's language, and the uploaded file is gone afterwards, whatever the outcome."""
 
 import datetime
+import os
 import threading
 import uuid
 from pathlib import Path
@@ -9,7 +10,7 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.models import Group, User
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection, transaction
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -126,6 +127,14 @@ def test_an_error_inside_the_run_is_recorded_and_the_file_deleted(topic, import_
     assert (record.status, record.report, list(import_dir.iterdir())) == ("failed", {"error": "internal"}, [])
 
 
+def _writer(fifo: Path) -> int | None:
+    """The pipe's write end once the import opened it to read (without a reader, opening fails)."""
+    try:
+        return os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+    except OSError:
+        return None
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_run_whose_worker_died_is_closed_and_its_file_deleted_but_a_live_one_is_not(topic, import_dir, tmp_path):
     def recorded(name: str, status: str, minutes_ago: int) -> SubscriberImport:
@@ -139,27 +148,35 @@ def test_a_run_whose_worker_died_is_closed_and_its_file_deleted_but_a_live_one_i
         )
         return record
 
-    dead, live = recorded("dead.csv", "running", 2), recorded("live.csv", "running", 2)
-    lost, _new = recorded("lost.csv", "pending", 2), recorded("new.csv", "pending", 0)
-    locked, release = threading.Event(), threading.Event()
+    dead = recorded("dead.csv", "running", 2)
+    later = timezone.now() + datetime.timedelta(minutes=2)  # the reaper looks two minutes from now
+    lost, _new = recorded("lost.csv", "pending", 0), recorded("new.csv", "pending", -2)
+    # A live run, reading its upload from a pipe until the test writes it.
+    live = SubscriberImport.objects.create(file_name="live.csv", stored_as=f"{uuid.uuid4().hex}.csv")
+    fifo = import_dir / live.stored_as
+    os.mkfifo(fifo)
 
-    def live_run() -> None:  # holds its record's lock, as a running import does
-        with transaction.atomic():
-            SubscriberImport.objects.select_for_update().get(pk=live.pk)
-            locked.set()
-            release.wait(30)
+    def live_run() -> None:
+        subscriber_import_run(import_id=live.pk)
         connection.close()
 
     thread = threading.Thread(target=live_run)
     thread.start()
+    writer: list[int] = []
     try:
-        assert locked.wait(10)
-        assert subscriber_imports_reap(now=timezone.now()) == [lost.pk]
+        wait_until(lambda: writer.append(_writer(fifo)) or writer[-1] is not None, timeout=20,
+                   what="the run to open its file")
+        with connection.cursor() as cursor:  # a reaper waiting for the live run's lock fails, not hangs
+            cursor.execute("SET lock_timeout = '5s'")
+        assert subscriber_imports_reap(now=later) == [lost.pk]
+        assert SubscriberImport.objects.get(pk=live.pk).status == "running" and fifo.exists()
     finally:
-        release.set()
-        thread.join()
+        if writer and writer[-1] is not None:  # the run reads its file and finishes
+            with os.fdopen(writer[-1], "wb") as pipe:
+                pipe.write(csv_file(tmp_path / "live.csv", [row("ann@example.com")]).read_bytes())
+        thread.join(30)
     statuses = dict(SubscriberImport.objects.values_list("file_name", "status"))
-    assert statuses == {"dead.csv": "failed", "live.csv": "running", "lost.csv": "pending", "new.csv": "pending"}
-    assert dead.stored_as not in {p.name for p in import_dir.iterdir()}
-    assert (import_dir / live.stored_as).is_file()
+    assert statuses == {"dead.csv": "failed", "live.csv": "done", "lost.csv": "pending", "new.csv": "pending"}
+    assert sorted(p.name for p in import_dir.iterdir()) == sorted([lost.stored_as, _new.stored_as])
     assert SubscriberImport.objects.get(pk=dead.pk).report == {"error": "interrupted"}
+    assert Subscriber.objects.get().email == "ann@example.com"
