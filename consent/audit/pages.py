@@ -45,6 +45,7 @@ NOT_VISITED = {
     "newsletter:preferences": "needs a token from an e-mail",
     "newsletter:suppression_webhook": "a mail provider's webhook, behind its own secret",
     "datarights:my_data_open": "needs a token from an e-mail",
+    "datarights:export_download": "needs a token from an e-mail",
     "datarights:stay": "needs a token from an e-mail",
     "datarights:my_data_download": "behind the my-data link (without it: the same page as datarights:my_data)",
     "datarights:my_data_correct": "behind the my-data link (without it: the same page as datarights:my_data)",

@@ -5,7 +5,7 @@ nobody else's rows."""
 import pytest
 
 from newsletter import personal_data
-from newsletter.models import ConsentProof, Delivery, Subscriber, Subscription, Topic
+from newsletter.models import Bounce, ConsentProof, Delivery, Subscriber, Subscription, Topic
 from newsletter.services.retention import subscribers_delete
 
 from .factories import campaign_sending, campaign_with_content, confirmed_subscriber
@@ -25,22 +25,25 @@ def held(topic):
                                 confirmed_at=ann.created_at)
     bob = confirmed_subscriber("bob@example.com", topic)
     campaign_sending(campaign_with_content(topic))  # a delivery for each
+    for delivery in Delivery.objects.select_related("subscriber"):  # and a bounce report for each
+        Bounce.objects.create(subscriber=delivery.subscriber, delivery=delivery, kind="soft", source="test",
+                              event_key=f"test:{delivery.pk}")
     return ann, bob
 
 
 def test_subscribers_go_with_everything_that_hangs_on_them_and_only_theirs(held):
     ann, bob = held
-    assert subscribers_delete(ids=[ann.pk]) == {"deliveries": 1, "subscriptions": 2, "consent_proofs": 2,
-                                                "subscriber": 1}
+    assert subscribers_delete(ids=[ann.pk]) == {"bounces": 1, "deliveries": 1, "subscriptions": 2,
+                                                "consent_proofs": 2, "subscriber": 1}
     assert not Subscriber.objects.filter(pk=ann.pk).exists()
-    for model in (Delivery, Subscription, ConsentProof):
+    for model in (Bounce, Delivery, Subscription, ConsentProof):
         assert not model.objects.filter(subscriber_id=ann.pk).exists()
         assert model.objects.filter(subscriber=bob).count() == 1
 
 
 def test_erasure_reports_the_same_counts(held):
     counts = personal_data.erase("Ann@Example.com")
-    assert {key: counts[key] for key in ("deliveries", "subscriptions", "consent_proofs", "subscriber")} == {
-        "deliveries": 1, "subscriptions": 2, "consent_proofs": 2, "subscriber": 1,
+    assert {key: counts[key] for key in ("bounces", "deliveries", "subscriptions", "consent_proofs", "subscriber")} == {
+        "bounces": 1, "deliveries": 1, "subscriptions": 2, "consent_proofs": 2, "subscriber": 1,
     }
     assert Subscriber.objects.filter(email="bob@example.com").exists()

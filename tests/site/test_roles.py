@@ -38,7 +38,10 @@ MATRIX: dict[str, dict[str, set[str]]] = {
         "newsletter.campaignimage": {LIST, ADD, CHANGE},
         "newsletter.subscriber": {LIST, CHANGE},
         "newsletter.delivery": {LIST, CHANGE},
+        "newsletter.bounce": {LIST},
+        "newsletter.subscriberimport": {LIST, ADD},
         "mail.suppression": {LIST, CHANGE},
+        "mail.bouncemail": {LIST},
         "accesslog.pageview": {LIST},
     },
     "Support": {
