@@ -81,6 +81,8 @@ def test_marketing_may_upload_but_not_change_a_record(client, marketer, topic, t
         csv_file(tmp_path / "a.csv", [row("ann@example.com")]).read_bytes()
     ])
     subscriber_import_run(import_id=record.pk)
+    listed = client.get(_url("changelist"))
+    assert listed.status_code == 200 and "a.csv" in listed.content.decode()
     page = client.get(_url("change", record.pk))
     assert page.status_code == 200 and "Dry run: nothing was written" in page.content.decode()
     assert client.post(_url("change", record.pk), {"dry_run": ""}).status_code == 403
