@@ -105,8 +105,9 @@ def create_subscribers(count: int) -> int:
         cursor.execute(
             """
             INSERT INTO newsletter_consentproof (subscriber_id, nonce, requested_name, language, consent_text,
-                consent_version, source, ip_truncated, given_at, confirmed_at)
-            SELECT id, gen_random_uuid(), '', language, 'bench', '1', '/bench/', '', %s, %s FROM newsletter_subscriber
+                consent_version, source, ip_truncated, given_at, confirmed_at, origin, controller, original_location)
+            SELECT id, gen_random_uuid(), '', language, 'bench', '1', '/bench/', '', %s, %s, 'form', '', ''
+            FROM newsletter_subscriber
             """,
             [now, now],
         )

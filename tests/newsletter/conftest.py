@@ -21,8 +21,10 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from django.conf import settings
 
-from newsletter.models import Topic
+from newsletter.models import Delivery, Topic
 from tests.polling import wait_until
+
+from .factories import campaign_sending, campaign_with_content, confirmed_subscriber, send_all
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -122,6 +124,17 @@ def topic(db) -> Topic:
         slug="newsletter", defaults={"name_nl": "Nieuwsbrief", "name_en": "Newsletter"}
     )
     return topic
+
+
+@pytest.fixture
+def sent(smtp_mail: SmtpServer, topic: Topic) -> dict[str, Delivery]:
+    """Ann and Bob each got one message of a campaign through the test SMTP server: their
+    deliveries by address."""
+    confirmed_subscriber("ann@example.com", topic)
+    confirmed_subscriber("bob@example.com", topic)
+    campaign = campaign_sending(campaign_with_content(topic))
+    send_all(campaign)
+    return {d.subscriber.email: d for d in Delivery.objects.filter(campaign=campaign).select_related("subscriber")}
 
 
 # --- Celery workers ------------------------------------------------------------------------

@@ -18,8 +18,6 @@ from tests.mail.imap_server import imap_server  # noqa: F401 - the real IMAP ser
 from tests.newsletter.conftest import free_port
 from tests.polling import wait_until
 
-from .factories import campaign_sending, campaign_with_content, confirmed_subscriber, send_all
-
 pytestmark = pytest.mark.django_db
 
 
@@ -29,15 +27,6 @@ def mailbox(settings, imap_server):  # noqa: F811 - the fixture above
     settings.MAIL_BOUNCE_IMAP_URL = imap_server.url
     return imap_server
 
-
-@pytest.fixture
-def sent(smtp_mail, topic):
-    """Ann and Bob each got one message of a campaign."""
-    confirmed_subscriber("ann@example.com", topic)
-    confirmed_subscriber("bob@example.com", topic)
-    campaign = campaign_sending(campaign_with_content(topic))
-    send_all(campaign)
-    return {d.subscriber.email: d for d in Delivery.objects.filter(campaign=campaign).select_related("subscriber")}
 
 
 def _about(delivery: Delivery, name: str, *, verp: str | None = None) -> bytes:

@@ -17,15 +17,6 @@ from .factories import campaign_sending, campaign_with_content, confirmed_subscr
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def sent(smtp_mail, topic):
-    """Ann and Bob each got one message of a campaign."""
-    confirmed_subscriber("ann@example.com", topic)
-    confirmed_subscriber("bob@example.com", topic)
-    campaign = campaign_sending(campaign_with_content(topic))
-    send_all(campaign)
-    return {d.subscriber.email: d for d in Delivery.objects.filter(campaign=campaign).select_related("subscriber")}
-
 
 def _notice(**fields) -> BounceNotice:
     return BounceNotice(**{"email": "ann@example.com", "kind": "hard", "source": "mailbox", "event_key": "k1",

@@ -22,7 +22,7 @@ from newsletter.provider_webhooks import provider_webhook_check
 from newsletter.services.provider_events import provider_event_apply
 from tests.site.test_production import _deploy_check
 
-from .factories import campaign_sending, campaign_with_content, confirmed_subscriber, send_all
+from .factories import confirmed_subscriber
 
 pytestmark = pytest.mark.django_db
 
@@ -49,15 +49,6 @@ def provider(request):
 postmark = pytest.mark.parametrize("provider", ["postmark"], indirect=True)
 mailgun = pytest.mark.parametrize("provider", ["mailgun"], indirect=True)
 
-
-@pytest.fixture
-def sent(smtp_mail, topic):
-    """Ann and Bob each got one message of a campaign, through the test SMTP server."""
-    confirmed_subscriber("ann@example.com", topic)
-    confirmed_subscriber("bob@example.com", topic)
-    campaign = campaign_sending(campaign_with_content(topic))
-    send_all(campaign)
-    return {d.subscriber.email: d for d in Delivery.objects.filter(campaign=campaign).select_related("subscriber")}
 
 
 def _post(client, provider: str, payload: dict, *, auth: str | None = AUTH):
