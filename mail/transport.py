@@ -13,23 +13,22 @@ import email.policy
 import logging
 import smtplib
 from collections.abc import Callable
-from dataclasses import dataclass
 
-import dkim
 from django.conf import settings
 from django.core.mail import EmailMessage, mailers
 from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
 
+from mail.dkim import DkimConfig, DkimSigner, dkim_signer
 from mail.messages import RawMessage
 from mail.throughput import mail_from, rcpt_to
 
 logger = logging.getLogger(__name__)
 
 # RFC 8058 section 4: the signature must cover both List-Unsubscribe headers.
-DKIM_HEADERS = [
+DKIM_HEADERS = (
     b"from", b"to", b"subject", b"date", b"message-id", b"list-unsubscribe", b"list-unsubscribe-post",
     b"list-id", b"mime-version", b"content-type",
-]
+)
 
 
 class SendFailed(Exception):
@@ -44,27 +43,12 @@ class SendFailed(Exception):
         self.unreachable = unreachable
 
 
-@dataclass(frozen=True)
-class DkimConfig:
-    private_key: bytes
-    selector: bytes
-    domain: bytes
-
-
 def dkim_config() -> DkimConfig | None:
     if settings.DKIM_PRIVATE_KEY and settings.DKIM_SELECTOR and settings.DKIM_DOMAIN:
         return DkimConfig(
             settings.DKIM_PRIVATE_KEY.encode(), settings.DKIM_SELECTOR.encode(), settings.DKIM_DOMAIN.encode()
         )
     return None
-
-
-def dkim_sign(data: bytes, config: DkimConfig) -> bytes:
-    signature = dkim.sign(
-        data, config.selector, config.domain, config.private_key, include_headers=DKIM_HEADERS,
-        canonicalize=(b"relaxed", b"simple"),
-    )
-    return signature + data
 
 
 def _code_of(error: smtplib.SMTPException, recipient: str) -> tuple[int | None, str]:
@@ -89,7 +73,8 @@ class Transport:
     def __init__(self, alias: str = "default") -> None:
         self.backend = mailers[alias]
         self.is_smtp = isinstance(self.backend, SmtpBackend)
-        self.dkim = dkim_config() if self.is_smtp else None
+        config = dkim_config() if self.is_smtp else None
+        self.signer: DkimSigner | None = dkim_signer(config, DKIM_HEADERS) if config else None
 
     def __enter__(self) -> "Transport":
         return self
@@ -123,8 +108,8 @@ class Transport:
             self._drop()
             raise SendFailed(permanent=False, detail=f"server unreachable: {error}", unreachable=True) from error
         try:
-            if self.dkim:
-                data = dkim_sign(data, self.dkim)
+            if self.signer:
+                data = self.signer.sign(data)
             self._transaction(self.backend.connection, sender, recipient, data, before_accept)
         except smtplib.SMTPServerDisconnected as error:
             self._drop()
