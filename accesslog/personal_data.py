@@ -52,6 +52,21 @@ registry.register(
         kinds=(registry.Kind("access_log", explanation, linkable=False),),
         export=export,
         erase=erase,
+        processing=registry.Processing(
+            activity=_("The web server's access log"),
+            purposes=(_("Keeping the website secure and working, and counting page views for anonymous "
+                        "statistics."),),
+            bases=(registry.Basis(
+                registry.LegalBasis.LEGITIMATE_INTEREST,
+                _("Our interest in a secure, working website and in knowing which pages are used, without "
+                  "analysing any visitor's behaviour."),
+            ),),
+            subjects=(_("Visitors of the website"),),
+            data=(_("Time, page address (without tokens or e-mail addresses), result, language and the IP "
+                    "address shortened to its network"),),
+            processors=(registry.Processor.HOSTING,),
+            retention=("access_log_delete",),
+        ),
         kept=(explanation,),
         order=80,
     )

@@ -39,6 +39,21 @@ registry.register(
         kinds=(registry.Kind("cookie_consent", _consent_text, linkable=False),),
         export=lambda address: {"cookie_consent": []},
         erase=lambda address, created_before=None: {"cookie_consent": 0},
+        processing=registry.Processing(
+            activity=_("Records of cookie choices"),
+            purposes=(_("Remembering each visitor's cookie choices and being able to prove the consent given."),),
+            bases=(registry.Basis(
+                registry.LegalBasis.LEGAL_OBLIGATION,
+                _("Cookies that are not strictly necessary need prior consent (ePrivacy Directive Art. 5(3)), "
+                  "which we must be able to demonstrate (GDPR Art. 7(1))."),
+            ),),
+            subjects=(_("Visitors of the website who make a cookie choice"),),
+            data=(_("A random consent id, the categories granted and refused, time, method, the versions of the "
+                    "cookie policy and privacy statement shown, language, the Global Privacy Control signal, the "
+                    "IP address shortened to its network and a keyed hash of the browser's user agent"),),
+            processors=(registry.Processor.HOSTING,),
+            retention=("consent_records",),
+        ),
         kept=(_consent_text,),
         order=85,
     )

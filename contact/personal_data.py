@@ -55,6 +55,21 @@ registry.register(
         ),
         export=export,
         erase=erase,
+        processing=registry.Processing(
+            activity=_("Answering messages sent through the contact form"),
+            purposes=(_("Reading and answering the questions and requests people send us, and following up on "
+                        "the conversation."),),
+            bases=(registry.Basis(
+                registry.LegalBasis.LEGITIMATE_INTEREST,
+                _("Our interest in answering the people who write to us; they chose to send the message."),
+            ),),
+            subjects=(_("People who write to us through the contact form"),),
+            data=(_("Name, e-mail address, subject and message, language, when it was received and whether and "
+                    "when we handled it"),),
+            processors=(registry.Processor.HOSTING, registry.Processor.MAIL),
+            retention=("contact_handled",),
+            kept=(_("Messages not yet handled stay until we handle them."),),
+        ),
         addresses=addresses,
         order=30,
     )

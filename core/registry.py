@@ -23,7 +23,11 @@ from django.apps import apps
 from django.conf import settings
 from django.core import checks
 from django.db import models
-from django.utils.functional import Promise
+from django.utils.functional import Promise, lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from core import retention
 
 Records = dict[str, list[dict[str, Any]]]
 Exporter = Callable[[str], Records]
@@ -50,6 +54,59 @@ class Correction:
     apply: Callable[[str, dict[str, Any]], list[str]]
 
 
+class LegalBasis(models.TextChoices):
+    """The grounds of GDPR Art. 6(1) this site relies on, by their point."""
+
+    CONSENT = "a", _("Consent (GDPR Art. 6(1)(a))")
+    CONTRACT = "b", _("Contract (GDPR Art. 6(1)(b))")
+    LEGAL_OBLIGATION = "c", _("Legal obligation (GDPR Art. 6(1)(c))")
+    LEGITIMATE_INTEREST = "f", _("Legitimate interest (GDPR Art. 6(1)(f))")
+
+
+@dataclass(frozen=True)
+class Basis:
+    ground: LegalBasis
+    # Why the ground applies; for a legitimate interest, the interest itself, named.
+    explanation: Promise | str
+
+
+class Processor(models.TextChoices):
+    """Processors whose name depends on the deployment: the record names them where it is built
+    (the hosting provider from the company details, the e-mail service from the mail settings)."""
+
+    HOSTING = "hosting", _("The hosting provider (processor), which runs the website and its database")
+    MAIL = "mail", _("The e-mail service (processor) that delivers our e-mails")
+
+
+def _no_transfers() -> str:
+    return settings.PROCESSING_TRANSFERS or gettext(
+        "None: the data are not transferred to a country outside the European Economic Area."
+    )
+
+
+NO_TRANSFERS = lazy(_no_transfers, str)()
+
+
+@dataclass(frozen=True)
+class Processing:
+    """What GDPR Art. 30(1) asks of a processing activity, for the record of processing
+    activities. Every source declares one; `check_processing` fails on an empty field."""
+
+    activity: Promise | str
+    purposes: tuple[Promise | str, ...]
+    bases: tuple[Basis, ...]
+    subjects: tuple[Promise | str, ...]  # categories of data subjects
+    data: tuple[Promise | str, ...]  # categories of personal data
+    processors: tuple[Processor, ...]
+    # Recipients other than processors; empty: none outside iLumen.
+    recipients: tuple[Promise | str, ...] = ()
+    transfers: Promise | str = NO_TRANSFERS
+    # Keys of the core.retention rules that delete this activity's data (their periods are settings).
+    retention: tuple[str, ...] = ()
+    # How long what no rule deletes is kept, and why.
+    kept: tuple[Promise | str, ...] = ()
+
+
 @dataclass(frozen=True)
 class Source:
     key: str
@@ -68,6 +125,7 @@ class Source:
     # suppression); addresses that never did are left out. Batched: senders check many at once.
     opted_in_at: Callable[[Collection[str]], Mapping[str, datetime.datetime]] | None = None
     order: int = 100
+    processing: Processing | None = None
 
 
 @dataclass
@@ -157,3 +215,34 @@ def check_registry(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
                     )
                 )
     return errors
+
+
+def processing_gaps(source: Source) -> list[str]:
+    """What the source's record of processing lacks: names of empty fields, unknown rule keys."""
+    processing = source.processing
+    if processing is None:
+        return ["processing"]
+    texts = {
+        "activity": [processing.activity], "purposes": processing.purposes,
+        "bases": [basis.explanation for basis in processing.bases], "subjects": processing.subjects,
+        "data": processing.data, "processors": processing.processors, "transfers": [processing.transfers],
+        "retention": [*processing.retention, *processing.kept],
+    }
+    gaps = [name for name, values in texts.items() if not values or not all(str(v).strip() for v in values)]
+    known = {rule.key for rule in retention.rules()}
+    return gaps + [f"retention rule {key!r}" for key in processing.retention if key not in known]
+
+
+@checks.register()
+def check_processing(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """Every source declares what the record of processing activities (GDPR Art. 30) needs."""
+    return [
+        checks.Error(
+            f"Data-rights source {source.key!r} declares no or an incomplete processing record: "
+            f"{', '.join(gaps)}.",
+            hint="Fill in its registry.Processing (core/registry.py) in the app's personal_data.py.",
+            id="datarights.E003",
+        )
+        for source in _registry.sources.values()
+        if (gaps := processing_gaps(source))
+    ]

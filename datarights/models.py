@@ -115,6 +115,8 @@ class DataRequest(models.Model):
         permissions = [
             ("export_personal_data", _("Can export everything held for an address")),
             ("erase_personal_data", _("Can erase everything held for an address")),
+            # Not about requests, but datarights' declarations are what the record is built from.
+            ("view_processing_record", _("Can view the record of processing activities")),
         ]
         constraints = [
             models.CheckConstraint(

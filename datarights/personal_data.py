@@ -164,6 +164,49 @@ registry.register(
               "restore the database from a backup."),
             lazy(_kept_requests, str)(),
         ),
+        processing=registry.Processing(
+            activity=_("Handling requests about personal data"),
+            purposes=(
+                _("Answering requests to access, correct, erase or export personal data within the legal "
+                  "deadlines, and keeping proof that we did."),
+                _("Making sure that an erased or unsubscribed address is never mailed again, also after a backup "
+                  "is restored."),
+                _("Warning the holders of inactive newsletter profiles before their deletion."),
+            ),
+            bases=(
+                registry.Basis(
+                    registry.LegalBasis.LEGAL_OBLIGATION,
+                    _("GDPR Art. 12 to 21 oblige us to answer these requests and to respect an erasure or "
+                      "objection; Art. 5(2) to show that we did."),
+                ),
+                registry.Basis(
+                    registry.LegalBasis.LEGITIMATE_INTEREST,
+                    _("Our interest in keeping the promise of our privacy statement to delete inactive profiles, "
+                      "and to let their holders choose to stay."),
+                ),
+            ),
+            subjects=(
+                _("People who make a request about their data, on the website or to our staff"),
+                _("People whose address was erased, unsubscribed, bounced or complained (as a keyed hash)"),
+                _("Holders of inactive newsletter profiles"),
+            ),
+            data=(
+                _("E-mail address (replaced by a keyed hash when the request closes), the request's type, channel, "
+                  "dates, steps and outcome"),
+                _("How the identity was verified (the method and a short note, never a document) and staff notes"),
+                _("The links to the my-data page and to a download of the data that were sent"),
+                _("Keyed hashes of addresses on the suppression list and in the erasure log; dates of inactivity "
+                  "warnings and of choosing to stay"),
+            ),
+            processors=(registry.Processor.HOSTING, registry.Processor.MAIL),
+            retention=("data_requests", "access_links", "export_links"),
+            kept=(
+                _("The keyed hashes on the suppression list and in the erasure log: as long as the address must not "
+                  "be mailed again (a new, confirmed subscription lifts the suppression). A hash cannot be turned "
+                  "back into the address."),
+                _("Identity notes and staff notes: until the request closes."),
+            ),
+        ),
         addresses=_requests_addresses,
         order=90,
     )
@@ -221,6 +264,24 @@ registry.register(
         explanation=_("Our staff's change history, where an entry names your address."),
         models=("admin.LogEntry",),
         kinds=(registry.Kind("admin_history", _("When our staff added, changed or deleted a record naming you.")),),
+        processing=registry.Processing(
+            activity=_("The staff's change history in the administration"),
+            purposes=(_("Knowing which staff member added, changed or deleted which record, and when."),),
+            bases=(registry.Basis(
+                registry.LegalBasis.LEGITIMATE_INTEREST,
+                _("Our interest in an administration whose changes can be traced, to correct mistakes and detect "
+                  "misuse."),
+            ),),
+            subjects=(
+                _("Our staff members"),
+                _("People whose address appears in the name of a record that was changed"),
+            ),
+            data=(_("Staff account, time, type of record, the record's name as shown (which may contain an e-mail "
+                    "address) and a description of the change"),),
+            processors=(registry.Processor.HOSTING,),
+            kept=(_("No time limit: it is the administration's audit trail. Entries naming an address are deleted "
+                    "when that address's data are erased."),),
+        ),
         export=_admin_log_export,
         erase=_admin_log_erase,
         order=95,

@@ -473,6 +473,10 @@ DATARIGHTS_EXPORT_LINK_DAYS = env.int("DATARIGHTS_EXPORT_LINK_DAYS", default=14)
 # A daily e-mail to this group's members: data requests due within a week and overdue (counts only).
 DATARIGHTS_DIGEST_ENABLED = env.bool("DATARIGHTS_DIGEST_ENABLED", default=False)
 DATARIGHTS_DIGEST_GROUP = env.str("DATARIGHTS_DIGEST_GROUP", default="Support")
+# The record of processing activities (GDPR Art. 30): the transfers outside the European Economic
+# Area this deployment's processors make, with their safeguard (Art. 46), e.g. "Postmark (USA), the
+# e-mail service: EU-US Data Privacy Framework". Empty: none.
+PROCESSING_TRANSFERS = env.str("PROCESSING_TRANSFERS", default="")
 # Retention periods in days (the page /<lang>/privacy/retention/ is generated from these).
 DATARIGHTS_LINK_KEEP_DAYS = env.int("DATARIGHTS_LINK_KEEP_DAYS", default=1)
 DATA_REQUEST_KEEP_DAYS = env.int("DATA_REQUEST_KEEP_DAYS", default=3 * 365)

@@ -228,6 +228,48 @@ registry.register(
         erase=erase,
         addresses=addresses,
         correction=registry.Correction(fields=correction_fields, apply=correction_apply),
+        processing=registry.Processing(
+            activity=_("Newsletter and the e-mails people ask for"),
+            purposes=(
+                _("Sending the newsletter on the topics each person subscribed to, with a welcome message."),
+                _("Proving each consent: when, on which page and to which text it was given, and its confirmation."),
+                _("Sending the e-mails people ask for (confirmation links, links to their data)."),
+                _("Handling bounces and spam complaints, so that failing addresses are no longer mailed."),
+            ),
+            bases=(
+                registry.Basis(
+                    registry.LegalBasis.CONSENT,
+                    _("Each topic is subscribed to by the person and confirmed from their mailbox (double "
+                      "opt-in); it can be withdrawn at any time."),
+                ),
+                registry.Basis(
+                    registry.LegalBasis.LEGAL_OBLIGATION,
+                    _("We must be able to demonstrate each consent (GDPR Art. 7(1)): the consent proofs."),
+                ),
+                registry.Basis(
+                    registry.LegalBasis.LEGITIMATE_INTEREST,
+                    _("Our interest in delivering the e-mails people asked for and in not mailing addresses that "
+                      "bounce or complain."),
+                ),
+            ),
+            subjects=(
+                _("Newsletter subscribers, including people who asked to subscribe but did not confirm"),
+                _("People who asked for an e-mail from the website (a confirmation or a link to their data)"),
+            ),
+            data=(
+                _("E-mail address, name (optional) and language"),
+                _("Topics and the status of each subscription"),
+                _("Consent proofs: time, page, the text agreed to and its version, the IP address shortened to its "
+                  "network, origin, and the time of confirmation"),
+                _("Campaigns sent to the person, bounces and spam complaints with the reason given"),
+                _("Records of the e-mails people asked for (their links removed once sent)"),
+            ),
+            processors=(registry.Processor.HOSTING, registry.Processor.MAIL),
+            retention=(
+                "newsletter_unconfirmed", "newsletter_unsubscribed", "inactive_profiles", "newsletter_bounces",
+                "transactional_mail", "bounce_mail",
+            ),
+        ),
         opted_in_at=opted_in_at,
         order=10,
     )

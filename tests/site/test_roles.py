@@ -124,6 +124,7 @@ def test_anonymous_visitors_are_sent_to_the_login_page(objects):
         ("admin:newsletter_campaign_test_send", "campaign", {"Marketing"}),
         ("admin:newsletter_campaign_progress", "campaign", {"Marketing"}),
         ("admin:datarights_datarequest_export", "datarequest", {"Legal", "Support"}),
+        ("staff_processing_record", None, {"Legal"}),  # the record of processing activities
     ],
 )
 def test_admin_actions_follow_the_roles(objects, url_name, args, allowed_roles, group_member):
