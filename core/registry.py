@@ -229,6 +229,8 @@ def processing_gaps(source: Source) -> list[str]:
         "retention": [*processing.retention, *processing.kept],
     }
     gaps = [name for name, values in texts.items() if not values or not all(str(v).strip() for v in values)]
+    if not all(str(text).strip() for text in processing.recipients):  # none is allowed, a blank one not
+        gaps.append("recipients")
     known = {rule.key for rule in retention.rules()}
     return gaps + [f"retention rule {key!r}" for key in processing.retention if key not in known]
 

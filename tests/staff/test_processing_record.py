@@ -94,6 +94,7 @@ def test_every_text_is_translated():
     ({"subjects": ("",)}, "subjects"),
     ({"data": ()}, "data"),
     ({"processors": ()}, "processors"),
+    ({"recipients": ("",)}, "recipients"),
     ({"transfers": " "}, "transfers"),
     ({"retention": (), "kept": ()}, "retention"),
     ({"retention": ("no_such_rule",)}, "retention rule 'no_such_rule'"),
