@@ -189,7 +189,7 @@ def bare_signer(template: bytes, key_pem: bytes) -> Callable[[bytes, bytes], byt
     return sign
 
 
-def bare_loop(count: int, smtp_port: int, campaign, key_pem: bytes | None) -> float:
+def bare_loop(count: int, smtp_port: int, campaign, key_pem: bytes | None) -> dict:
     """The same message, addressed to each recipient in turn, over one reused connection;
     signed first when there is a key."""
     import uuid
@@ -206,13 +206,13 @@ def bare_loop(count: int, smtp_port: int, campaign, key_pem: bytes | None) -> fl
     if sign:
         first = b"reader0@bench.example"
         check_signature(sign(template.replace(PLACEHOLDER, first), first), key_pem)
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     with smtplib.SMTP("127.0.0.1", smtp_port) as smtp:
         for i in range(count):
             address = f"reader{i}@bench.example".encode()
             data = template.replace(PLACEHOLDER, address)
             smtp.sendmail("info@ilumen.be", [address.decode()], sign(data, address) if sign else data)
-    return count / (time.perf_counter() - start)
+    return {"rate": count / (time.perf_counter() - start), "cpu_us": (time.process_time() - cpu) / count * 1e6}
 
 
 def check_signature(data: bytes, key_pem: bytes) -> None:
@@ -225,6 +225,12 @@ def check_signature(data: bytes, key_pem: bytes) -> None:
     record = b"v=DKIM1; k=rsa; p=" + base64.b64encode(public)
     if not dkim.verify(data, dnsfunc=lambda name, timeout=5: record):
         raise SystemExit("the bare loop's DKIM signature does not verify")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a process and all its threads, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def peak_memory_kb(pid: int) -> int:
@@ -254,6 +260,7 @@ def run_workers(count: int, workers: int, smtp_port: int, campaign, dkim_env: di
             cwd=ROOT, env={**base_env(smtp_port), **dkim_env}, stdout=log, stderr=subprocess.STDOUT,
         ))
     time.sleep(3)  # let them connect
+    cpu_before = sum(cpu_seconds(p.pid) for p in processes)
     client.delete("bench:queries")
     started = time.perf_counter()
     campaign_schedule(campaign_id=campaign.pk)  # the admin's "send now"
@@ -272,6 +279,7 @@ def run_workers(count: int, workers: int, smtp_port: int, campaign, dkim_env: di
     wall = time.perf_counter() - started
     time.sleep(0.5)  # the last task's query count
     peaks = [peak_memory_kb(p.pid) for p in processes]
+    cpu = sum(cpu_seconds(p.pid) for p in processes) - cpu_before
     for p in processes:
         p.terminate()
     for p in processes:
@@ -284,6 +292,8 @@ def run_workers(count: int, workers: int, smtp_port: int, campaign, dkim_env: di
         # Counted in the workers' Django connection, plus the one UPDATE per sent message that
         # marks it, which runs on the sender's second connection (see _SentMarks).
         "queries": int(client.get("bench:queries") or 0) + sent, "peak_kb": max(peaks), "peak_sum_kb": sum(peaks),
+        # The worker processes' CPU per message sent, which the machine's other load moves least.
+        "cpu_us": cpu / max(sent, 1) * 1e6,
     }
 
 
@@ -301,7 +311,7 @@ def measure(count: int, workers: int, smtp_port: int, topic_id: int, key_file: P
     result = run_workers(count, workers, smtp_port, campaign, dkim_env)
     if not bare_first:
         bare = bare_loop(count, smtp_port, campaign, key_pem)
-    return {**result, "bare": bare, "load": (load + os.getloadavg()[0]) / 2}
+    return {**result, "bare": bare["rate"], "bare_cpu_us": bare["cpu_us"], "load": (load + os.getloadavg()[0]) / 2}
 
 
 def run(count: int, workers: int, rounds: int, modes: list[str]) -> dict[str, list[dict]]:
@@ -322,7 +332,9 @@ def run(count: int, workers: int, rounds: int, modes: list[str]) -> dict[str, li
                 r = measure(count, workers, smtp_port, topic_id, key_file if mode == "signed" else None, n % 2 == 1)
                 results[mode].append(r)
                 print(f"  round {n + 1} {mode:8}: workers {r['rate_wall']:,.0f} msg/s, bare {r['bare']:,.0f} msg/s, "
-                      f"ratio {r['rate_wall'] / r['bare']:.2f}, {r['queries'] / max(r['sent'], 1):.2f} queries/msg, "
+                      f"ratio {r['rate_wall'] / r['bare']:.2f}, CPU µs/msg workers {r['cpu_us']:,.0f} bare "
+                      f"{r['bare_cpu_us']:,.0f} (ratio {r['bare_cpu_us'] / r['cpu_us']:.2f}), "
+                      f"{r['queries'] / max(r['sent'], 1):.2f} queries/msg, "
                       f"load average {r['load']:.1f}", flush=True)
         return results
     finally:
@@ -340,6 +352,10 @@ def report(size: int, workers: int, mode: str, runs: list[dict]) -> None:
     print(f"bare loop msg/s:        {', '.join(f'{r['bare']:,.0f}' for r in runs)} (one connection, same sink)")
     print(f"ratio workers / bare:   {', '.join(f'{r['rate_wall'] / r['bare']:.2f}' for r in runs)}; "
           f"median {statistics.median(ratios):.2f} (target >= 0.80)")
+    cpu_ratios = [r["bare_cpu_us"] / r["cpu_us"] for r in runs]
+    print(f"CPU µs per message:     workers {', '.join(f'{r['cpu_us']:,.0f}' for r in runs)}; bare loop "
+          f"{', '.join(f'{r['bare_cpu_us']:,.0f}' for r in runs)}; bare / workers "
+          f"{', '.join(f'{c:.2f}' for c in cpu_ratios)}, median {statistics.median(cpu_ratios):.2f}")
     print(f"load average:           {', '.join(f'{r['load']:.1f}' for r in runs)}")
     print(f"queries per message:    {sum(r['queries'] for r in runs) / max(sent, 1):.2f} (target <= 1.10)")
     print(f"worker peak memory:     {max(r['peak_kb'] for r in runs) / 1024:.1f} MiB (VmHWM, largest worker process)")
