@@ -11,11 +11,11 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/1
 
 # The site defaults to production mode; these targets are development (the benchmarks and the
 # fault suite start their servers in production mode on loopback themselves).
-run test makemessages bench-http bench-newsletter bench-import faults: export DEBUG ?= True
+run test makemessages bench-http bench-newsletter bench-import bench-scale faults: export DEBUG ?= True
 # make test runs against the real PostgreSQL and Redis: the suite refuses to start on stand-ins.
 test: export TEST_REQUIRE_REAL_SERVICES = 1
 
-.PHONY: run test lint messages makemessages deps test-deps services clean bench-http faults bench-newsletter bench-import
+.PHONY: run test lint messages makemessages deps test-deps services clean bench-http faults bench-newsletter bench-import bench-scale
 
 $(PY):
 	@python=$$(scripts/find-python) || exit 1; \
@@ -65,6 +65,10 @@ bench-newsletter: test-deps messages services
 # Subscriber import benchmark (not part of make test): 10,000 and 100,000 rows into PostgreSQL.
 bench-import: test-deps messages services
 	$(PY) bench/newsletter_import.py $(BENCH_ARGS)
+
+# Sending at scale (not part of make test): 100,000 and 300,000 subscribers, 2 worker processes.
+bench-scale: test-deps messages services
+	$(PY) bench/scale.py $(BENCH_ARGS)
 
 # Fault suite (not part of make test): private PostgreSQL/Redis/SMTP on free ports.
 faults: test-deps messages
