@@ -11,12 +11,22 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db.models import Count, Q, Sum, TextField
+from django.db.models.functions import Cast
 from django.http import HttpRequest
 from django.utils import timezone
 
 from consent import cookie as consent_cookie
 from consent import integrations as kinds
-from consent.models import Category, ConsentRecord, GpcRefusalDay, Integration, IntegrationKind, RegistryRevision
+from consent.models import (
+    Category,
+    ConsentRecord,
+    CookieAudit,
+    GpcRefusalDay,
+    Integration,
+    IntegrationKind,
+    RegistryRevision,
+)
 from consent.types import (
     CategoryInfo,
     ConsentState,
@@ -283,3 +293,57 @@ def consent_state(request: HttpRequest) -> ConsentState:
         and (not current or (bool(cookie.granted) and not cookie.gpc))
     )
     return ConsentState(registry, cookie, current, gpc, gpc_refusal)
+
+
+@dataclass(frozen=True)
+class ConsentShare:
+    """How the decisions of a period went for one optional category (counted as consent_weekly_rates
+    counts them: each record once per category it names, each GPC refusal as a refusal of each)."""
+
+    key: str
+    name: str
+    accepted: int
+    refused: int  # GPC refusals included
+
+    @property
+    def total(self) -> int:
+        return self.accepted + self.refused
+
+    @property
+    def accepted_percent(self) -> int:
+        return round(100 * self.accepted / self.total) if self.total else 0
+
+
+@dataclass(frozen=True)
+class ConsentShares:
+    records: int  # consent records of the period: what the record list filtered by date shows
+    gpc: int  # refusals by a Global Privacy Control signal, counted per day, not recorded
+    categories: list[ConsentShare]
+
+
+def consent_shares(*, since: datetime.datetime, language: str) -> ConsentShares:
+    """Accepted and refused per optional category since then, in aggregate: one query for the records
+    (a category named in the stored JSON list, which PostgreSQL and SQLite both read as text) and one
+    for the GPC days."""
+    state = registry_state()
+    names = {c.key: c.name for c in state.localized(language) if not c.necessary} if state else {}
+    keys = sorted(names)
+    records = ConsentRecord.objects.filter(created_at__gte=since).annotate(
+        granted_text=Cast("granted", TextField()), refused_text=Cast("refused", TextField()),
+    )
+    counts = records.aggregate(records=Count("pk"), **{
+        f"{side}{index}": Count("pk", filter=Q(**{f"{side}_text__contains": json.dumps(key)}))
+        for index, key in enumerate(keys) for side in ("granted", "refused")
+    })
+    gpc = GpcRefusalDay.objects.filter(day__gte=timezone.localtime(since).date()).aggregate(n=Sum("count"))["n"] or 0
+    return ConsentShares(records=counts["records"], gpc=gpc, categories=[
+        ConsentShare(
+            key=key, name=names[key], accepted=counts[f"granted{index}"], refused=counts[f"refused{index}"] + gpc,
+        )
+        for index, key in enumerate(keys)
+    ])
+
+
+def cookie_audit_latest() -> CookieAudit | None:
+    """The latest run of the cookie audit, with its error and warning counts."""
+    return CookieAudit.objects.only("pk", "created_at", "errors").first()

@@ -322,3 +322,55 @@ def subscribers_export_rows(*, topic_id: int, language: str, with_ip: bool) -> Q
 def subscribers_export_columns(*, with_ip: bool) -> dict[str, str]:
     """The export's column names and their sources; the proof's IP only `with_ip`."""
     return {**EXPORT_COLUMNS, "consent_ip_truncated": "proof__ip_truncated"} if with_ip else EXPORT_COLUMNS
+
+
+# What the admin index counts for marketing.
+
+
+def _confirmed_subscription() -> QuerySet[Subscription]:
+    return Subscription.objects.filter(subscriber_id=OuterRef("pk"), status=Subscription.Status.CONFIRMED)
+
+
+def subscribers_joined(*, since: datetime.datetime) -> QuerySet[Subscriber]:
+    """People who came since then and follow a topic now (the subscriber list's "created at" and
+    "subscription status: confirmed" filters list the same)."""
+    return Subscriber.objects.filter(Exists(_confirmed_subscription()), created_at__gte=since)
+
+
+def subscribers_left(*, since: datetime.datetime) -> QuerySet[Subscriber]:
+    """People who unsubscribed since then and follow no topic any more."""
+    left = Subscription.objects.filter(
+        subscriber_id=OuterRef("pk"), status=Subscription.Status.UNSUBSCRIBED, unsubscribed_at__gte=since
+    )
+    return Subscriber.objects.filter(Exists(left)).exclude(Exists(_confirmed_subscription()))
+
+
+@dataclass(frozen=True)
+class NewsletterCounts:
+    joined: int
+    left: int
+    sending: int
+    paused: int
+    on_hold: int
+    bounces: int  # hard and soft
+    complaints: int
+
+
+def newsletter_counts(*, since: datetime.datetime) -> NewsletterCounts:
+    """Subscribers who joined and left, bounces and complaints since then; campaigns sending or held
+    now. One query for each of the three tables."""
+    subscribers = Subscriber.objects.aggregate(
+        joined=Count("pk", filter=Q(pk__in=subscribers_joined(since=since).values("pk"))),
+        left=Count("pk", filter=Q(pk__in=subscribers_left(since=since).values("pk"))),
+    )
+    campaigns = Campaign.objects.aggregate(**{
+        name: Count("pk", filter=Q(status=status)) for name, status in (
+            ("sending", Campaign.Status.SENDING), ("paused", Campaign.Status.PAUSED),
+            ("on_hold", Campaign.Status.ON_HOLD),
+        )
+    })
+    bounces = Bounce.objects.filter(occurred_at__gte=since).aggregate(
+        bounces=Count("pk", filter=Q(kind__in=[Bounce.Kind.HARD, Bounce.Kind.SOFT])),
+        complaints=Count("pk", filter=Q(kind=Bounce.Kind.COMPLAINT)),
+    )
+    return NewsletterCounts(**subscribers, **campaigns, **bounces)

@@ -28,13 +28,28 @@ class DocumentAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
 
 
+class ReviewFilter(admin.SimpleListFilter):
+    """Drafts that wait for the staff member's second pair of eyes (the admin index links here)."""
+
+    title = gettext_lazy("four eyes")
+    parameter_name = "review"
+
+    def lookups(self, request, model_admin):
+        return [("waiting", gettext_lazy("Waiting for your review"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "waiting":
+            return queryset.filter(pk__in=selectors.versions_awaiting_review(user_id=request.user.pk).values("pk"))
+        return queryset
+
+
 @admin.register(Version)
 class VersionAdmin(admin.ModelAdmin):
     list_display = [
         "__str__", "document", "language", "number", "status", "last_amended", "published_at", "published_by",
         "material_answer",
     ]
-    list_filter = ["document", "language", "status"]
+    list_filter = [ReviewFilter, "document", "language", "status"]
     search_fields = ["title", "body", "change_summary"]
     fields = ["document", "language", "title", "body", "last_amended", "change_summary"]
     readonly_fields_published = [

@@ -11,10 +11,11 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db.models import Exists, OuterRef, QuerySet
 
 from core.richtext import TocEntry, render_markdown
 from privacy.diffing import RenderedDiff, diff_rendered
-from privacy.models import Document, Version
+from privacy.models import Document, Version, VersionEdit
 
 _CACHE_PREFIX = "privacy:statement:v1"
 
@@ -205,3 +206,10 @@ def version_latest_published(*, document_slug: str, language: str) -> Version | 
 def documents_published() -> list[Document]:
     """Documents with at least one published version."""
     return list(Document.objects.filter(versions__status="published").distinct())
+
+
+def versions_awaiting_review(*, user_id: int) -> QuerySet[Version]:
+    """Drafts someone has edited and this staff member has not: the ones they may publish under four
+    eyes (the admin index counts them, the version list's "review" filter lists them)."""
+    edits = VersionEdit.objects.filter(version_id=OuterRef("pk"))
+    return Version.objects.drafts().filter(Exists(edits)).exclude(Exists(edits.filter(user_id=user_id)))

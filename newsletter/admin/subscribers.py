@@ -1,9 +1,17 @@
 """Subscribers with their subscriptions and consent proofs, and the deliveries: read-only."""
 
+import datetime
+
 from django.contrib import admin
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.http import HttpRequest
+from django.utils import formats, timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.admin import ReadOnlyAdminMixin
+from newsletter import selectors
 from newsletter.admin.bounces import BounceInline
 from newsletter.admin.exports import SubscriberExportMixin
 from newsletter.models import (
@@ -48,10 +56,38 @@ class ConsentProofInline(admin.StackedInline):
         return self.get_fields(request, obj)
 
 
+class LeftSinceFilter(admin.SimpleListFilter):
+    """People who unsubscribed since a moment and follow no topic any more: the admin index's
+    "lost" count links here with its moment (shown only then: it has no fixed choices)."""
+
+    title = gettext_lazy("left")
+    parameter_name = "left_since"
+
+    def _since(self) -> datetime.datetime:
+        try:
+            since = parse_datetime(self.value())
+        except ValueError:
+            since = None
+        if since is None or timezone.is_naive(since):
+            raise IncorrectLookupParameters(self.value())
+        return since
+
+    def lookups(self, request, model_admin):
+        if self.value() is None:
+            return []
+        since = self._since()
+        return [(self.value(), _("Since %(date)s") % {"date": formats.date_format(timezone.localtime(since))})]
+
+    def queryset(self, request, queryset):
+        if self.value() is None:
+            return queryset
+        return queryset.filter(pk__in=selectors.subscribers_left(since=self._since()).values("pk"))
+
+
 @admin.register(Subscriber)
 class SubscriberAdmin(SubscriberExportMixin, ReadOnlyAdmin):
     list_display = ["email", "name", "language", "created_at"]
-    list_filter = ["language", "subscriptions__status", "subscriptions__topic"]
+    list_filter = ["language", "subscriptions__status", "subscriptions__topic", "created_at", LeftSinceFilter]
     search_fields = ["email", "name"]
     fields = ["email", "name", "language", "created_at"]
     readonly_fields = fields

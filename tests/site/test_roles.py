@@ -179,10 +179,11 @@ def test_admin_index_warns_about_stuck_campaigns_and_overdue_requests(objects, g
     marketing.force_login(group_member("Marketing"))
     support.force_login(group_member("Support"))
     assert "stuck" not in marketing.get("/en/admin/").content.decode()
-    assert "overdue" not in support.get("/en/admin/").content.decode()
+    assert "0 data requests are overdue" in support.get("/en/admin/").content.decode()
     Campaign.objects.update(status=Campaign.Status.ON_HOLD)
     DataRequest.objects.update(received_on=datetime.date(2020, 1, 1), due_on=datetime.date(2020, 2, 1))
     assert "1 campaign is stuck or waits for a person." in marketing.get("/en/admin/").content.decode()
     support_page = support.get("/en/admin/").content.decode()
     assert "1 gegevensverzoek is te laat" in support.get("/nl/admin/").content.decode()
-    assert "1 data request is overdue" in support_page and "campaign" not in support_page.split("messagelist")[1][:200]
+    # The deadlines are counts in Support's panel (staff/panels.py); the campaign warnings are Marketing's.
+    assert "1 data request is overdue" in support_page and 'class="messagelist"' not in support_page
