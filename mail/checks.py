@@ -12,8 +12,8 @@ import re
 
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
-from dkim.crypto import UnparsableKeyError, parse_pem_private_key
 
+from mail.dkim import dkim_private_key
 from mail.throughput import domain_of
 
 
@@ -41,8 +41,8 @@ def dkim_settings_check(app_configs: object = None, **kwargs: object) -> list[Ch
         )]
     errors: list[CheckMessage] = []
     try:
-        parse_pem_private_key(settings.DKIM_PRIVATE_KEY.encode())
-    except (UnparsableKeyError, ValueError, IndexError):
+        dkim_private_key(settings.DKIM_PRIVATE_KEY.encode())
+    except ValueError:
         errors.append(Error(
             "DKIM_PRIVATE_KEY is not a PEM-encoded RSA private key.",
             hint="Give the key as PEM text or DKIM_PRIVATE_KEY_FILE=/path/to/key.pem.", id="mail.E002",

@@ -16,6 +16,7 @@ import re
 import time
 from dataclasses import dataclass
 
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
@@ -57,14 +58,22 @@ def _fold(value: bytes, first: int) -> bytes:
     return b"\r\n\t".join(line for line in lines if line)
 
 
+def dkim_private_key(pem: bytes) -> rsa.RSAPrivateKey:
+    """The key as OpenSSL will sign with it; ValueError for anything but an unencrypted PEM RSA key."""
+    try:
+        key = load_pem_private_key(pem, password=None)
+    except (ValueError, TypeError, UnsupportedAlgorithm) as error:  # TypeError: it needs a password
+        raise ValueError(f"not a usable PEM private key: {error}") from error
+    if not isinstance(key, rsa.RSAPrivateKey):
+        raise ValueError("not an RSA key")
+    return key
+
+
 class DkimSigner:
     """Signs messages for one key, selector and domain; build one with `dkim_signer`."""
 
     def __init__(self, config: DkimConfig, header_names: tuple[bytes, ...]) -> None:
-        key = load_pem_private_key(config.private_key, password=None)
-        if not isinstance(key, rsa.RSAPrivateKey):
-            raise ValueError("the DKIM key is not an RSA key")
-        self._key = key
+        self._key = dkim_private_key(config.private_key)
         self._names = tuple(name.lower() for name in header_names)
         self._wanted = frozenset(self._names)
         # h= names every listed field, present or not: a field added later breaks the signature.

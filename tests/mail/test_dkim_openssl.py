@@ -132,3 +132,30 @@ def test_the_transport_signs_what_it_sends(smtp_mail, settings, dkim_key, verify
     assert ann.raw.startswith(b"DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/simple; d=ilumen.be; s=mail2026;")
     assert verify(ann.raw) and verify(bob.raw)
     assert not verify(bob.raw.replace(b"Body Body", b"Body body", 1))
+
+
+def _pem(key, password: bytes | None = None) -> str:
+    from cryptography.hazmat.primitives.serialization import BestAvailableEncryption, NoEncryption, PrivateFormat
+
+    encryption = BestAvailableEncryption(password) if password else NoEncryption()
+    return key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, encryption).decode()
+
+
+@pytest.mark.parametrize("kind", ["EC key", "password-protected RSA key", "truncated RSA key"])
+def test_the_system_check_refuses_a_key_openssl_cannot_sign_with(settings, dkim_key, kind):
+    """mail.E002 asks the signer's own loader, so a key the check passes is one the workers can sign with."""
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    from mail.checks import dkim_settings_check
+
+    rsa_key = load_pem_private_key(dkim_key.encode(), None)
+    key = {
+        "EC key": _pem(ec.generate_private_key(ec.SECP256R1())),
+        "password-protected RSA key": _pem(rsa_key, b"secret"),
+        "truncated RSA key": dkim_key[:400] + dkim_key[-30:],
+    }[kind]
+    settings.DKIM_SELECTOR, settings.DKIM_DOMAIN = SELECTOR, DOMAIN
+    settings.DKIM_PRIVATE_KEY = dkim_key
+    assert [m.id for m in dkim_settings_check()] == []
+    settings.DKIM_PRIVATE_KEY = key
+    assert [m.id for m in dkim_settings_check()] == ["mail.E002"]
