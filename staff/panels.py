@@ -60,7 +60,7 @@ def window_start() -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
-def admin_panels(user: AbstractBaseUser) -> list[Panel]:
+def admin_panels(*, user: AbstractBaseUser) -> list[Panel]:
     """The panels this staff member's rights show, each read once however many panels use it."""
     since = window_start()
     deadlines = cache(data_requests_deadlines)

@@ -13,4 +13,4 @@ def staff_warnings(context: template.Context) -> list[str]:
 
 @register.simple_tag(takes_context=True)
 def staff_panels(context: template.Context) -> list[Panel]:
-    return admin_panels(context["request"].user)
+    return admin_panels(user=context["request"].user)
