@@ -2,7 +2,7 @@
 signed by OpenSSL through `cryptography`.
 
 dkimpy signs with RSA written in Python, which cost about ten times a bare SMTP send per
-message; it stays the verifier in the tests and the key check in `mail.checks`. Per message
+message; it is the independent verifier in the tests. Per message
 this module hashes the body, canonicalises the signed header fields and makes one RSA
 signature; the key is parsed once per configuration, and the canonical forms of header fields
 that repeat from message to message (From, Subject, List-Id, the MIME headers of a batch) are
