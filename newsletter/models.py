@@ -91,8 +91,10 @@ class Subscriber(models.Model):
 class ConsentProof(models.Model):
     """Art. 7(1) GDPR: what a person was shown and agreed to, when, where, and when confirmed.
 
-    One row per request; the exact consent text is stored as shown, with its version. An imported
-    proof (newsletter.services.imports) records the evidence of consent given elsewhere: the
+    One row per request; the exact consent text is stored as shown, with its version and the
+    statement version it linked. Evidence: a trigger (migration 0016) refuses changing a proof,
+    except setting `confirmed_at` once and moving it to another subscriber when two merge. An
+    imported proof (newsletter.services.imports) records the evidence of consent given elsewhere: the
     controller it was given to, the wording, source and date, and where the original is kept.
     """
 
@@ -110,6 +112,12 @@ class ConsentProof(models.Model):
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
     consent_text = models.TextField(_("consent text shown"))
     consent_version = models.CharField(_("consent text version"), max_length=20)
+    # The published privacy statement the form's link opened when the request was made (the URL
+    # is in consent_text too); imported proofs have none. PROTECT: published versions are kept anyway.
+    statement_version = models.ForeignKey(
+        "privacy.Version", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("privacy statement version shown"),
+    )
     source = models.CharField(_("where"), max_length=200, help_text=_("The page the form was sent from."))
     ip_truncated = models.CharField(_("IP address (truncated)"), max_length=64, blank=True)
     given_at = models.DateTimeField(_("given at"), default=timezone.now)

@@ -42,6 +42,8 @@ class ConfirmOutcome(enum.Enum):
 class ConsentShown:
     text: str
     version: str
+    # The published privacy statement the text links to, as it stood when the form was shown.
+    statement_version_id: int | None = None
 
 
 def _limits_hit(*, ip: str | None, email: str | None) -> Over:
@@ -69,7 +71,8 @@ def subscription_request(
         subscriber, _created = Subscriber.objects.get_or_create(email=email, defaults={"language": language})
         proof = ConsentProof.objects.create(
             subscriber=subscriber, requested_name=name.strip(), language=language, consent_text=consent.text,
-            consent_version=consent.version, source=source[:200], ip_truncated=truncate_ip(ip) or "",
+            consent_version=consent.version, statement_version_id=consent.statement_version_id, source=source[:200],
+            ip_truncated=truncate_ip(ip) or "",
         )
         proof.topics.set(topics)
         for topic in topics:
@@ -138,7 +141,8 @@ def confirmation_resend(*, nonce: uuid.UUID, ip: str | None) -> RequestOutcome:
         return RequestOutcome.ACCEPTED
     return subscription_request(
         email=old.subscriber.email, name=old.requested_name, language=old.language, topics=old.topics.all(),
-        consent=ConsentShown(old.consent_text, old.consent_version), source=old.source, ip=ip,
+        consent=ConsentShown(old.consent_text, old.consent_version, old.statement_version_id), source=old.source,
+        ip=ip,
     )
 
 

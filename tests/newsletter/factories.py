@@ -8,12 +8,15 @@ from newsletter.models import Campaign, CampaignContent, ConsentProof, Subscribe
 from newsletter.services import sending
 
 
-def confirmed_subscriber(email: str, topic: Topic, *, language: str = "en", name: str = "") -> Subscriber:
+def confirmed_subscriber(
+    email: str, topic: Topic, *, language: str = "en", name: str = "", at=None, ip_truncated: str = "",
+) -> Subscriber:
+    """`at`: when they asked and confirmed (now); the proof is evidence, written once as it stays."""
     subscriber = Subscriber.objects.create(email=email, language=language, name=name)
-    now = timezone.now()
+    now = at or timezone.now()
     proof = ConsentProof.objects.create(
         subscriber=subscriber, language=language, consent_text="test consent", consent_version="1",
-        source="/test/", given_at=now, confirmed_at=now,
+        source="/test/", given_at=now, confirmed_at=now, ip_truncated=ip_truncated,
     )
     proof.topics.add(topic)
     Subscription.objects.create(subscriber=subscriber, topic=topic, status="confirmed", proof=proof, confirmed_at=now)

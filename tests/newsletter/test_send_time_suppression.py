@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from datarights import services as datarights
 from mail.services import suppression_add
-from newsletter.models import Campaign, ConsentProof, Delivery, Subscription
+from newsletter.models import Campaign, Delivery, Subscription
 from newsletter.services import campaign_status
 
 from .factories import campaign_with_content, confirmed_subscriber
@@ -25,10 +25,7 @@ def test_a_worker_sends_nothing_to_a_suppressed_address(smtp_server, start_worke
     suppression_add(email="complained@example.com", reason="complaint", source="webhook")
     # Erased, then back from a backup with its old opt-in: only the keyed hash remembers it.
     datarights.erase_everything("erased@example.com")
-    restored = confirmed_subscriber("erased@example.com", topic)
-    before = timezone.now() - datetime.timedelta(days=30)
-    ConsentProof.objects.filter(subscriber=restored).update(given_at=before, confirmed_at=before)
-    Subscription.objects.filter(subscriber=restored).update(confirmed_at=before)
+    confirmed_subscriber("erased@example.com", topic, at=timezone.now() - datetime.timedelta(days=30))
     assert Subscription.objects.filter(status="confirmed").count() == 4
 
     start_worker(beat=False)
