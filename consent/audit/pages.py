@@ -52,6 +52,7 @@ NOT_VISITED = {
     "datarights:my_data_erase": "behind the my-data link (without it: the same page as datarights:my_data)",
     "datarights:my_data_end": "behind the my-data link (without it: the same page as datarights:my_data)",
     "media": "uploaded files, not pages",
+    "staff_processing_record": "a staff page in the admin (Legal's record of processing activities)",
 }
 # Staff only; the audit is about visitors.
 NOT_VISITED_NAMESPACES = ("admin",)

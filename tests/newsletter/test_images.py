@@ -20,6 +20,7 @@ from PIL import Image, ImageCms, PngImagePlugin, TiffImagePlugin
 
 from newsletter.models import Campaign, CampaignContent, CampaignImage
 from newsletter.services.images import campaign_body_validate, campaign_image_create, campaign_image_encode
+from tests.polling import wait_until
 
 from .factories import campaign_with_content
 
@@ -357,19 +358,27 @@ def test_an_image_a_campaign_shows_cannot_be_deleted_and_deleting_the_campaign_k
 
 @pytest.mark.django_db(transaction=True)
 def test_an_image_a_campaign_starts_showing_during_its_deletion_is_kept_with_a_message(client, topic):
-    """The editor saves a campaign with the image while someone deletes it: the deletion waits for
-    the save, then refuses with a message (it used to delete the image, or answer 500)."""
+    """The editor saves a campaign with the image while someone deletes it (after the confirmation
+    page found it unused): the deletion waits for the save, then refuses with a message (it used to
+    delete the image, or answer 500)."""
     image = _stored(_png_with_text())
     campaign = campaign_with_content(topic)
     body = f"![Panels]({SITE}/media/{image.file.name})"
     locked = threading.Event()
+
+    def deletion_waits() -> bool:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_stat_clear_snapshot()")  # fresh activity, not this transaction's copy
+            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                           "AND datname = current_database()")
+            return cursor.fetchone()[0] > 0
 
     def save_campaign() -> None:  # the admin's save: validation and writing in one transaction
         try:
             with transaction.atomic():
                 campaign_body_validate(body=body)
                 locked.set()
-                time.sleep(1)  # the deletion arrives meanwhile
+                wait_until(deletion_waits, timeout=60, what="the deletion waiting for the save's lock")
                 CampaignContent.objects.filter(campaign=campaign, language="en").update(body=body)
         finally:
             connection.close()
