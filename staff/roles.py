@@ -23,6 +23,7 @@ LEGAL = {
         "view_datarequest", "add_datarequest", "change_datarequest",
         "export_personal_data", "erase_personal_data",
         "view_erasurerecord",
+        "view_processing_record",  # the record of processing activities (GDPR Art. 30)
     ],
     "newsletter": ["view_subscriber", "view_subscription", "view_consentproof", "view_proof_ip"],
 }
