@@ -5,7 +5,9 @@ in CONSENT_ENABLED. They are measured one at a time with wrk (never both under l
 once, so they do not share the CPU), in many short rounds whose order rotates, and each
 round's "on" figure is divided by the same round's "off" figure: the ratio printed is the
 median of those paired ratios, so load from elsewhere on the machine, which drifts over
-seconds, cancels out as far as it can. Scenarios:
+seconds, cancels out as far as it can. Each round also measures the serving gunicorn's own CPU
+time per request (from /proc), which that load moves least: "off" CPU per request divided by
+"on" CPU per request is the CPU ratio, the figure the target is about. Scenarios:
 
   off                 CONSENT_ENABLED=False: no middleware, no banner, no gating (baseline)
   on, valid consent   a returning visitor: signed consent cookie, banner hidden (the common case)
@@ -32,6 +34,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.http_load import _cpu_seconds  # noqa: E402
 from bench.loopback import PRODUCTION_ON_LOOPBACK, free_port  # noqa: E402
 
 PYTHON = sys.executable
@@ -87,15 +90,19 @@ def _stop(server: subprocess.Popen) -> None:
     server.wait(timeout=30)
 
 
-def _wrk(url: str, cookie: str | None, seconds: int = DURATION) -> tuple[float, int]:
+def _wrk(url: str, cookie: str | None, server_group: int, seconds: int = DURATION) -> tuple[float, int, float]:
+    """Requests per second, failed requests, and the server's CPU µs per request."""
     cmd = ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{seconds}s", "--timeout", "5s"]
     if cookie:
         cmd += ["-H", f"Cookie: {cookie}"]
+    cpu_before = _cpu_seconds(server_group)
     out = subprocess.run([*cmd, url], capture_output=True, text=True, timeout=seconds + 60).stdout
+    cpu_used = _cpu_seconds(server_group) - cpu_before
+    requests = int(re.search(r"(\d+) requests in", out).group(1))
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return rps, errors + (int(non_2xx.group(1)) if non_2xx else 0)
+    return rps, errors + (int(non_2xx.group(1)) if non_2xx else 0), cpu_used / max(requests, 1) * 1e6
 
 
 def main() -> int:
@@ -115,36 +122,42 @@ def main() -> int:
 
         cookie = returning_visitor_cookie(on_base, PAGE)
         scenarios = {
-            "off (baseline)": (off_base, cookie),
-            "on, valid consent": (on_base, cookie),
-            "on, first visit": (on_base, None),
+            "off (baseline)": (off_base, cookie, off_server.pid),
+            "on, valid consent": (on_base, cookie, on_server.pid),
+            "on, first visit": (on_base, None, on_server.pid),
         }
         results: dict[str, list[float]] = {name: [] for name in scenarios}
+        cpu: dict[str, list[float]] = {name: [] for name in scenarios}
         errors = 0
-        for base, header in scenarios.values():  # warm-up: caches, database connections, every worker
-            _wrk(base + PAGE, header, seconds=2)
+        for base, header, group in scenarios.values():  # warm-up: caches, database connections, every worker
+            _wrk(base + PAGE, header, group, seconds=2)
         names = list(scenarios)
         for round_number in range(ROUNDS):
             shift = round_number % len(names)
             for name in names[shift:] + names[:shift]:
-                base, header = scenarios[name]
-                rps, failed = _wrk(base + PAGE, header)
+                base, header, group = scenarios[name]
+                rps, failed, cpu_us = _wrk(base + PAGE, header, group)
                 results[name].append(rps)
+                cpu[name].append(cpu_us)
                 errors += failed
     finally:
         _stop(off_server)
         _stop(on_server)
-    off = results["off (baseline)"]
+    off, off_cpu = results["off (baseline)"], cpu["off (baseline)"]
     print(f"\nprivacy page {PAGE}: gunicorn {WORKERS} workers (gthread x4) per server, wrk {CONNECTIONS} connections,"
           f" {ROUNDS} rotating rounds of {DURATION}s per scenario")
-    print(f"{'scenario':22} {'median req/s':>13} {'paired ratio':>13} {'ratio quartiles':>17}")
+    print(f"{'scenario':22} {'median req/s':>13} {'paired ratio':>13} {'ratio quartiles':>17}"
+          f" {'server CPU µs/req':>18} {'CPU ratio':>10}")
+    cpu_ratios: dict[str, float] = {}
     for name, values in results.items():
         ratios = sorted(on / base for on, base in zip(values, off, strict=True))
         q1, _median, q3 = statistics.quantiles(ratios, n=4) if len(ratios) > 1 else (ratios[0],) * 3
+        cpu_ratios[name] = statistics.median(base / on for on, base in zip(cpu[name], off_cpu, strict=True))
         print(f"{name:22} {statistics.median(values):13.0f} {statistics.median(ratios):13.2f}"
-              f" {q1:8.2f} - {q3:5.2f}")
+              f" {q1:8.2f} - {q3:5.2f} {statistics.median(cpu[name]):18.0f} {cpu_ratios[name]:10.2f}")
     ratio = statistics.median(on / base for on, base in zip(results["on, valid consent"], off, strict=True))
-    print(f"\nconsent on (valid consent cookie) / off = {ratio:.2f}; errors: {errors}")
+    print(f"\nconsent on (valid consent cookie) / off = {ratio:.2f} by requests per second,"
+          f" {cpu_ratios['on, valid consent']:.2f} by server CPU per request; errors: {errors}")
     return 0 if errors == 0 else 2
 
 

@@ -8,21 +8,20 @@ import urllib.request
 def returning_visitor_cookie(base: str, page: str) -> str:
     """Accept all on `page`'s banner, as a visitor would, and return the Cookie header that results."""
     with urllib.request.urlopen(base + page) as response:  # noqa: S310 - loopback only
-        csrf = re.search(r"csrftoken=([^;]+)", response.headers.get("Set-Cookie", "")).group(1)
         html = response.read().decode()
     assert 'id="consent-banner"' in html, "the consent system is on"
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
     revision = re.search(r'name="revision" value="(\d+)"', html).group(1)
     body = urllib.parse.urlencode({
-        "csrfmiddlewaretoken": token, "action": "accept", "source": "banner", "revision": revision, "next": page,
+        "action": "accept", "source": "banner", "revision": revision, "next": page,
     }).encode()
     request = urllib.request.Request(  # noqa: S310 - loopback only
         base + "/en/privacy/consent/", data=body,
-        headers={"Cookie": f"csrftoken={csrf}", "Referer": base + page, "Accept": "application/json"},
+        # What a browser sends with the banner's post (core.security.same_origin_form checks it).
+        headers={"Origin": base, "Sec-Fetch-Site": "same-origin", "Referer": base + page, "Accept": "application/json"},
     )
     with urllib.request.urlopen(request) as response:  # noqa: S310 - loopback only
         consent = re.search(r"ilumen_consent=([^;]+)", response.headers.get("Set-Cookie", "")).group(1)
-    cookie = f"csrftoken={csrf}; ilumen_consent={consent}"
+    cookie = f"ilumen_consent={consent}"
     check = urllib.request.Request(base + page, headers={"Cookie": cookie})  # noqa: S310 - loopback only
     with urllib.request.urlopen(check) as response:  # noqa: S310 - loopback only
         html = response.read().decode()

@@ -4,6 +4,10 @@ The cookie holds the visitor's choice signed with the site's SECRET_KEY, so ever
 view can read it without a database query and nobody can forge or alter it: a cookie
 whose signature does not check out counts as no choice at all. It is HttpOnly: the
 page learns the state from the server-rendered banner, never from document.cookie.
+
+A returning visitor sends the same cookie on every page view, so each process remembers the
+values it has checked (a bounded LRU, keyed by the value and the keys it was checked with):
+the signature is checked once per value, not once per request.
 """
 
 import datetime
@@ -12,6 +16,7 @@ import uuid
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from django.conf import settings
 from django.core import signing
@@ -20,6 +25,7 @@ from django.utils import timezone
 
 # Named when consent was part of the privacy app; a new salt would void every visitor's cookie.
 SALT = "privacy.consent.cookie.v1"
+DECODED_MAX = 4096  # distinct cookie values remembered per process
 
 
 @dataclass(frozen=True)
@@ -53,6 +59,12 @@ def decode(value: str | None) -> ConsentCookie | None:
     """The choice in an authentic cookie, whatever its age; None for a missing, forged or damaged one."""
     if not value or len(value) > 4096:
         return None
+    return _decoded(value, settings.SECRET_KEY, tuple(settings.SECRET_KEY_FALLBACKS))
+
+
+@lru_cache(maxsize=DECODED_MAX)
+def _decoded(value: str, secret_key: str, fallbacks: tuple[str, ...]) -> ConsentCookie | None:
+    # The keys are part of the cache key: a rotated SECRET_KEY is never answered from a check made with the old one.
     try:
         payload = _signer().unsign_object(value)
         granted = payload["g"]

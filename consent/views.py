@@ -22,6 +22,7 @@ from consent.services import ACTIONS, SOURCES, StaleRegistry, consent_decide
 from consent.types import ConsentState
 from core import ratelimit
 from core.ipaddress import client_ip
+from core.security import same_origin_form
 
 
 def _language() -> str:
@@ -81,6 +82,7 @@ def _settings_context(request: HttpRequest, state: ConsentState, next_url: str) 
     }
 
 
+@same_origin_form
 @require_http_methods(["GET", "POST"])
 def consent(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":  # reloaded or bookmarked after a choice: the choices page, not a bare 405

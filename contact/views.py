@@ -11,10 +11,12 @@ from contact import services
 from contact.forms import ContactForm
 from core import ratelimit
 from core.ipaddress import client_ip
+from core.security import same_origin_form
 
 HOUR = 3600
 
 
+@same_origin_form
 @require_http_methods(["GET", "POST"])
 def contact(request: HttpRequest) -> HttpResponse:
     form = ContactForm(request.POST or None)

@@ -1,9 +1,14 @@
-"""Whole-page cache for public pages, safe under CSP nonces and CSRF tokens.
+"""Whole-page cache for public pages, safe under CSP nonces.
 
 Rendering the base layout costs far more than serving a page from Redis, so public
 pages (statements, home, legal notice) are cached whole. A cached page must never hand
-one visitor's CSP nonce or CSRF token to another: before storing, both are replaced by
-placeholders, and every hit fills in the current request's own values.
+one visitor's CSP nonce to another: before storing, it is replaced by a placeholder, and
+every hit fills in the current request's own nonce.
+
+Public forms carry no CSRF token (core.security.same_origin_form protects them), so a
+cached page needs none either. A page whose rendering asked for a token all the same (a
+form left on Django's token check) is served but never stored: a token is per visitor,
+and filling one in on every hit would set the CSRF cookie on every page view.
 
 The key holds everything a public page varies on: the origin (scheme and host, which the
 page's absolute URLs such as its hreflang links are built on), path and query, language, and the
@@ -31,7 +36,6 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csp import get_nonce
-from django.middleware.csrf import CSRF_TOKEN_LENGTH, _unmask_cipher_token, get_token
 from django.utils.module_loading import import_string
 from django.utils.translation import get_language
 
@@ -39,9 +43,7 @@ from core import csp
 
 GENERATION_KEY = "pagecache:generation"
 NONCE_PLACEHOLDER = "__ilumen_csp_nonce__"
-CSRF_PLACEHOLDER = "__ilumen_csrf_token__"
-_PLACEHOLDERS = re.compile(f"({NONCE_PLACEHOLDER}|{CSRF_PLACEHOLDER})".encode())
-_TOKEN_CANDIDATE = re.compile(rf"\b[a-zA-Z0-9]{{{CSRF_TOKEN_LENGTH}}}\b")
+_PLACEHOLDERS = re.compile(f"({NONCE_PLACEHOLDER})".encode())
 LOCAL_PAGES_MAX = 512
 
 # (Content-Type, segments, CSP sources): the body's bytes split at the placeholders, which are
@@ -114,19 +116,7 @@ def _key(request: HttpRequest) -> str:
     generation = _generation()
     url = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
     page = hashlib.blake2b(url.encode(), digest_size=16).hexdigest()
-    return f"pagecache:v4:{generation}:{get_language()}:{page}:{_variant(request)}"
-
-
-def _without_csrf_tokens(request: HttpRequest, body: str) -> str:
-    """Replace every masked form of this visitor's CSRF secret, wherever the page put it."""
-    secret = request.META.get("CSRF_COOKIE")
-    if not secret:
-        return body
-
-    def replace(match: re.Match) -> str:
-        return CSRF_PLACEHOLDER if _unmask_cipher_token(match.group(0)) == secret else match.group(0)
-
-    return _TOKEN_CANDIDATE.sub(replace, body)
+    return f"pagecache:v5:{generation}:{get_language()}:{page}:{_variant(request)}"
 
 
 def _stored_page(content_type: str, body: bytes, sources: dict[str, list[str]]) -> StoredPage:
@@ -150,7 +140,7 @@ def _cacheable_request(request: HttpRequest) -> bool:
 
 
 def cached_public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Serve the view from the page cache; store 200 answers with nonce and token removed."""
+    """Serve the view from the page cache; store 200 answers without a CSRF token, with the nonce removed."""
 
     @wraps(view)
     def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
@@ -168,18 +158,18 @@ def cached_public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpR
             values: dict[str, bytes] = {}
             if NONCE_PLACEHOLDER in segments:
                 values[NONCE_PLACEHOLDER] = str(get_nonce(request)).encode()
-            if CSRF_PLACEHOLDER in segments:
-                values[CSRF_PLACEHOLDER] = get_token(request).encode()
             response = HttpResponse(_filled(segments, values), content_type=content_type)
             response["X-Page-Cache"] = "hit"
             return response
         response = view(request, *args, **kwargs)
-        if response.status_code == 200 and not response.streaming and not response.cookies:
+        if (
+            response.status_code == 200 and not response.streaming and not response.cookies
+            and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")  # the page holds a per-visitor token
+        ):
             body = response.content.decode(response.charset)
             nonce = get_nonce(request)
             if nonce:  # the page used its nonce
                 body = body.replace(str(nonce), NONCE_PLACEHOLDER)
-            body = _without_csrf_tokens(request, body)
             stored = _stored_page(response["Content-Type"], body.encode(response.charset), csp.sources_of(request))
             cache.set(key, stored, settings.PAGE_CACHE_SECONDS)
             _local.keep_page(key, stored)

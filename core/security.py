@@ -1,4 +1,10 @@
-"""Response headers that Django's SecurityMiddleware does not set.
+"""Response headers that Django's SecurityMiddleware does not set, and the same-origin check of public forms.
+
+Public forms (cookie choices, newsletter subscription, contact, language switch) are protected
+by `same_origin_form` instead of Django's CSRF token: a browser says where a post comes from
+(Sec-Fetch-Site, Origin), so a page with such a form needs no per-visitor token, the page cache
+can serve it to everyone as it is, and no CSRF cookie is set or renewed on a public page. The
+admin and every staff form keep Django's token check.
 
 Pages reached through a personal link (confirmation, unsubscribe, preferences, my
 data) are marked with `@token_page`: their address must never leak to another site in
@@ -12,7 +18,9 @@ authenticates those posts (a forger would need it), so token pages skip the CSRF
 from collections.abc import Callable
 from functools import wraps
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.urls import get_callable
 from django.views.decorators.csrf import csrf_exempt
 
 PERMISSIONS_POLICY = (
@@ -61,16 +69,40 @@ def token_page(
 
 
 def same_origin_post(request: HttpRequest) -> bool:
-    """True when a token page's form post comes from a page of this site.
+    """True when a post comes from a page of this site, as the browser tells.
 
-    Token pages skip the CSRF check (see above), so a form on another site could post to one
-    if it knew the token. Browsers say where a request comes from in Sec-Fetch-Site; one
-    that does not must send an Origin of this site. Neither: refused.
+    Browsers say where a request comes from in Sec-Fetch-Site, and put the page's origin in
+    Origin on every POST (public pages send `strict-origin-when-cross-origin`, so it is their
+    true origin). Each must name this site when present; a post with neither is refused: it
+    comes from no browser a forged form could use, or from one too old to tell.
     """
     fetch_site = request.headers.get("Sec-Fetch-Site")
-    if fetch_site is not None:
-        return fetch_site == "same-origin"
-    return request.headers.get("Origin") == f"{request.scheme}://{request.get_host()}"
+    origin = request.headers.get("Origin")
+    if fetch_site is None and origin is None:
+        return False
+    if fetch_site is not None and fetch_site != "same-origin":
+        return False
+    # `null` is what a page with `Referrer-Policy: no-referrer` sends as its own Origin: trusted only
+    # when Sec-Fetch-Site vouches for it, as a form on another site can send it too.
+    own = f"{request.scheme}://{request.get_host()}"
+    return origin is None or origin == own or (origin == "null" and fetch_site == "same-origin")
+
+
+def same_origin_form(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """For the view of a public form: a post from another site gets the localized 403 page.
+
+    Replaces Django's token check for this view (csrf_exempt), so the form carries no token.
+    GET and HEAD are never refused: they change nothing.
+    """
+
+    @csrf_exempt
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if request.method not in ("GET", "HEAD", "OPTIONS", "TRACE") and not same_origin_post(request):
+            return get_callable(settings.CSRF_FAILURE_VIEW)(request, reason="cross-site post to a public form")
+        return view(request, *args, **kwargs)
+
+    return wrapped
 
 
 class SecurityHeadersMiddleware:

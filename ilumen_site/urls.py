@@ -7,17 +7,16 @@ from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path, re_path
-from django.views.i18n import set_language
 
 from core.health import healthz
 from core.media import media_serve
 from newsletter.provider_webhooks import urlpatterns_for as provider_webhook_urls
 from newsletter.sitemaps import SITEMAPS as ARCHIVE_SITEMAPS
 from pages.sitemaps import SITEMAPS
-from pages.views import robots_txt, security_txt
+from pages.views import language_set, robots_txt, security_txt
 
 urlpatterns = [
-    path("i18n/setlang/", set_language, name="set_language"),
+    path("i18n/setlang/", language_set, name="set_language"),
     path("robots.txt", robots_txt, name="robots_txt"),
     path("sitemap.xml", sitemap, {"sitemaps": {**SITEMAPS, **ARCHIVE_SITEMAPS}}, name="sitemap"),
     path(".well-known/security.txt", security_txt, name="security_txt"),

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from core.ipaddress import client_ip
 from core.pagecache import cached_public_page
 from core.ratelimit import too_many
-from core.security import same_origin_post, token_page
+from core.security import same_origin_form, same_origin_post, token_page
 from newsletter import selectors
 from newsletter.forms import PreferencesForm, SubscribeForm, consent_label, consent_shown
 from newsletter.messages import content_render, topic_names
@@ -47,6 +47,7 @@ def _problem(request: HttpRequest, kind: str, status: int, token: str = "") -> H
     return render(request, "newsletter/link_problem.html", {"kind": kind, "token": token}, status=status)
 
 
+@same_origin_form
 @require_http_methods(["GET", "POST"])
 def subscribe(request: HttpRequest) -> HttpResponse:
     topics = selectors.public_topics()

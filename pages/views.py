@@ -7,8 +7,10 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
+from django.views.i18n import set_language
 
 from core.pagecache import cached_public_page
+from core.security import same_origin_form
 from pages.models import KeyFigure
 
 
@@ -61,6 +63,12 @@ def server_error(request: HttpRequest) -> HttpResponse:
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     """CSRF_FAILURE_VIEW: Django's own page is English and bare; the reason is for developers."""
     return render(request, "403_csrf.html", status=403)
+
+
+@same_origin_form
+def language_set(request: HttpRequest) -> HttpResponse:
+    """Django's set_language behind our same-origin check: the switcher on every (cached) page carries no token."""
+    return set_language(request)
 
 
 @require_GET

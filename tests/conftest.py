@@ -7,6 +7,7 @@ import pytest
 from django.conf import settings as django_settings
 from django.contrib.auth.models import Group, Permission, User
 from django.core.cache import cache
+from django.test import Client
 
 
 def real_services_missing() -> list[str]:
@@ -26,6 +27,23 @@ def pytest_configure(config: pytest.Config) -> None:
     or an in-process cache stops before the first test instead of passing on stand-ins."""
     if os.environ.get("TEST_REQUIRE_REAL_SERVICES") and (missing := real_services_missing()):
         raise pytest.UsageError("TEST_REQUIRE_REAL_SERVICES is set, but " + "; ".join(missing) + ".")
+
+
+class BrowserClient(Client):
+    """A test client that posts as a browser posts a page's own form: with `Sec-Fetch-Site: same-origin`.
+
+    Public forms are checked by core.security.same_origin_form, which refuses a post that says
+    nothing about where it comes from; Django's client sends no such header on its own.
+    """
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**{**kwargs, "headers": {"Sec-Fetch-Site": "same-origin", **(kwargs.get("headers") or {})}})
+
+
+@pytest.fixture
+def client() -> Client:
+    """pytest-django's `client`, as a browser: see BrowserClient."""
+    return BrowserClient()
 
 
 @pytest.fixture(autouse=True)

@@ -15,7 +15,6 @@ import re
 
 from django import template
 from django.conf import settings
-from django.middleware.csrf import get_token
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
@@ -103,7 +102,6 @@ def _base_context(context: template.Context) -> dict:
     return {
         "request": request,
         "csp_nonce": context.get("csp_nonce"),
-        "csrf_token": get_token(request) if request is not None else "",
         "LANGUAGE_CODE": get_language() or settings.LANGUAGE_CODE,
     }
 

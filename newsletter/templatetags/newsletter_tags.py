@@ -13,7 +13,6 @@ def newsletter_footer_form(context: template.Context) -> dict:
     """The subscription form for the footer of every page (topics cached: no query per page)."""
     request = context.get("request")
     return {
-        "csrf_token": context.get("csrf_token"),
         "source": request.path if request else "",
         "topics": selectors.public_topics(),
         "language": (get_language() or settings.LANGUAGE_CODE)[:2],

@@ -13,7 +13,6 @@ from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, InternalError, connection, transaction
 from django.db.models import Sum
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -22,6 +21,7 @@ from consent.cookie import ConsentCookie
 from consent.models import Category, ConsentRecord, Cookie, GpcRefusalDay
 from consent.services import registry_revise, user_agent_hash
 from privacy.models import Version
+from tests.conftest import BrowserClient
 
 pytestmark = pytest.mark.django_db
 
@@ -315,7 +315,7 @@ def test_every_address_of_one_ipv6_64_shares_the_decision_limit(client, registry
     assert "Too many cookie choices" in limited.json()["error"]
     assert ConsentRecord.objects.count() == limit
     # another client, in another /48, is not held back by that one
-    assert decide(Client(), "reject", **_from("2001:db8:bbbb:1::1")).status_code == 303
+    assert decide(BrowserClient(), "reject", **_from("2001:db8:bbbb:1::1")).status_code == 303
 
 
 def test_the_64s_of_one_ipv6_48_share_a_ceiling(registry, settings):
@@ -323,11 +323,11 @@ def test_the_64s_of_one_ipv6_48_share_a_ceiling(registry, settings):
     settings.RATE_LIMIT_IPV6_SITE_FACTOR = 3
     ceiling = 2 * 3
     for number in range(ceiling):  # each /64 stays within its own limit
-        assert decide(Client(), "reject", REMOTE_ADDR=f"2001:db8:cccc:{number:x}::1").status_code == 303
-    limited = decide(Client(), "reject", REMOTE_ADDR="2001:db8:cccc:ff::1")
+        assert decide(BrowserClient(), "reject", REMOTE_ADDR=f"2001:db8:cccc:{number:x}::1").status_code == 303
+    limited = decide(BrowserClient(), "reject", REMOTE_ADDR="2001:db8:cccc:ff::1")
     assert limited.status_code == 429 and limited["Retry-After"] == "3600"
     assert ConsentRecord.objects.count() == ceiling
-    assert decide(Client(), "reject", REMOTE_ADDR="2001:db8:dddd:ff::1").status_code == 303, "another /48 passes"
+    assert decide(BrowserClient(), "reject", REMOTE_ADDR="2001:db8:dddd:ff::1").status_code == 303, "another /48 passes"
 
 
 def test_records_cannot_be_changed(client, registry):
@@ -439,8 +439,8 @@ def test_gpc_without_cookies_and_with_ever_new_browsers_writes_no_row_and_counts
 
 def test_gpc_from_another_network_is_counted_apart(client, registry):
     client.get("/nl/", HTTP_SEC_GPC="1", REMOTE_ADDR="2001:db8:1:1::1")
-    Client().get("/nl/", HTTP_SEC_GPC="1", REMOTE_ADDR="2001:db8:1:1::2")  # same /64: same client
-    Client().get("/nl/", HTTP_SEC_GPC="1", REMOTE_ADDR="2001:db8:1:2::1")
+    BrowserClient().get("/nl/", HTTP_SEC_GPC="1", REMOTE_ADDR="2001:db8:1:1::2")  # same /64: same client
+    BrowserClient().get("/nl/", HTTP_SEC_GPC="1", REMOTE_ADDR="2001:db8:1:2::1")
     assert gpc_refusals("nl") == 2
     assert not ConsentRecord.objects.exists()
 
@@ -511,7 +511,7 @@ def test_a_page_view_with_a_valid_consent_cookie_costs_no_query(
     assert 'data-consent-granted="analytics social"' in response.content.decode()
     # the same page without the consent system, for comparison: no fewer queries
     settings.MIDDLEWARE = [m for m in settings.MIDDLEWARE if m != "consent.middleware.ConsentMiddleware"]
-    baseline = Client()
+    baseline = BrowserClient()
     baseline.get(url)
     with CaptureQueriesContext(connection) as queries:
         baseline.get(url)
@@ -522,16 +522,16 @@ def test_cached_pages_follow_the_consent_state(client, registry, seeded, django_
     decide(client, "accept")
     assert client.get("/en/privacy/")["X-Page-Cache"] == "miss"
     assert client.get("/en/privacy/")["X-Page-Cache"] == "hit"
-    same_choice = Client()
+    same_choice = BrowserClient()
     decide(same_choice, "accept")
     shared = same_choice.get("/en/privacy/")
     assert shared["X-Page-Cache"] == "hit", "one cached page for everyone with the same choice"
     assert 'data-consent-granted="analytics social"' in shared.content.decode()
     assert str(ConsentRecord.objects.first().consent_id) not in shared.content.decode()
-    other_choice = Client()
+    other_choice = BrowserClient()
     decide(other_choice, "reject")
     assert 'data-consent-granted=""' in other_choice.get("/en/privacy/").content.decode()
-    assert banner_shown(Client().get("/en/privacy/").content.decode())
+    assert banner_shown(BrowserClient().get("/en/privacy/").content.decode())
     # a change that is not material (no new revision) still reaches cached pages
     with django_capture_on_commit_callbacks(execute=True):
         Category.objects.filter(key="social").update(name_en="Social networks")

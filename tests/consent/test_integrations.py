@@ -8,10 +8,10 @@ from html import unescape
 import pytest
 from django.core.checks import run_checks
 from django.db import IntegrityError, transaction
-from django.test import Client
 
 from consent import selectors
 from consent.models import Category, Cookie, Integration, RegistryRevision
+from tests.conftest import BrowserClient
 
 pytestmark = pytest.mark.django_db
 
@@ -170,7 +170,7 @@ def test_a_setting_in_the_environment_pins_google_analytics(client, legal, setti
     _switch(legal, "ga4", True, django_capture_on_commit_callbacks, measurement_id="G-ADMIN1")
     settings.GA_MEASUREMENT_ID = "G-PINNED1"
     selectors.registry_cache_clear()
-    html = Client().get("/en/").content.decode()
+    html = BrowserClient().get("/en/").content.decode()
     assert "G-PINNED1" in html and "G-ADMIN1" not in html
     page = unescape(legal.get(_change_url("ga4")).content.decode())
     assert "The server's configuration (GA_MEASUREMENT_ID) switches this on and takes precedence" in page
@@ -180,7 +180,7 @@ def test_a_setting_in_the_environment_pins_google_analytics(client, legal, setti
     # switched off in the admin, it still runs: the deployment pinned it
     Integration.objects.filter(kind="ga4").update(enabled=False, measurement_id="")
     selectors.registry_cache_clear()
-    assert "G-PINNED1" in Client().get("/en/").content.decode()
+    assert "G-PINNED1" in BrowserClient().get("/en/").content.decode()
     assert selectors.registry_state().integration("ga4").source == "environment"
 
 
@@ -222,7 +222,7 @@ def test_with_nothing_switched_on_only_the_necessary_category_is_shown_and_nobod
 def test_each_integration_brings_its_category_and_only_its_cookies(client, seeded, legal,
                                                                    django_capture_on_commit_callbacks):
     _switch(legal, "ga4", True, django_capture_on_commit_callbacks, measurement_id="G-AB12")
-    visitor = Client()
+    visitor = BrowserClient()
     html = visitor.get("/en/").content.decode()
     assert not re.search(r'<section id="consent-banner"[^>]*\shidden', html)
     assert _banner_categories(html) == {"analytics"}
@@ -249,7 +249,7 @@ def test_each_integration_brings_its_category_and_only_its_cookies(client, seede
 
 def test_switching_on_asks_again_and_switching_off_does_not(client, seeded, integrations_on, legal,
                                                              django_capture_on_commit_callbacks):
-    visitor = Client()
+    visitor = BrowserClient()
     visitor.post("/en/privacy/consent/", {"action": "accept", "next": "/en/", "source": "banner"})
     assert re.search(r'<section id="consent-banner"[^>]*\shidden', visitor.get("/en/").content.decode())
     # off: a revision that keeps every choice
@@ -281,7 +281,7 @@ def test_switching_on_asks_again_and_switching_off_does_not(client, seeded, inte
 def test_switching_facebook_back_on_asks_again(client, seeded, integrations_on, legal,
                                                django_capture_on_commit_callbacks):
     _switch(legal, "facebook", False, django_capture_on_commit_callbacks)
-    visitor = Client()
+    visitor = BrowserClient()
     visitor.post("/en/privacy/consent/", {"action": "accept", "next": "/en/", "source": "banner", "revision": 2})
     _switch(legal, "facebook", True, django_capture_on_commit_callbacks)
     assert RegistryRevision.objects.order_by("-number").first().asks_again
@@ -347,7 +347,7 @@ def _policy(response) -> str:
 
 
 def test_the_policy_admits_an_integration_only_on_pages_that_render_it(seeded, integrations_on, legal):
-    client = Client()  # a visitor, whose pages the page cache keeps
+    client = BrowserClient()  # a visitor, whose pages the page cache keeps
     home = client.get("/en/")
     assert GA_HOST in re.search(r"script-src ([^;]+)", _policy(home)).group(1)
     assert "https://www.facebook.com" in re.search(r"frame-src ([^;]+)", _policy(home)).group(1)
@@ -367,7 +367,7 @@ def test_the_policy_admits_an_integration_only_on_pages_that_render_it(seeded, i
 
 def test_switched_off_the_hosts_leave_the_policy_at_once(seeded, integrations_on, legal,
                                                           django_capture_on_commit_callbacks):
-    client = Client()
+    client = BrowserClient()
     assert "https://platform.twitter.com" in _policy(client.get("/en/"))
     _switch(legal, "x", False, django_capture_on_commit_callbacks)
     policy = _policy(client.get("/en/"))

@@ -88,8 +88,9 @@ def test_coming_back_needs_a_new_opt_in(ann, topic, settings):
     settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
     Client().post(f"/nl/newsletter/unsubscribe/{unsubscribe_token_make(ann.uuid, None)}/")
     assert _status(ann, "newsletter") == _status(ann, "surveys") == "unsubscribed"
-    response = Client().post("/nl/newsletter/", {"email": "ann@example.com", "language": "nl", "topics": [topic.pk],
-                                                 "consent": "on"}, REMOTE_ADDR="192.0.2.10")
+    browser = Client(headers={"Sec-Fetch-Site": "same-origin"})  # the subscription form, posted from the site
+    response = browser.post("/nl/newsletter/", {"email": "ann@example.com", "language": "nl", "topics": [topic.pk],
+                                                "consent": "on"}, REMOTE_ADDR="192.0.2.10")
     assert response.status_code == 302
     assert _status(ann, "newsletter") == "unsubscribed"  # until the new link is confirmed
 

@@ -1,4 +1,4 @@
-"""Whole-page cache: hits are fast, and never share a nonce, a CSRF token or a consent state."""
+"""Whole-page cache: hits are fast, never share a nonce or a consent state, and never hold a CSRF token."""
 
 import datetime
 import re
@@ -12,6 +12,7 @@ from django.test import Client
 from core.pagecache import GENERATION_KEY
 from privacy.models import Document, Version
 from privacy.services.statements import version_publish
+from tests.conftest import BrowserClient
 
 pytestmark = pytest.mark.django_db
 
@@ -44,8 +45,8 @@ def test_another_process_change_reaches_this_process_within_its_local_seconds(cl
     assert client.get("/en/privacy/")["X-Page-Cache"] == "miss"
 
 
-def test_hits_carry_their_own_nonce_and_a_working_csrf_token(seeded):
-    first, second = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
+def test_hits_carry_their_own_nonce_and_no_csrf_token(seeded):
+    first, second = BrowserClient(enforce_csrf_checks=True), BrowserClient(enforce_csrf_checks=True)
     miss = first.get("/en/privacy/")
     hit = second.get("/en/privacy/")
     assert hit["X-Page-Cache"] == "hit"
@@ -53,16 +54,27 @@ def test_hits_carry_their_own_nonce_and_a_working_csrf_token(seeded):
     assert miss_nonce != hit_nonce
     assert f"'nonce-{hit_nonce}'" in hit["Content-Security-Policy"]
     assert "__ilumen_" not in hit.content.decode()
-    tokens = set(TOKEN.findall(hit.content.decode()))
-    assert len(tokens) == 1 and tokens.isdisjoint(TOKEN.findall(miss.content.decode()))
-    # The token served from the cache is valid for the second visitor's own CSRF cookie.
-    form = {"language": "nl", "next": "/en/privacy/", "csrfmiddlewaretoken": tokens.pop()}
-    posted = second.post("/i18n/setlang/", form)
+    assert not TOKEN.search(miss.content.decode()) and not TOKEN.search(hit.content.decode())
+    assert settings.CSRF_COOKIE_NAME not in miss.cookies and settings.CSRF_COOKIE_NAME not in hit.cookies
+    # The page's forms work without a token: the browser says the post comes from this site.
+    posted = second.post("/i18n/setlang/", {"language": "nl", "next": "/en/privacy/"})
     assert posted.status_code == 302
 
 
+def test_a_page_that_asks_for_a_csrf_token_is_served_but_never_stored(seeded, settings):
+    """A form left on Django's token check in a cached page: every visitor gets a token of their own."""
+    settings.ROOT_URLCONF = "tests.site.token_page_urls"
+    tokens = []
+    for visitor in (Client(), Client()):
+        response = visitor.get("/token-form/")
+        assert response.status_code == 200 and "X-Page-Cache" not in response
+        assert settings.CSRF_COOKIE_NAME in response.cookies
+        tokens.append(TOKEN.search(response.content.decode()).group(1))
+    assert tokens[0] != tokens[1]
+
+
 def test_each_consent_state_has_its_own_page(seeded, integrations_on):
-    visitor = Client()
+    visitor = BrowserClient()
     visitor.get("/en/")
     visitor.post("/en/privacy/consent/", {"action": "reject", "next": "/en/", "source": "banner"})
     assert settings.CONSENT_COOKIE_NAME in visitor.cookies
@@ -94,7 +106,7 @@ def test_visitors_with_the_same_choice_share_a_page_but_never_a_consent_id(seede
 
     pages, ids = [], []
     for _ in range(2):
-        visitor = Client()
+        visitor = BrowserClient()
         visitor.post("/en/privacy/consent/", {"action": "reject", "next": "/en/", "source": "banner"})
         ids.append(decode(visitor.cookies[settings.CONSENT_COOKIE_NAME].value).consent_id)
         pages.append(visitor.get("/en/privacy/"))

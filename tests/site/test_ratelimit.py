@@ -9,6 +9,7 @@ from django.contrib.auth.models import User
 from django.test import Client
 
 from core.ipaddress import client_network, client_site
+from tests.conftest import BrowserClient
 
 pytestmark = pytest.mark.django_db
 
@@ -85,30 +86,30 @@ def limited(settings, seeded) -> Callable[[str], tuple[Callable, int]]:
 @pytest.mark.parametrize("form", FORMS)
 def test_every_address_of_one_ipv6_64_shares_one_limit(limited, form):
     post, accepted = limited(form)
-    assert post(Client(), **_from("2001:db8:1:2::1")).status_code == accepted
-    assert post(Client(), **_from("2001:db8:1:2::2")).status_code == accepted
-    refused = post(Client(), **_from("2001:db8:1:2:abcd::3"))
+    assert post(BrowserClient(), **_from("2001:db8:1:2::1")).status_code == accepted
+    assert post(BrowserClient(), **_from("2001:db8:1:2::2")).status_code == accepted
+    refused = post(BrowserClient(), **_from("2001:db8:1:2:abcd::3"))
     assert refused.status_code == 429
     assert refused["Retry-After"] == "3600"
     # Another /64 (in another /48) is another client.
-    assert post(Client(), **_from("2001:db8:99:1::1")).status_code == accepted
+    assert post(BrowserClient(), **_from("2001:db8:99:1::1")).status_code == accepted
 
 
 @pytest.mark.parametrize("form", FORMS)
 def test_ipv4_addresses_are_counted_one_by_one(limited, form):
     post, accepted = limited(form)
     for _ in range(2):
-        assert post(Client(), **_from("198.51.100.7")).status_code == accepted
-    assert post(Client(), **_from("198.51.100.7")).status_code == 429
-    assert post(Client(), **_from("198.51.100.8")).status_code == accepted
+        assert post(BrowserClient(), **_from("198.51.100.7")).status_code == accepted
+    assert post(BrowserClient(), **_from("198.51.100.7")).status_code == 429
+    assert post(BrowserClient(), **_from("198.51.100.8")).status_code == accepted
 
 
 def test_a_48_cannot_escape_the_limit_by_walking_its_64s(limited, settings):
     post, accepted = limited("subscribe")
     ceiling = 2 * settings.RATE_LIMIT_IPV6_SITE_FACTOR
-    answers = [post(Client(), **_from(f"2001:db8:7:{n:x}::1")).status_code for n in range(ceiling + 1)]
+    answers = [post(BrowserClient(), **_from(f"2001:db8:7:{n:x}::1")).status_code for n in range(ceiling + 1)]
     assert answers == [accepted] * ceiling + [429]
-    assert post(Client(), **_from("2001:db8:8:1::1")).status_code == accepted
+    assert post(BrowserClient(), **_from("2001:db8:8:1::1")).status_code == accepted
 
 
 def _sign_in(client: Client, password: str, address: str):
@@ -122,8 +123,8 @@ def test_the_admin_lock_out_counts_an_ipv6_64_as_one_client(settings):
     settings.TRUSTED_PROXIES = ["10.0.0.0/8"]
     User.objects.create_superuser("root", "root@example.com", "a-long-test-password")
     for n in range(settings.AXES_FAILURE_LIMIT):
-        _sign_in(Client(), "wrong", f"2001:db8:1:2::{n + 1:x}")
-    locked = _sign_in(Client(), "a-long-test-password", "2001:db8:1:2:ffff::1")
+        _sign_in(BrowserClient(), "wrong", f"2001:db8:1:2::{n + 1:x}")
+    locked = _sign_in(BrowserClient(), "a-long-test-password", "2001:db8:1:2:ffff::1")
     assert locked.status_code == 429
     from axes.models import AccessAttempt
 
@@ -132,7 +133,7 @@ def test_the_admin_lock_out_counts_an_ipv6_64_as_one_client(settings):
     kept = " ".join(AccessAttempt.objects.values_list("post_data", flat=True))
     assert "otp_token" in kept and "000000" not in kept and "wrong" not in kept
     # Another /64 is not locked out by them.
-    assert _sign_in(Client(), "wrong", "2001:db8:1:3::1").status_code == 200
+    assert _sign_in(BrowserClient(), "wrong", "2001:db8:1:3::1").status_code == 200
 
 
 # The form, the setting of its per-address limit, and what one accepted request leaves behind.
@@ -183,11 +184,11 @@ def test_requests_refused_for_the_network_spend_nothing_of_the_address_budget(li
     setting, done = PER_ADDRESS[form]
     setattr(settings, setting, 3)
     post = _about(form, "ann@example.com")
-    answers = [post(Client(), **_from("198.51.100.7")).status_code for _ in range(5)]
+    answers = [post(BrowserClient(), **_from("198.51.100.7")).status_code for _ in range(5)]
     assert answers[2:] == [429, 429, 429]
     before = done()
     # From elsewhere the address still has the one request left that the flood did not use up.
-    post(Client(), **_from("203.0.113.9"))
+    post(BrowserClient(), **_from("203.0.113.9"))
     assert done() == before + 1
-    post(Client(), **_from("203.0.113.10"))
+    post(BrowserClient(), **_from("203.0.113.10"))
     assert done() == before + 1  # and then its own limit holds
