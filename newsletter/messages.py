@@ -21,7 +21,7 @@ from mail.layout import css_inline_html, layout_context
 from mail.messages import RawMessage, message_id_make
 from mail.prerendered import PrerenderedMessage, stand_in
 from mail.throughput import domain_of
-from newsletter.models import CampaignContent, Topic
+from newsletter.models import Campaign, CampaignContent, Topic
 from newsletter.tokens import confirm_token_make, preferences_token_make, unsubscribe_token_make
 
 
@@ -47,11 +47,18 @@ class Recipient:
 @dataclass(frozen=True)
 class TopicList:
     """What a message is sent for: a campaign's topics, or those a welcome greets. Its one-click
-    unsubscribe leaves exactly these topics, its List-Id names them, its footer names them."""
+    unsubscribe leaves exactly these topics, its List-Id names them, its footer names them.
 
-    topic_ids: tuple[int, ...]
+    `topic_ids` None: a privacy notice, sent to whoever follows any topic because they are a
+    subscriber; its one-click unsubscribe leaves every topic, its footer says it is a service message."""
+
+    topic_ids: tuple[int, ...] | None
     list_id: str
     names: dict[str, str]  # language -> the topics' names in one phrase ("News and Events")
+
+
+# A privacy notice's List-Id label: the whole list of subscribers (a topic's slug has no "_").
+NOTICE_LIST_LABEL = "privacy_notices"
 
 
 # RFC 2919: a List-Id is at most 255 characters, angle brackets included.
@@ -85,6 +92,18 @@ def topic_list(topics: Iterable[Topic]) -> TopicList:
         list_id=list_id_make(topic.slug for topic in topics),
         names={code: topic_names(topics, code) for code, _name in settings.LANGUAGES},
     )
+
+
+def notice_list() -> TopicList:
+    """What a privacy notice is sent for: being a subscriber at all."""
+    return TopicList(topic_ids=None, list_id=list_id_make([NOTICE_LIST_LABEL]), names={})
+
+
+def campaign_topic_list(campaign: Campaign) -> TopicList:
+    """A campaign's list: its topics, or for a privacy notice every topic (notice_list)."""
+    if campaign.kind == Campaign.Kind.PRIVACY_NOTICE:
+        return notice_list()
+    return topic_list(campaign.topics.all())
 
 
 def content_render(*, language: str, subject: str, body: str, preheader: str = "", text: str = "") -> RenderedContent:
@@ -153,6 +172,7 @@ class CampaignMessages:
                     "preheader": content.preheader,
                     "greeting": _GREETING,
                     "topic_name": topics.names.get(content.language, ""),
+                    "service_notice": topics.topic_ids is None,
                     "unsubscribe_url": _UNSUBSCRIBE,
                     "preferences_url": _PREFERENCES,
                     "language": content.language,

@@ -17,7 +17,9 @@ from django.utils.translation import gettext_lazy as _
 
 from core.validators import NAME_MAX_LENGTH, one_line_validate, person_name_validate
 
-# The topic that privacy-statement change notices go to (created by migration 0002).
+# The topic that privacy-statement change notices went to (created by migration 0002). Retired by
+# migration 0017: every confirmed subscriber now gets those notices (Campaign.Kind.PRIVACY_NOTICE);
+# the topic stays, hidden, so its subscribers keep their subscription and its proofs their topic.
 PRIVACY_TOPIC_SLUG = "privacy-changes"
 
 
@@ -51,6 +53,12 @@ class Topic(models.Model):
                 condition=~Q(slug=PRIVACY_TOPIC_SLUG, archive_public=True),
                 name="newsletter_topic_privacy_notices_not_archived",
                 violation_error_message=_("Privacy statement notices are never published in the archive."),
+            ),
+            # Retired: nobody asks for it any more, as every subscriber gets the notices.
+            models.CheckConstraint(
+                condition=~Q(slug=PRIVACY_TOPIC_SLUG, is_public=True),
+                name="newsletter_topic_privacy_topic_retired",
+                violation_error_message=_("Every subscriber gets privacy notices: this topic is no longer offered."),
             ),
         ]
 
@@ -187,6 +195,12 @@ class Subscription(models.Model):
 
 
 class Campaign(models.Model):
+    class Kind(models.TextChoices):
+        REGULAR = "regular", _("Campaign")
+        # A material change of the privacy statement, announced to every confirmed subscriber of any
+        # topic, each once: a service message without marketing content (newsletter.services.privacy_notice).
+        PRIVACY_NOTICE = "privacy_notice", _("Privacy notice")
+
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
         SCHEDULED = "scheduled", _("Scheduled")
@@ -197,6 +211,12 @@ class Campaign(models.Model):
         CANCELLED = "cancelled", _("Cancelled")
 
     name = models.CharField(_("internal name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.REGULAR, editable=False)
+    # A privacy notice: the published statement version it announces (one notice per version).
+    announces = models.OneToOneField(
+        "privacy.Version", on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False,
+        verbose_name=_("announces"),
+    )
     # The segment: who the campaign is for (newsletter.selectors.campaign_audience). Fixed once
     # sending has started (triggers, migration 0011): the recipients are listed from it in batches.
     topics = models.ManyToManyField(
@@ -246,8 +266,17 @@ class Campaign(models.Model):
         verbose_name = _("campaign")
         verbose_name_plural = _("campaigns")
         ordering = ["-created_at"]
-        permissions = [("send_campaign", _("Can send, schedule, pause and cancel campaigns"))]
+        permissions = [
+            ("send_campaign", _("Can send, schedule, pause and cancel campaigns")),
+            ("send_privacy_notice", _("Can announce a material privacy statement change to every subscriber")),
+        ]
         constraints = [
+            # A privacy notice is addressed to the people it concerns, never published on the site.
+            models.CheckConstraint(
+                condition=Q(kind="regular", announces__isnull=True)
+                | Q(kind="privacy_notice", announces__isnull=False, archive_published=False),
+                name="newsletter_campaign_privacy_notice",
+            ),
             models.CheckConstraint(
                 condition=~Q(status="scheduled") | Q(scheduled_at__isnull=False),
                 name="newsletter_campaign_scheduled_has_time",

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from mail.selectors import addresses_suppressed
 from newsletter.messages import site_url, topic_names
@@ -41,11 +42,14 @@ def campaign_audience(*, campaign: Campaign) -> QuerySet[Subscriber]:
     for at least one of its topics (confirmed on or after `subscribed_since` and before
     `subscribed_before`, when set), reading `audience_language`, when set.
 
+    A privacy notice is for everyone confirmed for any topic (its segment is empty).
+
     The admin counts it before sending and the recipients are listed from it, so the two agree."""
-    subscriptions = Subscription.objects.filter(
-        subscriber_id=OuterRef("pk"), status=Subscription.Status.CONFIRMED,
-        topic_id__in=Campaign.topics.through.objects.filter(campaign_id=campaign.pk).values("topic_id"),
-    )
+    subscriptions = Subscription.objects.filter(subscriber_id=OuterRef("pk"), status=Subscription.Status.CONFIRMED)
+    if campaign.kind != Campaign.Kind.PRIVACY_NOTICE:
+        subscriptions = subscriptions.filter(
+            topic_id__in=Campaign.topics.through.objects.filter(campaign_id=campaign.pk).values("topic_id"),
+        )
     if campaign.subscribed_since:
         subscriptions = subscriptions.filter(confirmed_at__gte=_day_start(campaign.subscribed_since))
     if campaign.subscribed_before:
@@ -64,6 +68,9 @@ def campaign_audience_languages(*, campaign: Campaign) -> dict[str, int]:
 
 def campaign_topic_names(*, campaign: Campaign, language: str) -> str:
     """A campaign's topics as one phrase in the language (prefetched or not: Topic's ordering holds)."""
+    if campaign.kind == Campaign.Kind.PRIVACY_NOTICE:
+        with translation.override(language):
+            return gettext("every subscriber (privacy notice)")
     return topic_names(campaign.topics.all(), language)
 
 

@@ -1,5 +1,6 @@
 """Admin for statements: legal staff draft, preview, compare and publish versions."""
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -20,6 +21,9 @@ from privacy.services.statements import (
     version_publish_refusal,
     version_save,
 )
+
+# The newsletter's right to announce a material change to every subscriber (newsletter/admin/privacy_notice.py).
+NOTICE_PERMISSION = "newsletter.send_privacy_notice"
 
 
 @admin.register(Document)
@@ -153,14 +157,25 @@ class VersionAdmin(admin.ModelAdmin):
                 refusal = " ".join(error.messages)
             else:
                 self.message_user(request, _("Published %(version)s.") % {"version": published}, messages.SUCCESS)
+                notice = self._notice_url(request, published)
+                if notice:  # a material change of the newsletter's statement: offer to tell every subscriber
+                    return HttpResponseRedirect(notice)
                 return HttpResponseRedirect(reverse("admin:privacy_version_change", args=[version.pk]))
         context = {
             **self._diff_context(request, version, _("Publish this version?")),
             "form": form,
             "refusal": refusal,
             "editors": selectors.version_editor_names(version),
+            "governs_newsletter": version.document.slug == settings.PRIVACY_PRIMARY_DOCUMENT,
         }
         return render(request, "admin/privacy/version/publish_confirm.html", context)
+
+    def _notice_url(self, request: HttpRequest, version: Version) -> str:
+        """The newsletter's page that announces this change to every subscriber, when there is one to
+        make and the staff member may (privacy sits below the newsletter: linked by URL name only)."""
+        if not selectors.version_announceable(version) or not request.user.has_perm(NOTICE_PERMISSION):
+            return ""
+        return reverse("admin:newsletter_campaign_privacy_notice", args=[version.pk])
 
     def new_draft_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         version = self._version(request, pk)
@@ -172,5 +187,7 @@ class VersionAdmin(admin.ModelAdmin):
 
     def render_change_form(self, request: HttpRequest, context: dict, *args, **kwargs) -> HttpResponse:
         context["can_publish"] = request.user.has_perm(PUBLISH_PERMISSION)
+        original = context.get("original")
+        context["notice_url"] = self._notice_url(request, original) if original is not None else ""
         return super().render_change_form(request, context, *args, **kwargs)
 

@@ -171,6 +171,54 @@ def version_diff_with_in_force(version: Version) -> tuple[Version | None, Render
     return current, diff_rendered(current.body if current else "", version.body)
 
 
+def version_announceable(version: Version) -> bool:
+    """A published material change of the statement the newsletter's consent text links (the
+    primary one): the change every subscriber is told of. A minor change is announced to nobody."""
+    return version.is_published and version.material is True and (
+        version.document.slug == settings.PRIVACY_PRIMARY_DOCUMENT
+    )
+
+
+@dataclass(frozen=True)
+class ChangeInLanguage:
+    """A statement change as it stands in one language: the version in force there, the one it
+    replaced, and whether it was published for this change."""
+
+    language: str
+    version: Version
+    previous: Version | None
+    updated: bool
+
+
+def statement_change(*, version_id: int) -> list[ChangeInLanguage]:
+    """A published version's change in each language of its document that has a published version.
+
+    Its own language is updated. Each change is published in every language, so the histories
+    keep in step: another language counts as updated for this change when its version in force
+    has at least this version's number and was published after the version this one replaced.
+    Otherwise that language has no version published for this change yet.
+    """
+    version = Version.objects.published().select_related("document").get(pk=version_id)
+    own_previous = _previous(version)
+    changes = []
+    for code, _name in settings.LANGUAGES:
+        current = version if code == version.language else (
+            Version.objects.history(version.document, code).first()
+        )
+        if current is None:
+            continue
+        in_step = current.number >= version.number and (
+            own_previous is None or current.published_at > own_previous.published_at
+        )
+        updated = current == version or in_step
+        changes.append(ChangeInLanguage(code, current, _previous(current), updated))
+    return changes
+
+
+def _previous(version: Version) -> Version | None:
+    return Version.objects.history(version.document, version.language).filter(number__lt=version.number).first()
+
+
 def documents_for_sitemap() -> list[tuple[str, list[str]]]:
     """Each document slug with the languages it has a published version in."""
     pairs = Version.objects.published().values_list("document__slug", "language").distinct()

@@ -25,7 +25,10 @@ LEGAL = {
         "view_erasurerecord",
         "view_processing_record",  # the record of processing activities (GDPR Art. 30)
     ],
-    "newsletter": ["view_subscriber", "view_subscription", "view_consentproof", "view_proof_ip"],
+    "newsletter": [
+        "view_subscriber", "view_subscription", "view_consentproof", "view_proof_ip",
+        "send_privacy_notice",  # announcing a material change of the statement they publish
+    ],
 }
 
 MARKETING = {

@@ -24,15 +24,18 @@ from core.email import email_normalize
 from mail.messages import RawMessage
 from newsletter import selectors
 from newsletter.admin.content import CampaignContentInline, email_preview_response, frames_email
+from newsletter.admin.privacy_notice import PrivacyNoticeMixin
 from newsletter.messages import (
     Recipient,
     RenderedContent,
     campaign_content_render,
     campaign_message,
+    campaign_topic_list,
     content_render,
     topic_list,
 )
 from newsletter.models import (
+    PRIVACY_TOPIC_SLUG,
     Bounce,
     Campaign,
     CampaignContent,
@@ -42,7 +45,6 @@ from newsletter.services import archive as archive_services
 from newsletter.services import campaign_status
 from newsletter.services import campaigns as campaign_services
 from newsletter.services import images as image_services
-from privacy.selectors import documents_published
 
 SEND_PERMISSION = "newsletter.send_campaign"
 # The newest bounces and complaints listed on a campaign's page; the bounce list has them all.
@@ -67,7 +69,9 @@ class TestSendForm(forms.Form):
 class CampaignForm(forms.ModelForm):
     def clean(self) -> dict:
         cleaned = super().clean()
-        if cleaned.get("archive_published"):
+        if cleaned.get("archive_published") and self.instance.kind == Campaign.Kind.PRIVACY_NOTICE:
+            self.add_error("archive_published", _("Privacy statement notices are never published in the archive."))
+        elif cleaned.get("archive_published"):
             # After sending the topics are read-only (not in the form): the campaign's own then.
             topics = cleaned.get("topics") if "topics" in self.fields else self.instance.topics.all()
             try:
@@ -78,7 +82,7 @@ class CampaignForm(forms.ModelForm):
 
 
 @admin.register(Campaign)
-class CampaignAdmin(admin.ModelAdmin):
+class CampaignAdmin(PrivacyNoticeMixin, admin.ModelAdmin):
     form = CampaignForm
     list_display = ["name", "topic_names", "status", "scheduled_at", "progress_summary", "created_at"]
     list_filter = ["status", "topics"]
@@ -88,7 +92,6 @@ class CampaignAdmin(admin.ModelAdmin):
     SEGMENT = ["topics", "audience_language", "subscribed_since", "subscribed_before"]
     fields = ["name", *SEGMENT, "scheduled_at", "archive_published"]
     change_form_template = "admin/newsletter/campaign/change_form.html"
-    change_list_template = "admin/newsletter/campaign/change_list.html"
     actions = ["duplicate_selected"]
 
     def get_readonly_fields(self, request, obj: Campaign | None = None) -> list[str]:
@@ -101,12 +104,16 @@ class CampaignAdmin(admin.ModelAdmin):
     def get_fields(self, request, obj: Campaign | None = None) -> list[str]:
         if obj is None:
             return self.fields
+        if obj.kind == Campaign.Kind.PRIVACY_NOTICE:  # for every subscriber: no segment, never in the archive
+            return ["name", "audience", "scheduled_at", "status", "status_note", "started_at", "finished_at"]
         return ["name", *self.SEGMENT, "audience", "scheduled_at", "archive_published", "web_version", "status",
                 "status_note", "started_at", "finished_at"]
 
     def formfield_for_manytomany(self, db_field, request: HttpRequest, **kwargs):
         if db_field.name == "topics":
             kwargs["widget"] = forms.CheckboxSelectMultiple
+            # Retired: its subscribers asked for privacy notices only, which reach them as subscribers.
+            kwargs["queryset"] = Topic.objects.exclude(slug=PRIVACY_TOPIC_SLUG)
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def get_queryset(self, request: HttpRequest):
@@ -174,7 +181,6 @@ class CampaignAdmin(admin.ModelAdmin):
             path("<int:pk>/test-send/", wrap(self.test_send_view), name="newsletter_campaign_test_send"),
             path("<int:pk>/do/<str:action>/", wrap(self.action_view), name="newsletter_campaign_action"),
             path("<int:pk>/progress.json", wrap(self.progress_view), name="newsletter_campaign_progress"),
-            path("privacy-notice/", wrap(self.privacy_notice_view), name="newsletter_campaign_privacy_notice"),
             path("live-preview/", wrap(require_POST(self.live_preview_view)), name="newsletter_campaign_live_preview"),
             path("<int:pk>/duplicate/", wrap(require_POST(self.duplicate_view)), name="newsletter_campaign_duplicate"),
             path("<int:pk>/retry/", wrap(require_POST(self.retry_view)), name="newsletter_campaign_retry"),
@@ -202,7 +208,7 @@ class CampaignAdmin(admin.ModelAdmin):
         recipient = Recipient(email="jane@example.com", name="Jane", language=content.language,
                               uuid=uuid.UUID(int=0))
         message = campaign_message(
-            content=rendered, recipient=recipient, topics=topic_list(campaign.topics.all()),
+            content=rendered, recipient=recipient, topics=campaign_topic_list(campaign),
         )
         return content, message
 
@@ -301,24 +307,6 @@ class CampaignAdmin(admin.ModelAdmin):
     def progress_view(self, request: HttpRequest, pk: int) -> JsonResponse:
         self._campaign(request, pk)
         return JsonResponse(selectors.campaign_progress(pk).as_dict())
-
-    def privacy_notice_view(self, request: HttpRequest) -> HttpResponse:
-        if not self.has_add_permission(request):
-            raise PermissionDenied
-        if request.method == "POST":
-            try:
-                campaign = campaign_services.campaign_from_privacy_document(
-                    document_slug=request.POST.get("document", ""), user=request.user
-                )
-            except ValidationError as error:
-                self.message_user(request, " ".join(error.messages), messages.ERROR)
-                return HttpResponseRedirect(reverse("admin:newsletter_campaign_privacy_notice"))
-            self.message_user(request, _("A draft notice was written from the change summary. Check it, then send it."),
-                              messages.SUCCESS)
-            return HttpResponseRedirect(reverse("admin:newsletter_campaign_change", args=[campaign.pk]))
-        context = self._context(request, None, _("Notice of a privacy statement change"))
-        context["documents"] = documents_published()
-        return render(request, "admin/newsletter/campaign/privacy_notice.html", context)
 
     def render_change_form(self, request: HttpRequest, context: dict, *args, **kwargs) -> HttpResponse:
         obj = context.get("original")

@@ -1,26 +1,21 @@
-"""Campaigns: starting a due one, test sends, privacy notices. Every status change is made by
-services.campaign_status."""
+"""Campaigns: starting a due one, test sends, duplicates. Every status change is made by
+services.campaign_status (privacy notices: services.privacy_notice)."""
 
 import uuid
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from mail.transport import SendFailed, Transport
-from newsletter.messages import Recipient, campaign_content_render, campaign_message, site_url, topic_list
-from newsletter.models import PRIVACY_TOPIC_SLUG, Campaign, CampaignContent, Topic
+from newsletter.messages import Recipient, campaign_content_render, campaign_message, campaign_topic_list
+from newsletter.models import Campaign, CampaignContent
 from newsletter.selectors import campaign_audience_languages
 from newsletter.services import campaign_status
 from newsletter.services.archive import campaign_archive_slug_ensure
 from newsletter.services.sending import campaign_populate
-from privacy.selectors import version_latest_published
-
-LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]
 
 
 def missing_languages(campaign: Campaign) -> list[tuple[str, int]]:
@@ -56,7 +51,7 @@ class TestSendResult:
 def campaign_test_send(*, campaign: Campaign, addresses: list[str]) -> list[TestSendResult]:
     """Each content language to each address, marked as a test; nothing is recorded as sent."""
     contents = list(CampaignContent.objects.filter(campaign=campaign))
-    topics = topic_list(campaign.topics.all())
+    topics = campaign_topic_list(campaign)
     results = []
     with Transport() as transport:
         for address in addresses:
@@ -74,46 +69,6 @@ def campaign_test_send(*, campaign: Campaign, addresses: list[str]) -> list[Test
                 else:
                     results.append(TestSendResult(address, content.language))
     return results
-
-
-def campaign_from_privacy_document(*, document_slug: str, user: AbstractBaseUser | None) -> Campaign:
-    """A draft notice to the "privacy statement changes" topic, with each language's latest change summary."""
-    topic, _created = Topic.objects.get_or_create(
-        slug=PRIVACY_TOPIC_SLUG,
-        defaults={"name_nl": "Wijzigingen in de privacyverklaring", "name_en": "Privacy statement changes"},
-    )
-    versions = {}
-    for language in LANGUAGE_CODES:
-        version = version_latest_published(document_slug=document_slug, language=language)
-        if version:
-            versions[language] = version
-    if not versions:
-        raise ValidationError(_("This document has no published version."))
-    first = next(iter(versions.values()))
-    with transaction.atomic():
-        campaign = Campaign.objects.create(
-            name=_("Privacy statement change: %(document)s v%(numbers)s")
-            % {"document": first.document.name, "numbers": "/".join(str(v.number) for v in versions.values())},
-            created_by=user if user is not None and user.is_authenticated else None,
-        )
-        campaign.topics.set([topic])
-        for language, version in versions.items():
-            with translation.override(language):
-                url = site_url("privacy:statement", language)
-                if document_slug != settings.PRIVACY_PRIMARY_DOCUMENT:
-                    url = site_url("privacy:document", language, slug=document_slug)
-                summary = version.change_summary or _("We have updated our privacy statement.")
-                body = "\n\n".join([
-                    _("We have published a new version of our privacy statement (version %(number)s, last amended "
-                      "%(date)s).") % {"number": version.number, "date": version.last_amended.isoformat()},
-                    "**" + _("What changed") + "**",
-                    summary,
-                    _("Read the full statement: %(link)s") % {"link": f"[{url}]({url})"},
-                ])
-                CampaignContent.objects.create(
-                    campaign=campaign, language=language, subject=_("Our privacy statement has changed"), body=body,
-                )
-    return campaign
 
 
 # What a copy leaves behind: it starts as a new draft, unscheduled, sent to nobody, not in the archive.

@@ -35,7 +35,13 @@ from mail.throttle import SendRate
 from mail.throughput import SentMarks, asynchronous_commit, senders_run
 from mail.transport import SendFailed, Transport
 from mail.verp import verp_address, verp_enabled
-from newsletter.messages import CampaignMessages, Recipient, RenderedContent, campaign_content_render, topic_list
+from newsletter.messages import (
+    CampaignMessages,
+    Recipient,
+    RenderedContent,
+    campaign_content_render,
+    campaign_topic_list,
+)
 from newsletter.models import Campaign, CampaignContent, Delivery, Failure, Subscription
 from newsletter.selectors import campaign_audience, campaign_web_urls
 from newsletter.services.bounces import BounceNotice, bounce_record
@@ -146,8 +152,9 @@ _ROW_FIELDS = (
 )
 
 
-def _standing(rows: list[dict], topic_ids: tuple[int, ...]) -> list[dict]:
-    """Mark each row `subscribed` (still confirmed for one of the campaign's topics: the language
+def _standing(rows: list[dict], topic_ids: tuple[int, ...] | None) -> list[dict]:
+    """Mark each row `subscribed` (still confirmed for one of the campaign's topics, or for any
+    topic when `topic_ids` is None, a privacy notice's: the language
     and dates of its segment decided who was listed) and `suppressed` (its keyed
     hash on mail's suppression list: a bounce, a complaint, a manual block, or an erasure or
     deletion that a database restore may have undone before reapply_erasures ran).
@@ -156,12 +163,12 @@ def _standing(rows: list[dict], topic_ids: tuple[int, ...]) -> list[dict]:
     whole subscriber list once per batch (22 ms at 100,000 subscribers), twice per batch with
     the re-checks.
     """
-    subscribed = set(
-        Subscription.objects.filter(
-            subscriber_id__in=[row["subscriber_id"] for row in rows], topic_id__in=topic_ids,
-            status=Subscription.Status.CONFIRMED,
-        ).values_list("subscriber_id", flat=True)
+    confirmed = Subscription.objects.filter(
+        subscriber_id__in=[row["subscriber_id"] for row in rows], status=Subscription.Status.CONFIRMED,
     )
+    if topic_ids is not None:
+        confirmed = confirmed.filter(topic_id__in=topic_ids)
+    subscribed = set(confirmed.values_list("subscriber_id", flat=True))
     suppressed = addresses_suppressed(row["subscriber__email"] for row in rows)
     for row in rows:
         row["subscribed"] = row["subscriber_id"] in subscribed
@@ -169,7 +176,7 @@ def _standing(rows: list[dict], topic_ids: tuple[int, ...]) -> list[dict]:
     return rows
 
 
-def _recipients(ids: list[int], topic_ids: tuple[int, ...]) -> list[dict]:
+def _recipients(ids: list[int], topic_ids: tuple[int, ...] | None) -> list[dict]:
     return _standing(list(Delivery.objects.filter(pk__in=ids).order_by("id").values(*_ROW_FIELDS)), topic_ids)
 
 
@@ -192,7 +199,7 @@ def _release(ids: list[int], worker: str, last_error: str | None = None) -> int:
 
 
 def _still_running(
-    campaign_id: int, rest: deque, worker: str, topic_ids: tuple[int, ...], result: BatchResult
+    campaign_id: int, rest: deque, worker: str, topic_ids: tuple[int, ...] | None, result: BatchResult
 ) -> bool:
     if not Campaign.objects.filter(pk=campaign_id, status=Campaign.Status.SENDING).exists():
         result.released += _release([row["id"] for row in rest], worker)
@@ -275,7 +282,7 @@ def batch_send(
         campaign_finish_if_done(campaign_id=campaign_id)
         return result
     contents = _contents(campaign)
-    topics = topic_list(campaign.topics.all())
+    topics = campaign_topic_list(campaign)
     rows = _recipients(ids, topics.topic_ids)
     result.skipped += _skip([r["id"] for r in rows if not r["subscribed"]], worker, "not subscribed (any more)")
     result.skipped += _skip(

@@ -79,3 +79,23 @@ def send_all(campaign: Campaign, worker: str = "w1") -> list[sending.BatchResult
         results.append(result)
         if result.stopped or not result.claimed:
             return results
+
+
+def statement_change_published(
+    language: str, *, publisher, material: bool = True, summary: str = "We now keep access logs for 30 days.",
+):
+    """A new version of the primary statement in one language, published by `publisher` (nobody edited
+    the draft through the admin, so four eyes lets them): the version the publish page announces."""
+    import datetime
+
+    from django.conf import settings
+
+    from privacy.models import Document, Version
+    from privacy.services.statements import version_publish
+
+    draft = Version.objects.create(
+        document=Document.objects.get(slug=settings.PRIVACY_PRIMARY_DOCUMENT), language=language,
+        title="Privacy", body=f"New text ({language})", last_amended=datetime.date(2026, 11, 1),
+        change_summary=summary,
+    )
+    return version_publish(version=draft, user=publisher, material=material)

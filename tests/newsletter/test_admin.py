@@ -99,27 +99,3 @@ def test_sending_needs_the_send_permission(client, topic):
     campaign = campaign_with_content(topic)
     assert client.post(_url("action", campaign.pk, "send_now"), {"confirm": "1"}).status_code == 403
     assert Campaign.objects.get(pk=campaign.pk).status == "draft"
-
-
-def test_privacy_statement_notice_is_prefilled_from_the_change_summary(admin_client, seeded, legal_publisher):
-    import datetime
-
-    from privacy.models import Document, Version
-    from privacy.services.statements import version_publish
-
-    document = Document.objects.get(slug="ilumen")
-    draft = Version.objects.create(
-        document=document, language="en", title="Privacy", body="New text", last_amended=datetime.date(2026, 11, 1),
-        change_summary="We now keep access logs for 30 days instead of 90.",
-    )
-    version_publish(version=draft, user=legal_publisher)
-    assert admin_client.get(_url("privacy_notice")).status_code == 200
-    response = admin_client.post(_url("privacy_notice"), {"document": "ilumen"})
-    campaign = Campaign.objects.get()
-    assert response.status_code == 302 and campaign.status == "draft"
-    assert list(campaign.topics.values_list("slug", flat=True)) == ["privacy-changes"]
-    english = campaign.contents.get(language="en")
-    assert "30 days instead of 90" in english.body and "(version 2," in english.body
-    assert english.subject == "Our privacy statement has changed"
-    dutch = campaign.contents.get(language="nl")
-    assert dutch.subject == "Onze privacyverklaring is gewijzigd" and "/nl/privacy/" in dutch.body

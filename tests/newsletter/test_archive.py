@@ -116,18 +116,19 @@ def test_a_campaign_that_was_only_test_sent_has_no_web_version(public_topic, smt
     assert "Lentenieuws" not in get(archive_url("nl")).content.decode()
 
 
-def test_a_privacy_notice_is_never_published(seeded, smtp_mail):
-    from newsletter.services.campaigns import campaign_from_privacy_document
+def test_a_privacy_notice_is_never_published(seeded, smtp_mail, legal_publisher):
+    from newsletter.services import privacy_notice
 
-    notice = campaign_from_privacy_document(document_slug="ilumen", user=None)
-    Campaign.objects.filter(pk=notice.pk).update(
-        archive_published=True, status="sent", started_at=timezone.now(), finished_at=timezone.now(),
+    from .factories import statement_change_published
+
+    version = statement_change_published("en", publisher=legal_publisher)
+    notice = privacy_notice.privacy_notice_send(
+        version_id=version.pk, texts=privacy_notice.privacy_notice_draft(version_id=version.pk).texts, user=None,
     )
-    slug = campaign_archive_slug_ensure(campaign_id=notice.pk)
-    assert slug
-    with translation.override("nl"):
-        assert get(reverse("newsletter:archive_campaign", kwargs={"slug": slug})).status_code == 404
-    # and its topic can never be opened to the archive, whatever writes the row
+    # whatever writes the row, a notice is never marked for the archive
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Campaign.objects.filter(pk=notice.pk).update(archive_published=True)
+    # and the retired topic can never be opened to the archive either
     with pytest.raises(IntegrityError), transaction.atomic():
         Topic.objects.filter(slug=PRIVACY_TOPIC_SLUG).update(archive_public=True)
 

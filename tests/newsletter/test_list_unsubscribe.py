@@ -14,16 +14,15 @@ from email.parser import BytesHeaderParser
 from urllib.parse import urlsplit
 
 import pytest
-from django.conf import settings as django_settings
 from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
 from newsletter.models import PRIVACY_TOPIC_SLUG, Campaign, Delivery, Subscription, Topic
-from newsletter.services import campaign_status, campaigns
+from newsletter.services import campaign_status, privacy_notice
 
 from .conftest import Received
-from .factories import campaign_with_content, confirmed_subscriber
+from .factories import campaign_with_content, confirmed_subscriber, statement_change_published
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -55,14 +54,15 @@ def _wait_until_sent(*campaign_ids: int, timeout: float = 60) -> None:
 
 
 def test_every_list_message_kind_carries_one_click_unsubscribe(
-    smtp_mail, start_worker, topic, seeded, admin_client, settings, dkim_key
+    smtp_mail, start_worker, topic, seeded, admin_client, settings, dkim_key, legal_publisher
 ):
     dkim = {"DKIM_PRIVATE_KEY": dkim_key, "DKIM_SELECTOR": "mail2026", "DKIM_DOMAIN": "ilumen.be"}
     for name, value in dkim.items():
         setattr(settings, name, value)
     start_worker(**dkim)
     privacy_topic, _created = Topic.objects.get_or_create(
-        slug=PRIVACY_TOPIC_SLUG, defaults={"name_nl": "Privacywijzigingen", "name_en": "Privacy changes"}
+        slug=PRIVACY_TOPIC_SLUG,
+        defaults={"name_nl": "Privacywijzigingen", "name_en": "Privacy changes", "is_public": False},  # retired
     )
     for address, language in (("ann@example.com", "nl"), ("bob@example.com", "en")):
         subscriber = confirmed_subscriber(address, topic, language=language)
@@ -72,14 +72,14 @@ def test_every_list_message_kind_carries_one_click_unsubscribe(
         )
 
     news = campaign_with_content(topic)
-    notice = campaigns.campaign_from_privacy_document(
-        document_slug=django_settings.PRIVACY_PRIMARY_DOCUMENT, user=None
-    )
+    version = statement_change_published("en", publisher=legal_publisher)
+    notice = privacy_notice.privacy_notice_send(
+        version_id=version.pk, texts=privacy_notice.privacy_notice_draft(version_id=version.pk).texts, user=None,
+    )  # sent at once, as the notice page's button does
     with translation.override("en"):
         test_send_url = reverse("admin:newsletter_campaign_test_send", args=[news.pk])
     assert admin_client.post(test_send_url, {"addresses": "me@ilumen.be"}).status_code == 302
     campaign_status.campaign_schedule(campaign_id=news.pk)
-    campaign_status.campaign_schedule(campaign_id=notice.pk)
     _wait_until_sent(news.pk, notice.pk)
 
     kinds: dict[str, list[Received]] = {"campaign": [], "privacy notice": [], "test send": []}
@@ -108,3 +108,5 @@ def test_every_list_message_kind_carries_one_click_unsubscribe(
             assert statuses[topic_of_kind.pk] == "unsubscribed", (kind, received.rcpt)
             if kind == "campaign":  # the message's own list only
                 assert statuses[privacy_topic.pk] == "confirmed", received.rcpt
+            else:  # a privacy notice comes to a subscriber as such: one click leaves every topic
+                assert set(statuses.values()) == {"unsubscribed"}, received.rcpt

@@ -123,6 +123,8 @@ def test_anonymous_visitors_are_sent_to_the_login_page(objects):
         ("admin:consent_consentrecord_chart", None, {"Legal"}),
         ("admin:newsletter_campaign_test_send", "campaign", {"Marketing"}),
         ("admin:newsletter_campaign_progress", "campaign", {"Marketing"}),
+        # announcing a material statement change to every subscriber: whoever publishes statements
+        ("admin:newsletter_campaign_privacy_notice", "announced_version", {"Legal"}),
         ("admin:datarights_datarequest_export", "datarequest", {"Legal", "Support"}),
         ("staff_processing_record", None, {"Legal"}),  # the record of processing activities
     ],
@@ -131,9 +133,11 @@ def test_admin_actions_follow_the_roles(objects, url_name, args, allowed_roles, 
     from datarights.models import DataRequest
     from newsletter.models import Campaign
     from privacy.models import Version
+    from tests.newsletter.factories import statement_change_published
 
     pk = {
         "version": lambda: Version.objects.first().pk,
+        "announced_version": lambda: statement_change_published("en", publisher=None).pk,
         "campaign": lambda: Campaign.objects.get().pk,
         "datarequest": lambda: DataRequest.objects.get().pk,
     }
