@@ -121,6 +121,10 @@ class Source:
     # Every distinct address the source holds, streamed; None when it holds none.
     addresses: Callable[[], Iterable[str]] | None = None
     correction: Correction | None = None
+    # (old address, new address): move what the source holds for the old address to the new one,
+    # merging with what it already holds there (a self-service address change, confirmed by the
+    # new address; datarights refuses a suppressed one before calling).
+    address_change: Callable[[str, str], object] | None = None
     # When each of these normalized addresses last explicitly opted in (lifts an erasure
     # suppression); addresses that never did are left out. Batched: senders check many at once.
     opted_in_at: Callable[[Collection[str]], Mapping[str, datetime.datetime]] | None = None

@@ -15,6 +15,20 @@ class LinkRequestForm(forms.Form):
         return bool(self.data.get("website"))
 
 
+class AddressChangeForm(forms.Form):
+    email = forms.EmailField(label=_("Your new e-mail address"), max_length=254)
+
+    def __init__(self, current: str, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.current = current
+
+    def clean_email(self) -> str:
+        email = email_normalize(self.cleaned_data["email"])
+        if email == email_normalize(self.current):
+            raise forms.ValidationError(_("This is already your address."))
+        return email
+
+
 class CorrectionForm(forms.Form):
     """The correctable fields of every registry source, each prefixed with its source key."""
 

@@ -15,6 +15,7 @@ LINK_SALT = "datarights.access-link"
 SESSION_SALT = "datarights.session"
 STAY_SALT = "datarights.stay"
 EXPORT_SALT = "datarights.export-download"
+ADDRESS_CHANGE_SALT = "datarights.address-change"
 SESSION_COOKIE = "ilumen_mydata"
 
 
@@ -46,6 +47,29 @@ def _id_from_token(token: str, *, salt: str, max_age: int) -> uuid.UUID:
     try:
         return uuid.UUID(hex=value)
     except ValueError:
+        raise TokenInvalid("forged") from None
+
+
+def address_change_token(*, link_id: uuid.UUID, new_email: str, language: str) -> str:
+    """The link mailed to the new address of an address change: the my-data link (whose row holds
+    the old address), the new address and the language of the request, signed with its own salt."""
+    return signing.TimestampSigner(salt=ADDRESS_CHANGE_SALT).sign_object(
+        {"link": link_id.hex, "new": new_email, "language": language}
+    )
+
+
+def address_change_read(token: str) -> tuple[uuid.UUID, str, str]:
+    """(my-data link id, new address, language), or TokenInvalid "forged" / "expired"."""
+    max_age = settings.DATARIGHTS_ADDRESS_CHANGE_MAX_AGE_HOURS * 3600
+    try:
+        value = signing.TimestampSigner(salt=ADDRESS_CHANGE_SALT).unsign_object(token, max_age=max_age)
+    except signing.SignatureExpired:
+        raise TokenInvalid("expired") from None
+    except signing.BadSignature:
+        raise TokenInvalid("forged") from None
+    try:
+        return uuid.UUID(hex=value["link"]), str(value["new"]), str(value["language"])
+    except (KeyError, TypeError, ValueError):
         raise TokenInvalid("forged") from None
 
 

@@ -25,9 +25,9 @@ from core import ratelimit, retention
 from core.ipaddress import client_ip
 from core.security import token_page
 from datarights import selectors, services, tokens
-from datarights.forms import CorrectionForm, LinkRequestForm
+from datarights.forms import AddressChangeForm, CorrectionForm, LinkRequestForm
 from datarights.models import AccessLink
-from datarights.services import workflow
+from datarights.services import address_change, workflow
 
 HOUR = 3600
 # Pages behind the session cookie: not "no-referrer", with which browsers send `Origin: null`
@@ -176,6 +176,53 @@ def my_data_correct(request: HttpRequest, link: AccessLink) -> HttpResponse:
             return redirect(f"{reverse('datarights:my_data')}?done={done}")
         status = 400
     return _private(render(request, "datarights/my_data_correct.html", {"form": form}, status=status))
+
+
+@require_http_methods(["GET", "POST"])
+@_behind_the_link
+def my_data_address(request: HttpRequest, link: AccessLink) -> HttpResponse:
+    """Ask to move the data to a new address: a link goes to that address, nothing changes yet."""
+    form = AddressChangeForm(link.email, request.POST or None)
+    context: dict = {"form": form, "link": link}
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            new_email = form.cleaned_data["email"]
+            over = ratelimit.network_then_address_hit(
+                "address-change", ip=client_ip(request), address=new_email,
+                per_network=settings.DATARIGHTS_LINKS_PER_IP, per_address=settings.DATARIGHTS_LINKS_PER_ADDRESS,
+                window_seconds=HOUR,
+            )
+            if over is not ratelimit.Over.NETWORK:
+                # Over the address' limit: the same answer, and a link is already on its way.
+                if over is ratelimit.Over.NOTHING:
+                    address_change.address_change_request(link=link, new_email=new_email, language=_language())
+                context["sent"] = new_email
+                return _private(render(request, "datarights/my_data_address.html", context))
+            form.add_error(None, _("Too many requests from your network. Please try again in an hour."))
+            status = 429
+        else:
+            status = 400
+    response = _private(render(request, "datarights/my_data_address.html", context, status=status))
+    return ratelimit.too_many(response, window_seconds=HOUR) if status == 429 else response
+
+
+# As on my_data_open: the signed token is the credential (it reaches the new mailbox only); the GET
+# only shows a button, so a mail scanner following the link changes nothing.
+@csrf_exempt
+@token_page
+@require_http_methods(["GET", "POST"])
+def address_change_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    page = "datarights/address_change_confirm.html"
+    try:
+        context = {"new_email": address_change.address_change_check(token)}
+        if request.method == "POST":
+            context["outcome"] = address_change.address_change_confirm(token).value
+    except services.LinkProblem as problem:
+        status = 400 if problem.kind == "forged" else 410
+        return _private(render(request, page, {"problem": problem.kind}, status=status))
+    status = 409 if context.get("outcome") == address_change.Outcome.SUPPRESSED.value else 200
+    return _private(render(request, page, context, status=status))
 
 
 @require_http_methods(["GET", "POST"])

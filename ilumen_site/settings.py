@@ -468,6 +468,9 @@ DATARIGHTS_LINK_MAX_AGE_HOURS = env.int("DATARIGHTS_LINK_MAX_AGE_HOURS", default
 DATARIGHTS_SESSION_MINUTES = env.int("DATARIGHTS_SESSION_MINUTES", default=30)
 DATARIGHTS_LINKS_PER_IP = env.int("DATARIGHTS_LINKS_PER_IP", default=10)
 DATARIGHTS_LINKS_PER_ADDRESS = env.int("DATARIGHTS_LINKS_PER_ADDRESS", default=3)
+# The link that confirms a self-service address change (mailed to the new address) works this
+# many hours, and at most as long as the my-data link's record (DATARIGHTS_LINK_KEEP_DAYS).
+DATARIGHTS_ADDRESS_CHANGE_MAX_AGE_HOURS = env.int("DATARIGHTS_ADDRESS_CHANGE_MAX_AGE_HOURS", default=24)
 # The download link sent with an answer to a data request works this many days.
 DATARIGHTS_EXPORT_LINK_DAYS = env.int("DATARIGHTS_EXPORT_LINK_DAYS", default=14)
 # A daily e-mail to this group's members: data requests due within a week and overdue (counts only).

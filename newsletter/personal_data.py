@@ -24,6 +24,7 @@ from mail import selectors as mail_selectors
 from mail import services as mail_services
 from newsletter.models import Bounce, ConsentProof, Delivery, Subscriber, Subscription, Welcome
 from newsletter.services import retention as newsletter_retention
+from newsletter.services.address_change import subscriber_address_change
 from newsletter.services.subscriptions import preferences_update
 
 
@@ -228,6 +229,7 @@ registry.register(
         erase=erase,
         addresses=addresses,
         correction=registry.Correction(fields=correction_fields, apply=correction_apply),
+        address_change=lambda old, new: subscriber_address_change(old_email=old, new_email=new),
         processing=registry.Processing(
             activity=_("Newsletter and the e-mails people ask for"),
             purposes=(
