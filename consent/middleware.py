@@ -20,6 +20,8 @@ from consent.selectors import consent_state
 from consent.types import ConsentState
 from core.ipaddress import client_ip
 
+VARY = ("Cookie", "Sec-GPC")
+
 
 def page_cache_variant(request: HttpRequest) -> str:
     """What a page's consent parts (banner, gated scripts) depend on, for the page cache.
@@ -68,7 +70,10 @@ class ConsentMiddleware:
         if not decided_now:
             self._expire_unconsented(request, response, state)
         if response.get("Content-Type", "").startswith("text/html"):
-            patch_vary_headers(response, ("Cookie", "Sec-GPC"))
+            if "Vary" in response:
+                patch_vary_headers(response, VARY)
+            else:  # the common case, without parsing a header that is not there
+                response["Vary"] = ", ".join(VARY)
         return response
 
     def _refuse_by_gpc(self, request: HttpRequest, response: HttpResponse, state: ConsentState) -> None:

@@ -286,7 +286,8 @@ def consent_state(request: HttpRequest) -> ConsentState:
     current = cookie is not None and registry is not None and consent_cookie.is_current(
         cookie, registry.revision, since=registry.asked_since
     )
-    gpc = request.headers.get("Sec-GPC", "").strip() == "1"
+    # From META, not request.headers: on a cached page nothing else builds that mapping of every header.
+    gpc = request.META.get("HTTP_SEC_GPC", "").strip() == "1"
     # A GPC signal refuses everything optional (when there is anything) unless the visitor opted in while sending it.
     gpc_refusal = (
         gpc and registry is not None and bool(registry.optional_keys)
