@@ -41,7 +41,10 @@ class ConsentProofInline(admin.StackedInline):
     model = ConsentProof
     extra = 0
     can_delete = False
-    fields = ["given_at", "confirmed_at", "language", "source", "ip_truncated", "consent_version", "consent_text"]
+    fields = [
+        "origin", "given_at", "confirmed_at", "language", "source", "statement_version", "ip_truncated",
+        "consent_version", "consent_text", "controller", "original_location",
+    ]
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None) -> bool:

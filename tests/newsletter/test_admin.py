@@ -99,3 +99,24 @@ def test_sending_needs_the_send_permission(client, topic):
     campaign = campaign_with_content(topic)
     assert client.post(_url("action", campaign.pk, "send_now"), {"confirm": "1"}).status_code == 403
     assert Campaign.objects.get(pk=campaign.pk).status == "draft"
+
+
+def test_the_subscriber_page_shows_where_each_proof_comes_from(admin_client, topic):
+    from django.urls import reverse
+    from django.utils import timezone, translation
+
+    from newsletter.models import ConsentProof
+
+    subscriber = confirmed_subscriber("ann@example.com", topic)
+    ConsentProof.objects.create(
+        subscriber=subscriber, language="nl", origin="import", controller="iLumen NV",
+        original_location="Signed forms, Tessenderlo office, cabinet 3", source="Intersolar 2026 stand",
+        consent_text="Ja, stuur mij het nieuws van iLumen.", consent_version="fair-2026", given_at=timezone.now(),
+        confirmed_at=timezone.now(),
+    )
+    with translation.override("en"):
+        url = reverse("admin:newsletter_subscriber_change", args=[subscriber.pk])
+    page = admin_client.get(url).content.decode()
+    for shown in ("Imported", "Subscription form", "iLumen NV", "Signed forms, Tessenderlo office, cabinet 3",
+                  "Intersolar 2026 stand"):
+        assert shown in page, shown
