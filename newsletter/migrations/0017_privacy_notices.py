@@ -8,8 +8,8 @@ and never a campaign (the admin no longer offers the topic); deleting the topic 
 out of their consent proofs (the proofs' topics) and leave those who followed only it
 subscribed to nothing. Nobody is mailed by this migration and no subscription changes.
 
-SQLite (`make run`) rebuilds the campaign table for the new columns, which drops its
-triggers: they are created again as 0011 left them.
+SQLite (`make run`) rebuilds the campaign table for the new columns: its triggers, and the one
+on its topics that names it, are dropped before and created again after, as 0011 left them.
 """
 
 import importlib
@@ -26,11 +26,17 @@ def privacy_topic_hide(apps, schema_editor):
     apps.get_model("newsletter", "Topic").objects.filter(slug="privacy-changes").update(is_public=False)
 
 
+def sqlite_triggers_drop(apps, schema_editor):
+    """Before the rebuild: SQLite cannot copy a table while a trigger (even one on another
+    table, as on the campaign's topics) names it."""
+    if schema_editor.connection.vendor != "postgresql":
+        for statement in [*SEGMENTS_0011.SQLITE_REVERSE, ARCHIVE_0009.SQLITE_REVERSE]:
+            schema_editor.execute(statement)
+
+
 def sqlite_triggers_again(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
-        segment_kept = SEGMENTS_0011.SQLITE_FORWARD[0]
-        for statement in [ARCHIVE_0009.SQLITE_REVERSE, ARCHIVE_0009.SQLITE_FORWARD,
-                          SEGMENTS_0011.SQLITE_REVERSE[1], segment_kept]:
+        for statement in [ARCHIVE_0009.SQLITE_FORWARD, *SEGMENTS_0011.SQLITE_FORWARD]:
             schema_editor.execute(statement)
 
 
@@ -43,6 +49,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.RunPython(sqlite_triggers_drop, migrations.RunPython.noop),
         migrations.RunPython(privacy_topic_hide, migrations.RunPython.noop),
         migrations.AlterModelOptions(
             name="campaign",
