@@ -5,7 +5,8 @@ from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import get_language_from_path
 from django.views.decorators.http import require_GET
 from django.views.i18n import set_language
 
@@ -67,8 +68,14 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
 
 @same_origin_form
 def language_set(request: HttpRequest) -> HttpResponse:
-    """Django's set_language behind our same-origin check: the switcher on every (cached) page carries no token."""
-    return set_language(request)
+    """Django's set_language behind our same-origin check: the switcher on every (cached) page carries no token.
+
+    set_language finds the page in the other language by resolving `next` in the active language,
+    which for this address (no language prefix) is the browser's: a Dutch browser on an English
+    page stayed on it. The page's own language is the one to resolve it in."""
+    next_language = get_language_from_path(request.POST.get("next", "")) or translation.get_language()
+    with translation.override(next_language):
+        return set_language(request)
 
 
 @require_GET

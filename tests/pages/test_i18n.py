@@ -37,6 +37,22 @@ def test_language_switch_keeps_the_page_and_sets_the_cookie(client, seeded):
     assert cookie.value == "en" and cookie["httponly"]
 
 
+@pytest.mark.parametrize("browser_language", ["nl-BE", "en-GB", ""])
+@pytest.mark.parametrize(("page", "language", "expected"), [
+    ("/en/privacy/", "nl", "/nl/privacy/"),
+    ("/nl/privacy/v1/", "en", "/en/privacy/v1/"),
+    ("/en/privacy/illuminoo/history/", "nl", "/nl/privacy/illuminoo/history/"),
+    ("/en/contact/", "nl", "/nl/contact/"),
+])
+def test_language_switch_works_whatever_the_browser_language(client, seeded, browser_language, page, language,
+                                                              expected):
+    """The switch is posted to an address without a language: the page is found in its own language,
+    not the browser's (a Dutch browser on an English page stayed on it)."""
+    headers = {"Accept-Language": browser_language} if browser_language else {}
+    response = client.post("/i18n/setlang/", {"language": language, "next": page}, headers=headers)
+    assert response.status_code == 302 and response["Location"] == expected
+
+
 def test_language_switch_never_redirects_off_site(client):
     response = client.post("/i18n/setlang/", {"language": "en", "next": "https://evil.example/"})
     assert not response["Location"].startswith("https://evil.example")
