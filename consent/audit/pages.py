@@ -51,6 +51,8 @@ NOT_VISITED = {
     "datarights:my_data_correct": "behind the my-data link (without it: the same page as datarights:my_data)",
     "datarights:my_data_erase": "behind the my-data link (without it: the same page as datarights:my_data)",
     "datarights:my_data_end": "behind the my-data link (without it: the same page as datarights:my_data)",
+    "datarights:my_data_address": "behind the my-data link (without it: the same page as datarights:my_data)",
+    "datarights:address_change_confirm": "needs a token from an e-mail",
     "media": "uploaded files, not pages",
     "staff_processing_record": "a staff page in the admin (Legal's record of processing activities)",
 }

@@ -10,7 +10,6 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.core.cache import cache
-from django.test import Client
 
 from core.health import BEAT_HEARTBEAT_KEY
 from core.tasks import beat_heartbeat
@@ -18,6 +17,7 @@ from mail.models import OutboxMessage
 from mail.selectors import address_suppressed
 from newsletter.models import Campaign, Delivery, Subscription
 from newsletter.services import campaign_status
+from tests.conftest import BrowserClient
 from tests.polling import wait_until
 
 from .factories import campaign_with_content, confirmed_subscriber, confirmed_subscribers
@@ -39,7 +39,7 @@ def test_opt_in_campaign_and_one_click_unsubscribe_through_real_workers(
 ):
     settings.SITE_URL = live_server.url
     start_worker(site_url=live_server.url)
-    client = Client()
+    client = BrowserClient()  # posts the subscription form as a browser does (Sec-Fetch-Site)
     for language, address in (("nl", "ann@example.com"), ("en", "bob@example.com")):
         response = client.post(
             f"/{language}/newsletter/",
