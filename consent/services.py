@@ -148,7 +148,7 @@ def _record(
         granted=sorted(registry.necessary_keys | granted),
         refused=sorted(refused),
         registry_revision_id=registry.revision_id,
-        statement_version=privacy_selectors.statement_version_in_force(language),
+        statement_version_id=privacy_selectors.statement_version_in_force_id(language),
         language=language,
         gpc=gpc,
         ip_prefix=truncate_ip(client_ip) or "",

@@ -11,7 +11,7 @@ from core.email import email_normalize
 from core.validators import PersonNameField
 from newsletter.models import Topic
 from newsletter.services.subscriptions import ConsentShown
-from privacy.selectors import statement_version_in_force
+from privacy.selectors import statement_version_in_force_id
 
 # Raise whenever the wording of the consent text changes: proofs record which one was shown.
 CONSENT_VERSION = "1"
@@ -26,10 +26,9 @@ def consent_shown(request_language: str) -> ConsentShown:
     primary statement in the page's language, whose version in force the proof names."""
     privacy_url = settings.SITE_URL + reverse("privacy:statement")
     label = _("Privacy statement")
-    version = statement_version_in_force(request_language)
     return ConsentShown(
         f"{CONSENT_TEXT} [{label}: {privacy_url}]", f"{CONSENT_VERSION}-{request_language}",
-        version.pk if version else None,
+        statement_version_in_force_id(request_language),
     )
 
 

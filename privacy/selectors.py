@@ -17,7 +17,7 @@ from core.richtext import TocEntry, render_markdown
 from privacy.diffing import RenderedDiff, diff_rendered
 from privacy.models import Document, Version, VersionEdit
 
-_CACHE_PREFIX = "privacy:statement:v1"
+_CACHE_PREFIX = "privacy:statement:v2"
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,7 @@ class StatementView:
     last_amended: datetime.date
     published_at: datetime.datetime
     change_summary: str
+    version_id: int  # what consent proofs and records name: read from the cached view, no query
     toc: list[TocEntry] = field(default_factory=list)
     current_number: int = 0
     newer_translation: NewerTranslation | None = None
@@ -92,6 +93,7 @@ def _view(version: Version, current_number: int) -> StatementView:
         last_amended=version.last_amended,
         published_at=version.published_at,
         change_summary=version.change_summary,
+        version_id=version.pk,
         current_number=current_number,
         newer_translation=_newer_translation(version) if version.is_published else None,
     )
@@ -228,16 +230,11 @@ def documents_for_sitemap() -> list[tuple[str, list[str]]]:
     return sorted(result.items())
 
 
-def statement_version_in_force(language: str) -> Version | None:
-    """The published primary statement a visitor reading in `language` is shown right now."""
+def statement_version_in_force_id(language: str) -> int | None:
+    """The id of the published primary statement a visitor reading in `language` is shown right
+    now (from the cached statement: a consent decision or subscription costs no query for it)."""
     view = statement_current(settings.PRIVACY_PRIMARY_DOCUMENT, language)
-    if view is None:
-        return None
-    return (
-        Version.objects.published()
-        .filter(document__slug=view.document_slug, language=view.language, number=view.number)
-        .first()
-    )
+    return view.version_id if view is not None else None
 
 
 def version_latest_published(*, document_slug: str, language: str) -> Version | None:

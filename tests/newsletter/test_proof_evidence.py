@@ -12,7 +12,7 @@ from django.utils import timezone
 from mail.services import outbox_deliver
 from newsletter.models import ConsentProof, Subscriber, Topic
 from newsletter.services.retention import subscribers_delete
-from privacy.selectors import statement_version_in_force
+from privacy.selectors import statement_version_in_force_id
 
 from .factories import confirmed_subscriber
 
@@ -36,15 +36,16 @@ def test_the_proof_names_the_version_in_force_in_the_form_language_and_keeps_the
         "topics": [Topic.objects.get(slug="newsletter").pk], "consent": "on",
     }, REMOTE_ADDR="192.0.2.77", HTTP_SEC_FETCH_SITE="same-origin")
     proof = ConsentProof.objects.get(subscriber__email="ann@example.com")
-    shown = statement_version_in_force(language)
-    assert shown is not None and proof.statement_version_id == shown.pk and shown.language == language
+    shown = statement_version_in_force_id(language)
+    assert shown is not None and proof.statement_version_id == shown
+    assert proof.statement_version.language == language and proof.statement_version.is_published
     assert f"/{language}/privacy/" in proof.consent_text
 
     outbox_deliver()
     link = re.search(r"https?://\S+(/\w\w/newsletter/confirm/[^/\s]+/)", mail.outbox[0].body).group(1)
     assert client.post(link).status_code == 200
     proof.refresh_from_db()
-    assert proof.confirmed_at is not None and proof.statement_version_id == shown.pk
+    assert proof.confirmed_at is not None and proof.statement_version_id == shown
 
 
 def test_without_a_published_statement_the_proof_names_none(client):
@@ -64,7 +65,7 @@ def test_raw_sql_cannot_rewrite_a_proof(seeded, column, value):
     subscriber = confirmed_subscriber("cy@example.com", topic)
     proof = subscriber.proofs.get()
     if column == "statement_version_id":  # the test's proof names none: naming one afterwards is refused too
-        value = statement_version_in_force("en").pk
+        value = statement_version_in_force_id("en")
     with pytest.raises(DatabaseError, match="consent proofs cannot be changed"):
         _raw_update(f"UPDATE newsletter_consentproof SET {column} = %s WHERE id = %s",  # noqa: S608 - our names
                     [value, proof.pk])
