@@ -123,6 +123,7 @@ def test_anonymous_visitors_are_sent_to_the_login_page(objects):
         ("admin:consent_consentrecord_chart", None, {"Legal"}),
         ("admin:newsletter_campaign_test_send", "campaign", {"Marketing"}),
         ("admin:newsletter_campaign_progress", "campaign", {"Marketing"}),
+        ("admin:newsletter_subscriber_export", None, {"Marketing"}),  # a list leaving the site: its own right
         # announcing a material statement change to every subscriber: whoever publishes statements
         ("admin:newsletter_campaign_privacy_notice", "announced_version", {"Legal"}),
         ("admin:datarights_datarequest_export", "datarequest", {"Legal", "Support"}),
