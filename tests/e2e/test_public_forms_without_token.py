@@ -12,7 +12,7 @@ def _cookie_names(page) -> set[str]:
 
 
 def test_banner_footer_subscription_and_language_switch_on_a_cached_page(
-    page, live_server, seeded, integrations_on, settings
+    page, live_server, seeded, registry_seeded, integrations_on, settings
 ):
     settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
     Topic.objects.get_or_create(slug="newsletter", defaults={"name_nl": "Nieuwsbrief", "name_en": "Newsletter"})
