@@ -5,6 +5,7 @@ a forged link fails the signature, an old one the timestamp, and a used one the 
 """
 
 import uuid
+from collections.abc import Callable
 
 from django.conf import settings
 from django.core import signing
@@ -38,15 +39,21 @@ def export_id_from_token(token: str) -> uuid.UUID:
 
 
 def _id_from_token(token: str, *, salt: str, max_age: int) -> uuid.UUID:
-    try:
-        value = signing.TimestampSigner(salt=salt).unsign(token, max_age=max_age)
-    except signing.SignatureExpired:
-        raise TokenInvalid("expired") from None
-    except signing.BadSignature:
-        raise TokenInvalid("forged") from None
+    value = _unsigned(signing.TimestampSigner(salt=salt).unsign, token, max_age=max_age)
     try:
         return uuid.UUID(hex=value)
     except ValueError:
+        raise TokenInvalid("forged") from None
+
+
+def _unsigned[T](unsign: Callable[..., T], token: str, *, max_age: int) -> T:
+    """What a TimestampSigner's `unsign` or `unsign_object` reads from token; a bad signature is
+    TokenInvalid "forged", an old timestamp "expired"."""
+    try:
+        return unsign(token, max_age=max_age)
+    except signing.SignatureExpired:
+        raise TokenInvalid("expired") from None
+    except signing.BadSignature:
         raise TokenInvalid("forged") from None
 
 
@@ -61,12 +68,7 @@ def address_change_token(*, link_id: uuid.UUID, new_email: str, language: str) -
 def address_change_read(token: str) -> tuple[uuid.UUID, str, str]:
     """(my-data link id, new address, language), or TokenInvalid "forged" / "expired"."""
     max_age = settings.DATARIGHTS_ADDRESS_CHANGE_MAX_AGE_HOURS * 3600
-    try:
-        value = signing.TimestampSigner(salt=ADDRESS_CHANGE_SALT).unsign_object(token, max_age=max_age)
-    except signing.SignatureExpired:
-        raise TokenInvalid("expired") from None
-    except signing.BadSignature:
-        raise TokenInvalid("forged") from None
+    value = _unsigned(signing.TimestampSigner(salt=ADDRESS_CHANGE_SALT).unsign_object, token, max_age=max_age)
     try:
         return uuid.UUID(hex=value["link"]), str(value["new"]), str(value["language"])
     except (KeyError, TypeError, ValueError):
@@ -79,9 +81,4 @@ def stay_token(address_hash: str) -> str:
 
 def address_hash_from_stay_token(token: str) -> str:
     max_age = (settings.INACTIVE_PROFILE_WARNING_DAYS + 60) * 86400
-    try:
-        return signing.TimestampSigner(salt=STAY_SALT).unsign(token, max_age=max_age)
-    except signing.SignatureExpired:
-        raise TokenInvalid("expired") from None
-    except signing.BadSignature:
-        raise TokenInvalid("forged") from None
+    return _unsigned(signing.TimestampSigner(salt=STAY_SALT).unsign, token, max_age=max_age)
