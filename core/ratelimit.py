@@ -26,19 +26,13 @@ def _key(scope: str, value: str) -> str:
 def hit(scope: str, value: str | None, *, limit: int, window_seconds: int) -> bool:
     """Count one attempt; True while the count in the current window is within `limit`.
 
-    The window starts at the first attempt (cache.add) and is never extended by later ones,
-    so a patient visitor is always let through again after `window_seconds`.
+    The window starts at the first attempt and is never extended by later ones, so a patient
+    visitor is always let through again after `window_seconds`.
     """
     if not value or limit <= 0:
         return True
-    key = _key(scope, value)
     try:
-        cache.add(key, 0, timeout=window_seconds)
-        try:
-            count = cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.add(key, 1, timeout=window_seconds)
-            count = 1
+        count = cache.incr_in_window(_key(scope, value), window_seconds)
     except Exception:  # the cache (Redis) is away: serve the visitor rather than fail the request
         logger.warning("rate limit %s not counted: cache unavailable", scope, exc_info=True)
         return True

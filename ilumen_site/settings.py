@@ -140,7 +140,7 @@ if REDIS_URL:
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {"default": {"BACKEND": "core.cache.WindowCountingLocMemCache"}}
 
 # --- Celery ------------------------------------------------------------------------
 

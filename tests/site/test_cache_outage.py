@@ -64,3 +64,26 @@ def test_an_entry_written_by_another_release_is_a_miss_not_a_failed_page(client,
     page = client.get("/en/legal-notice/")
     assert page.status_code == 200
     assert 'action="/en/privacy/consent/"' in page.content.decode()  # the banner, from the registry
+
+
+def test_a_window_count_starts_with_the_first_attempt_and_is_never_extended():
+    """Rate limits count in fixed windows: later attempts must not push the window's end, or a
+    visitor who keeps trying would never be let through again."""
+    import redis
+
+    cache = ResilientRedisCache(LIVE_REDIS, {})
+    cache.delete("window-test")
+    name = cache.make_and_validate_key("window-test")
+    raw = redis.Redis.from_url(LIVE_REDIS)
+    assert [cache.incr_in_window("window-test", 60) for _ in range(3)] == [1, 2, 3]
+    assert 55 < raw.ttl(name) <= 60
+    raw.expire(name, 5)  # the window is nearly over
+    assert cache.incr_in_window("window-test", 60) == 4
+    assert raw.ttl(name) <= 5
+    raw.delete(name)  # the window ended: counting starts again
+    assert cache.incr_in_window("window-test", 60) == 1
+
+
+def test_a_window_count_with_redis_away_is_unavailable_not_zero():
+    with pytest.raises(CacheUnavailable):
+        ResilientRedisCache("redis://127.0.0.1:1/0", {}).incr_in_window("k", 60)
