@@ -43,7 +43,7 @@ from newsletter.messages import (
     campaign_topic_list,
 )
 from newsletter.models import Campaign, CampaignContent, Delivery, Failure, Subscription
-from newsletter.selectors import campaign_audience, campaign_web_urls
+from newsletter.selectors import campaign_audience_page, campaign_web_urls
 from newsletter.services.bounces import BounceNotice, bounce_record
 from newsletter.services.campaign_status import campaign_finish_if_done, campaign_pause_automatically
 
@@ -78,13 +78,10 @@ def campaign_populate(campaign_id: int) -> int:
     """Create the delivery rows of a campaign: one per person of its audience, in batches by
     subscriber id (each person once, however many of its topics they follow)."""
     campaign = Campaign.objects.get(pk=campaign_id)
-    audience = campaign_audience(campaign=campaign)
     last, created = 0, 0
     while True:
         with transaction.atomic():
-            subscriber_ids = list(
-                audience.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:POPULATE_CHUNK]
-            )
+            subscriber_ids = campaign_audience_page(campaign=campaign, after=last, limit=POPULATE_CHUNK)
             if not subscriber_ids:
                 break
             rows = Delivery.objects.bulk_create(

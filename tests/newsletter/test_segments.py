@@ -17,8 +17,8 @@ from django.utils import timezone, translation
 from mail.throughput import domain_of
 from newsletter.messages import list_id_make
 from newsletter.models import Campaign, Delivery, Subscriber, Subscription, Topic
-from newsletter.selectors import archive_campaign, campaign_audience
-from newsletter.services import campaign_status, campaigns
+from newsletter.selectors import archive_campaign, campaign_audience, campaign_audience_page
+from newsletter.services import campaign_status, campaigns, sending
 from newsletter.services.archive import campaign_archive_slug_ensure
 from newsletter.tokens import UNSUBSCRIBE_SALT, unsubscribe_token_make, unsubscribe_token_read
 from tests.polling import wait_until
@@ -119,6 +119,82 @@ def test_language_and_subscription_dates_narrow_the_audience(smtp_mail, settings
 
     send_all(campaign_sending(campaign))
     assert sorted(received.rcpt for received in smtp_mail.received) == expected
+
+
+def _listed(campaign: Campaign, *, limit: int) -> list[int]:
+    """The subscriber ids of every page of `campaign_audience_page` in turn, as population reads them
+    (a bounded number of pages: one that repeated the last person would go on for ever)."""
+    listed: list[int] = []
+    for _page in range(50):
+        page = campaign_audience_page(campaign=campaign, after=listed[-1] if listed else 0, limit=limit)
+        if not page:
+            return listed
+        assert len(page) <= limit
+        listed += page
+    raise AssertionError(f"still listing after 50 pages: {listed}")
+
+
+def test_recipients_are_listed_a_page_at_a_time_each_once_however_many_topics_they_follow(monkeypatch):
+    """Pages of two people, while every third person follows both topics of the campaign (and
+    another): their subscriptions straddle the pages' boundaries."""
+    news, events, jobs = _topics()
+    for n in range(7):
+        person = confirmed_subscriber(f"p{n}@example.com", events if n % 3 == 1 else news)
+        if n % 3 == 0:
+            _follow(person, events)
+            _follow(person, jobs)
+    confirmed_subscriber("jobs@example.com", jobs)
+    left = confirmed_subscriber("left@example.com", news)
+    Subscription.objects.filter(subscriber=left).update(status="unsubscribed", unsubscribed_at=timezone.now())
+    campaign = campaign_with_content([news, events])
+    audience = sorted(campaign_audience(campaign=campaign).values_list("pk", flat=True))
+    assert len(audience) == 7
+
+    assert _listed(campaign, limit=2) == audience
+    monkeypatch.setattr(sending, "POPULATE_CHUNK", 2)
+    assert sending.campaign_populate(campaign.pk) == 7
+    assert sorted(Delivery.objects.filter(campaign=campaign).values_list("subscriber_id", flat=True)) == audience
+
+
+@pytest.mark.parametrize(("segment", "expected"), [
+    ({"audience_language": "nl"}, {"nl-2025", "nl-2026"}),
+    ({"subscribed_since": datetime.date(2026, 3, 1)}, {"nl-2026", "en-both"}),
+    ({"subscribed_before": datetime.date(2026, 1, 1)}, {"nl-2025", "en-both"}),
+    ({"audience_language": "en", "subscribed_since": datetime.date(2026, 3, 1)}, {"en-both"}),
+    ({"kind": Campaign.Kind.PRIVACY_NOTICE}, {"nl-2025", "nl-2026", "en-both", "nl-jobs"}),
+])
+def test_the_pages_follow_the_audiences_rules(segment, expected, monkeypatch):
+    """Language, subscription dates, and a privacy notice's any topic: the listed pages, the
+    delivery rows and `campaign_audience` (what the admin counts) name the same people."""
+    news, events, jobs = _topics()
+    people = {
+        "nl-2025": ("nl", [(news, _at(datetime.date(2025, 6, 1)))]),
+        "nl-2026": ("nl", [(events, _at(datetime.date(2026, 3, 15)))]),
+        "en-both": ("en", [(news, _at(datetime.date(2025, 6, 1))), (events, _at(datetime.date(2026, 3, 15)))]),
+        "nl-jobs": ("nl", [(jobs, _at(datetime.date(2026, 3, 15)))]),  # none of the campaign's topics
+    }
+    for name, (language, follows) in people.items():
+        (first_topic, first_at), *more = follows
+        subscriber = confirmed_subscriber(f"{name}@example.com", first_topic, language=language)
+        Subscription.objects.filter(subscriber=subscriber).update(confirmed_at=first_at)
+        for topic, at in more:
+            _follow(subscriber, topic, at=at)
+    left = confirmed_subscriber("left@example.com", news, language="nl")
+    Subscription.objects.filter(subscriber=left).update(status="unsubscribed", unsubscribed_at=timezone.now())
+    if segment.get("kind") == Campaign.Kind.PRIVACY_NOTICE:
+        # Not saved: a saved notice needs the statement version it announces, and its segment is empty.
+        campaign = Campaign(name="Privacy notice", pk=0, **segment)
+    else:
+        campaign = campaign_with_content([news, events], **segment)
+    names = {pk: email.removesuffix("@example.com") for pk, email in Subscriber.objects.values_list("pk", "email")}
+
+    assert {names[pk] for pk in campaign_audience(campaign=campaign).values_list("pk", flat=True)} == expected
+    assert {names[pk] for pk in _listed(campaign, limit=1)} == expected
+    if campaign.kind != Campaign.Kind.PRIVACY_NOTICE:
+        monkeypatch.setattr(sending, "POPULATE_CHUNK", 1)
+        assert sending.campaign_populate(campaign.pk) == len(expected)
+        listed = Delivery.objects.filter(campaign=campaign).values_list("subscriber_id", flat=True)
+        assert {names[pk] for pk in listed} == expected
 
 
 def _admin_url(name: str, *args: object) -> str:
