@@ -336,9 +336,10 @@ class Failure(models.TextChoices):
     PERMANENT = "permanent", _("Permanent")
 
 
-class Delivery(models.Model):
-    """One campaign to one subscriber: pending → sending (leased) → sent / failed / skipped.
-    A sent row becomes failed when its message bounces later (`Bounce`)."""
+class LeasedSend(models.Model):
+    """One message to send once, by whichever worker claims it: pending → sending (leased) →
+    sent / failed / skipped. A worker that dies leaves its lease to run out, and the beat's
+    reaper (newsletter.services.leases) gives the row back to the queue."""
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Queued")
@@ -347,8 +348,6 @@ class Delivery(models.Model):
         FAILED = "failed", _("Failed")
         SKIPPED = "skipped", _("Skipped")
 
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="deliveries")
-    subscriber = models.ForeignKey(Subscriber, on_delete=models.CASCADE, related_name="deliveries")
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
     tries = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(default=timezone.now)
@@ -357,24 +356,46 @@ class Delivery(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     message_id = models.CharField(max_length=250, blank=True)
     last_error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        abstract = True
+        # Each concrete model's names, as its migrations created them (newsletter_delivery_…,
+        # newsletter_welcome_…); a child's Meta adds its own to these lists.
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="sending") | Q(lease_expires_at__isnull=False),
+                name="newsletter_%(class)s_sending_has_lease",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="sent") | Q(sent_at__isnull=False),
+                name="newsletter_%(class)s_sent_has_time",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["lease_expires_at"], condition=Q(status="sending"), name="newsletter_%(class)s_leased"
+            ),
+        ]
+
+
+class Delivery(LeasedSend):
+    """One campaign to one subscriber. A sent row becomes failed when its message bounces later
+    (`Bounce`)."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="deliveries")
+    subscriber = models.ForeignKey(Subscriber, on_delete=models.CASCADE, related_name="deliveries")
     # When the recipient marked this message as spam (a complaint from the webhook or CSV).
     complained_at = models.DateTimeField(null=True, blank=True)
     # Why a failed row failed: a temporary answer (4xx, tries used up, or a soft bounce) may be
     # tried again by a person; a permanent one (5xx, a hard bounce) never.
     failure = models.CharField(max_length=9, choices=Failure.choices, blank=True)
 
-    class Meta:
+    class Meta(LeasedSend.Meta):
         verbose_name = _("delivery")
         verbose_name_plural = _("deliveries")
         constraints = [
+            *LeasedSend.Meta.constraints,
             models.UniqueConstraint(fields=["campaign", "subscriber"], name="newsletter_delivery_unique"),
-            models.CheckConstraint(
-                condition=~Q(status="sending") | Q(lease_expires_at__isnull=False),
-                name="newsletter_delivery_sending_has_lease",
-            ),
-            models.CheckConstraint(
-                condition=~Q(status="sent") | Q(sent_at__isnull=False), name="newsletter_delivery_sent_has_time",
-            ),
             models.CheckConstraint(
                 condition=Q(complained_at__isnull=True) | Q(status="sent") | Q(status="failed", sent_at__isnull=False),
                 name="newsletter_delivery_complaint_about_a_sent_message",
@@ -384,11 +405,11 @@ class Delivery(models.Model):
             ),
         ]
         indexes = [
+            *LeasedSend.Meta.indexes,
             models.Index(
                 fields=["campaign", "next_attempt_at", "id"], condition=Q(status="pending"),
                 name="newsletter_delivery_due",
             ),
-            models.Index(fields=["lease_expires_at"], condition=Q(status="sending"), name="newsletter_delivery_leased"),
             models.Index(fields=["campaign", "status"]),
         ]
 
@@ -463,43 +484,19 @@ class TopicWelcome(models.Model):
         return f"{self.topic} ({self.language})"
 
 
-class Welcome(models.Model):
+class Welcome(LeasedSend):
     """The one welcome of one confirmed request, for the topics it newly confirmed: recorded in
-    the confirming transaction, sent by a worker once (pending → sending (leased) → sent /
-    failed / skipped). One row per request, so a second click or a retried task sends nothing."""
-
-    class Status(models.TextChoices):
-        PENDING = "pending", _("Queued")
-        SENDING = "sending", _("Sending")
-        SENT = "sent", _("Sent")
-        FAILED = "failed", _("Failed")
-        SKIPPED = "skipped", _("Skipped")
+    the confirming transaction, sent by a worker once. One row per request, so a second click or
+    a retried task sends nothing."""
 
     proof = models.OneToOneField(ConsentProof, on_delete=models.CASCADE, related_name="welcome")
     topics = models.ManyToManyField(Topic, related_name="+")
-    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
-    tries = models.PositiveSmallIntegerField(default=0)
-    next_attempt_at = models.DateTimeField(default=timezone.now)
-    lease_expires_at = models.DateTimeField(null=True, blank=True)
-    claimed_by = models.CharField(max_length=100, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    message_id = models.CharField(max_length=250, blank=True)
-    last_error = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    class Meta:
-        constraints = [
-            models.CheckConstraint(
-                condition=~Q(status="sending") | Q(lease_expires_at__isnull=False),
-                name="newsletter_welcome_sending_has_lease",
-            ),
-            models.CheckConstraint(
-                condition=~Q(status="sent") | Q(sent_at__isnull=False), name="newsletter_welcome_sent_has_time",
-            ),
-        ]
+    class Meta(LeasedSend.Meta):
         indexes = [
+            *LeasedSend.Meta.indexes,
             models.Index(fields=["next_attempt_at"], condition=Q(status="pending"), name="newsletter_welcome_due"),
-            models.Index(fields=["lease_expires_at"], condition=Q(status="sending"), name="newsletter_welcome_leased"),
         ]
 
     def __str__(self) -> str:

@@ -100,6 +100,12 @@ class SubscriberAdmin(SubscriberExportMixin, ReadOnlyAdmin):
 
 @admin.register(Delivery)
 class DeliveryAdmin(ReadOnlyAdmin):
+    # The model lists the fields it shares with Welcome (LeasedSend) first; the page names the
+    # campaign and the subscriber first.
+    fields = [
+        "campaign", "subscriber", "status", "tries", "next_attempt_at", "lease_expires_at", "claimed_by", "sent_at",
+        "message_id", "last_error", "complained_at", "failure",
+    ]
     list_display = ["campaign", "subscriber", "status", "tries", "sent_at", "last_error"]
     list_filter = ["status", "campaign"]
     search_fields = ["subscriber__email"]

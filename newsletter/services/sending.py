@@ -46,6 +46,7 @@ from newsletter.models import Campaign, CampaignContent, Delivery, Failure, Subs
 from newsletter.selectors import campaign_audience_page, campaign_web_urls
 from newsletter.services.bounces import BounceNotice, bounce_record
 from newsletter.services.campaign_status import campaign_finish_if_done, campaign_pause_automatically
+from newsletter.services.leases import expired_leases_reap
 
 logger = logging.getLogger(__name__)
 
@@ -117,18 +118,14 @@ def deliveries_claim(*, campaign_id: int, worker: str, limit: int) -> list[int]:
 
 def leases_reap() -> int:
     """Give rows whose lease ran out (their worker died) back to the queue."""
-    expired = Delivery.objects.filter(status=Delivery.Status.SENDING, lease_expires_at__lt=timezone.now())
-    # A row that killed its worker again and again is not tried for ever.
-    given_up = expired.filter(tries__gte=settings.NEWSLETTER_MAX_TRIES)
-    campaign_ids = set(given_up.values_list("campaign_id", flat=True).distinct())
-    given_up.update(
-        status=Delivery.Status.FAILED, lease_expires_at=None, last_error="worker lost while sending, too often",
-    )
-    for campaign_id in campaign_ids:
+
+    def campaigns_pause_if_failing(failed_ids: list[int]) -> None:
         # Rows lost with their workers are failures like any other: a campaign whose workers keep
         # dying pauses for a person instead of ending as "sent".
-        _pause_if_failing(campaign_id)
-    return expired.update(status=Delivery.Status.PENDING, lease_expires_at=None, claimed_by="")
+        for campaign_id in Delivery.objects.filter(pk__in=failed_ids).values_list("campaign_id", flat=True).distinct():
+            _pause_if_failing(campaign_id)
+
+    return expired_leases_reap(rows=Delivery.objects.all(), after_failing=campaigns_pause_if_failing)
 
 
 def _contents(campaign: Campaign) -> dict[str, RenderedContent]:

@@ -29,6 +29,7 @@ from mail.throttle import SendRate
 from mail.transport import SendFailed, Transport
 from newsletter.messages import CampaignMessages, Recipient, RenderedContent, topic_list, topic_names
 from newsletter.models import ConsentProof, Subscription, Topic, TopicWelcome, Welcome
+from newsletter.services.leases import expired_leases_reap
 from newsletter.services.sending import send_failure_record
 from newsletter.signals import welcome_due
 
@@ -156,8 +157,4 @@ def _send_claimed(welcome_id: int, worker: str, transport: Transport | None) -> 
 def welcomes_reap() -> int:
     """Give rows whose lease ran out (their worker died) back to the queue; fail those that
     killed their worker again and again."""
-    expired = Welcome.objects.filter(status=Status.SENDING, lease_expires_at__lt=timezone.now())
-    expired.filter(tries__gte=settings.NEWSLETTER_MAX_TRIES).update(
-        status=Status.FAILED, lease_expires_at=None, last_error="worker lost while sending, too often",
-    )
-    return expired.update(status=Status.PENDING, lease_expires_at=None, claimed_by="")
+    return expired_leases_reap(rows=Welcome.objects.all())

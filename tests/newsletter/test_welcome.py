@@ -189,6 +189,26 @@ def test_a_welcome_is_retried_after_a_temporary_refusal_and_its_lease_comes_back
     assert Welcome.objects.get().status == "sent" and len(smtp_mail.to("ann@example.com")) == 1
 
 
+def test_a_welcome_whose_worker_keeps_dying_fails_instead_of_coming_back_for_ever(
+    topics, smtp_mail, settings, django_capture_on_commit_callbacks
+):
+    proof = _request("ann@example.com", "nl", [topics["news"]])
+    with django_capture_on_commit_callbacks(execute=False):
+        subs.subscription_confirm(nonce=proof.nonce)
+    held = Welcome.objects.filter(status="pending")
+    # A worker died holding it with tries to spare: it comes back.
+    held.update(status="sending", lease_expires_at="2000-01-01T00:00Z", tries=settings.NEWSLETTER_MAX_TRIES - 1)
+    assert welcomes_reap() == 1 and Welcome.objects.get().status == "pending"
+    # The next one died too, with the last try: it fails, and the sweep leaves it.
+    held.update(status="sending", lease_expires_at="2000-01-01T00:00Z", tries=settings.NEWSLETTER_MAX_TRIES)
+    assert welcomes_reap() == 0
+    tasks.welcomes_sweep()
+    welcome = Welcome.objects.get()
+    assert (welcome.status, welcome.lease_expires_at) == ("failed", None)
+    assert welcome.last_error == "worker lost while sending, too often"
+    assert smtp_mail.received == []
+
+
 def _topic_url(name: str, *args: object) -> str:
     with translation.override("en"):
         return reverse(f"admin:newsletter_topic_{name}", args=args)
