@@ -244,6 +244,52 @@ def test_reaper_returns_expired_leases_only(topic, time_machine):
     assert set(Delivery.objects.filter(pk__in=others).values_list("status", flat=True)) == {"sending"}
 
 
+def test_a_batch_that_outlasts_its_lease_renews_it_and_keeps_its_rows(smtp_mail, topic, settings, monkeypatch,
+                                                                      time_machine):
+    """While the beat reaps expired leases, a batch that takes longer than its lease keeps its rows:
+    reaped, they would go to another worker and be sent twice."""
+    settings.NEWSLETTER_LEASE_SECONDS = 3
+    confirmed_subscribers(6, topic)
+    campaign = campaign_sending(campaign_with_content(topic))
+    monkeypatch.setattr(sending, "CHECK_EVERY_MESSAGES", 1)
+    time_machine.move_to(timezone.now())
+    reaped = []
+
+    class SlowWithTheBeatRunning(sending.SendRate):
+        def wait(self) -> None:  # each message takes more than half the lease
+            time_machine.shift(datetime.timedelta(seconds=1.6))
+            reaped.append(sending.leases_reap())
+
+    result = sending.batch_send(campaign_id=campaign.pk, worker="w1", rate=SlowWithTheBeatRunning(per_second=0))
+
+    assert reaped == [0] * 6
+    assert (result.claimed, result.sent) == (6, 6)
+    assert set(Delivery.objects.filter(campaign=campaign).values_list("status", flat=True)) == {"sent"}
+    assert sorted(r.rcpt for r in smtp_mail.received) == sorted(f"reader{i}@example.com" for i in range(6))
+
+
+def test_a_batch_shorter_than_a_third_of_its_lease_leaves_the_claims_lease(smtp_mail, topic, settings, monkeypatch):
+    """The checks inside a batch renew nothing until a third of the lease has passed: the only
+    write of the rows' lease is the claim's (a renewal updates every row still waiting)."""
+    settings.NEWSLETTER_LEASE_SECONDS = 120
+    confirmed_subscribers(10, topic)
+    campaign = campaign_sending(campaign_with_content(topic))
+    monkeypatch.setattr(sending, "CHECK_EVERY_MESSAGES", 2)
+
+    class UnsubscribeAfterThree(sending.SendRate):
+        def wait(self) -> None:
+            if len(smtp_mail.received) == 3:
+                Subscription.objects.filter(subscriber__email="reader8@example.com").update(status="unsubscribed")
+
+    with CaptureQueriesContext(connection) as queries:
+        result = sending.batch_send(campaign_id=campaign.pk, worker="w1", rate=UnsubscribeAfterThree(per_second=0))
+
+    assert (result.sent, result.skipped) == (9, 1)  # the checks ran, and saw the unsubscribe
+    updates = [q["sql"] for q in queries.captured_queries if q["sql"].startswith('UPDATE "newsletter_delivery"')]
+    leases = [q for q in updates if re.search(r'"lease_expires_at" = [^N]', q)]  # not the NULLs of sent or skipped rows
+    assert len(leases) == 1 and '"claimed_by" = ' in leases[0], leases  # the claim's
+
+
 def test_a_campaign_whose_workers_keep_dying_pauses_instead_of_ending_as_sent(topic, settings, time_machine):
     settings.NEWSLETTER_FAILURE_MIN_SAMPLE = 10
     settings.NEWSLETTER_FAILURE_THRESHOLD = 0.2
