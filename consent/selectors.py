@@ -201,11 +201,6 @@ def registry_cache_clear() -> None:
     cache.delete(_cache_key(_environment_pins()))
 
 
-def registry_latest() -> tuple[int, int] | None:
-    """(id, number) of the latest revision, from the database itself."""
-    return RegistryRevision.objects.order_by("-number").values_list("id", "number").first()
-
-
 def registry_revision_state(number: int) -> RegistryState | None:
     """An earlier (or the current) cookie policy exactly as it was when that revision came into force."""
     revision = RegistryRevision.objects.filter(number=number).first()

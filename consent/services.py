@@ -7,6 +7,7 @@ which language and how; of the visitor only a truncated IP network and a keyed h
 the user agent, and a random consent id that also sits in the visitor's cookie.
 """
 
+import contextlib
 import hashlib
 import json
 import uuid
@@ -14,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
@@ -121,6 +122,10 @@ class Decision:
     expire: list[str]  # the site's own cookie names and patterns of the refused categories
 
 
+# What the database says when a record names a revision no longer in force (migration 0006).
+REVISION_NOT_IN_FORCE = "cookie policy revision not in force"
+
+
 class StaleRegistry(Exception):
     """The visitor decided on a cookie policy that has been revised since."""
 
@@ -137,23 +142,30 @@ def _record(
     *, registry: RegistryState, consent_id: uuid.UUID, granted: frozenset[str], method: str, language: str,
     client_ip: str | None, user_agent: str, gpc: bool,
 ) -> ConsentRecord:
-    if selectors.registry_latest() != (registry.revision_id, registry.revision):
+    refused = registry.optional_keys - granted
+    # Only inside a transaction does a refused insert need a savepoint to leave it usable; on its
+    # own (a visitor's decision) the insert is one statement, committed by itself.
+    guard = transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext()
+    try:
+        with guard:
+            return ConsentRecord.objects.create(
+                consent_id=consent_id,
+                method=method,
+                granted=sorted(registry.necessary_keys | granted),
+                refused=sorted(refused),
+                registry_revision_id=registry.revision_id,
+                statement_version_id=privacy_selectors.statement_version_in_force_id(language),
+                language=language,
+                gpc=gpc,
+                ip_prefix=truncate_ip(client_ip) or "",
+                user_agent_hash=user_agent_hash(user_agent),
+            )
+    except IntegrityError as error:
+        if REVISION_NOT_IN_FORCE not in str(error):
+            raise
         # The registry this request saw is no longer the one in force (another process changed it).
         selectors.registry_cache_clear()
-        raise StaleRegistry
-    refused = registry.optional_keys - granted
-    return ConsentRecord.objects.create(
-        consent_id=consent_id,
-        method=method,
-        granted=sorted(registry.necessary_keys | granted),
-        refused=sorted(refused),
-        registry_revision_id=registry.revision_id,
-        statement_version_id=privacy_selectors.statement_version_in_force_id(language),
-        language=language,
-        gpc=gpc,
-        ip_prefix=truncate_ip(client_ip) or "",
-        user_agent_hash=user_agent_hash(user_agent),
-    )
+        raise StaleRegistry from error
 
 
 def consent_decide(

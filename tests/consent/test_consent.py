@@ -539,8 +539,17 @@ def test_cached_pages_follow_the_consent_state(client, registry, seeded, django_
     assert "Social networks" in client.get("/en/privacy/").content.decode()
 
 
-def test_a_registry_changed_by_another_process_never_records_a_stale_revision(client, registry):
+@pytest.mark.parametrize("in_transaction", [
+    pytest.param(True, id="inside a transaction"),
+    # As in production, where the insert commits on its own and no savepoint guards it.
+    pytest.param(False, id="autocommit", marks=pytest.mark.django_db(transaction=True)),
+])
+def test_a_registry_changed_by_another_process_never_records_a_stale_revision(client, registry, in_transaction):
+    from django.db import connection
+
     from consent.models import RegistryRevision
+
+    assert connection.in_atomic_block is in_transaction
     from consent.selectors import registry_live_snapshot
 
     page = client.get("/en/").content.decode()  # this process now holds revision 1

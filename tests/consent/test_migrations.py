@@ -90,6 +90,7 @@ def test_the_immutability_triggers_stay_on_their_tables_in_postgresql():
         triggers = set(cursor.fetchall())
     assert triggers == {
         ("privacy_consent_record_immutable", "privacy_consentrecord"),
+        ("consent_record_revision_in_force", "privacy_consentrecord"),
         ("privacy_registry_revision_immutable", "privacy_registryrevision"),
     }
     assert ConsentRecord._meta.db_table == "privacy_consentrecord"
@@ -108,15 +109,23 @@ def test_the_immutability_triggers_survive_every_migration_in_sqlite(tmp_path):
     triggers = set(db.execute("SELECT name, tbl_name FROM sqlite_master WHERE type = 'trigger'"))
     assert {
         ("privacy_consent_record_immutable", "privacy_consentrecord"),
+        ("consent_record_revision_in_force", "privacy_consentrecord"),
         ("privacy_registry_revision_immutable", "privacy_registryrevision"),
     } <= triggers
-    revision_id = db.execute("SELECT id FROM privacy_registryrevision ORDER BY number LIMIT 1").fetchone()[0]
+    revision_id = db.execute("SELECT id FROM privacy_registryrevision ORDER BY number DESC LIMIT 1").fetchone()[0]
     db.execute(
         "INSERT INTO privacy_consentrecord (consent_id, created_at, method, granted, refused, registry_revision_id, "
         "language, gpc, ip_prefix, user_agent_hash) VALUES (?, '2026-12-01 10:00:00', 'banner', '[]', '[]', ?, 'nl', "
         "0, '', '')",
         (uuid.uuid4().hex, revision_id),
     )
+    with pytest.raises(sqlite3.DatabaseError, match="cookie policy revision not in force"):
+        db.execute(
+            "INSERT INTO privacy_consentrecord (consent_id, created_at, method, granted, refused, "
+            "registry_revision_id, language, gpc, ip_prefix, user_agent_hash) VALUES (?, '2026-12-01 10:00:00', "
+            "'banner', '[]', '[]', ?, 'nl', 0, '', '')",
+            (uuid.uuid4().hex, revision_id + 1000),
+        )
     with pytest.raises(sqlite3.DatabaseError, match="consent records cannot be changed"):
         db.execute("UPDATE privacy_consentrecord SET method = 'settings'")
     with pytest.raises(sqlite3.DatabaseError, match="cookie policy revisions cannot be changed"):
