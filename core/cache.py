@@ -63,6 +63,15 @@ class ReusedClientCacheClient(RedisCacheClient):
         return client
 
 
+# The expiry is set only by the count that creates the key, in the same atomic step: a window
+# never lacks an end, and later counts never push it back.
+_WINDOW_COUNT = """
+local count = redis.call('INCR', KEYS[1])
+if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+return count
+"""
+
+
 class ResilientRedisCache(RedisCache):
     retry_after_seconds = 5.0
 
@@ -74,6 +83,7 @@ class ResilientRedisCache(RedisCache):
         super().__init__(server, params)
         self._class = ReusedClientCacheClient
         self._down_until = 0.0
+        self._window_count: Any = None  # the counting script, registered on first use
 
     def _guarded(self, operation: Callable[[], Any], fallback: Any) -> Any:
         if time.monotonic() < self._down_until:
@@ -134,15 +144,14 @@ class ResilientRedisCache(RedisCache):
 
     def incr_in_window(self, key: str, window_seconds: int) -> int:
         """Count one more in a fixed window that starts at the key's first count and is never
-        extended. One round trip: SET NX EX and INCR in one MULTI, where add() and incr() took three
-        (Django's incr asks whether the key exists first)."""
+        extended. One round trip to Redis, a script run atomically, where add() and incr() took
+        three (Django's incr asks whether the key exists first)."""
 
         def count() -> int:
             name = self.make_and_validate_key(key)
-            pipe = self._cache.get_client(name, write=True).pipeline()
-            pipe.set(name, 0, ex=window_seconds, nx=True)
-            pipe.incr(name)
-            return pipe.execute()[-1]
+            if self._window_count is None:
+                self._window_count = self._cache.get_client(name, write=True).register_script(_WINDOW_COUNT)
+            return self._window_count(keys=[name], args=[window_seconds])
 
         unavailable = object()
         result = self._guarded(count, unavailable)
