@@ -32,6 +32,7 @@ from consent.models import (
 )
 from consent.types import RegistryState, material_items
 from core import ratelimit
+from core.inserts import row_insert
 from core.ipaddress import client_network, truncate_ip
 from core.pagecache import page_cache_clear
 from privacy import selectors as privacy_selectors
@@ -148,7 +149,7 @@ def _record(
     guard = transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext()
     try:
         with guard:
-            return ConsentRecord.objects.create(
+            return row_insert(obj=ConsentRecord(
                 consent_id=consent_id,
                 method=method,
                 granted=sorted(registry.necessary_keys | granted),
@@ -159,7 +160,7 @@ def _record(
                 gpc=gpc,
                 ip_prefix=truncate_ip(client_ip) or "",
                 user_agent_hash=user_agent_hash(user_agent),
-            )
+            ))
     except IntegrityError as error:
         if REVISION_NOT_IN_FORCE not in str(error):
             raise

@@ -1,0 +1,52 @@
+"""core.inserts.row_insert stores a row exactly as the ORM's create() would."""
+
+import datetime
+import uuid
+
+import pytest
+from django.db import IntegrityError
+
+from consent.models import ConsentRecord, RegistryRevision
+from core.inserts import row_insert
+
+pytestmark = pytest.mark.django_db
+
+STORED = ("consent_id", "created_at", "method", "granted", "refused", "registry_revision_id",
+          "statement_version_id", "language", "gpc", "ip_prefix", "user_agent_hash")
+
+
+def _revision_in_force() -> int:
+    return RegistryRevision.objects.order_by("-number").values_list("id", flat=True).first()
+
+
+def _fields(registry_revision_id: int, **overrides) -> dict:
+    return {
+        "method": "settings", "granted": ["necessary", "analytics"], "refused": ["social"],
+        "registry_revision_id": registry_revision_id, "language": "en", "gpc": True,
+        "ip_prefix": "2001:db8:1:2::", "user_agent_hash": "ab" * 32, **overrides,
+    }
+
+
+def test_a_row_inserted_reads_back_as_the_orms_twin():
+    revision_id = _revision_in_force()
+    when = datetime.datetime(2026, 11, 30, 9, 15, tzinfo=datetime.UTC)
+    same = {"consent_id": uuid.uuid4(), "created_at": when}
+    ours = row_insert(obj=ConsentRecord(**_fields(revision_id), **same))
+    twin = ConsentRecord.objects.create(**_fields(revision_id), **same)
+    assert ours.pk and ours.pk != twin.pk and not ours._state.adding
+    stored = ConsentRecord.objects.values(*STORED)
+    assert stored.get(pk=ours.pk) == stored.get(pk=twin.pk)
+    assert stored.get(pk=ours.pk)["granted"] == ["necessary", "analytics"]
+
+
+def test_defaults_are_filled_in_as_by_the_orm():
+    revision_id = _revision_in_force()
+    before = datetime.datetime.now(datetime.UTC)
+    record = ConsentRecord.objects.get(pk=row_insert(obj=ConsentRecord(**_fields(revision_id))).pk)
+    assert isinstance(record.consent_id, uuid.UUID) and record.created_at >= before
+
+
+def test_the_databases_rules_hold_for_it():
+    revision_id = _revision_in_force()
+    with pytest.raises(IntegrityError):
+        row_insert(obj=ConsentRecord(**_fields(revision_id, method="made-up")))
