@@ -50,3 +50,24 @@ def test_the_databases_rules_hold_for_it():
     revision_id = _revision_in_force()
     with pytest.raises(IntegrityError):
         row_insert(obj=ConsentRecord(**_fields(revision_id, method="made-up")))
+
+
+def test_many_rows_in_one_statement_and_a_conflict_left_out():
+    """auto_now_add is filled in, and a row that would break a unique constraint is skipped
+    while the row already there stays as it was."""
+    from core.inserts import rows_insert
+    from newsletter.models import Subscriber, Subscription, Topic
+
+    ann = Subscriber.objects.create(email="ann@example.org", language="en")
+    news, events = Topic.objects.create(slug="t-news"), Topic.objects.create(slug="t-events")
+    kept = Subscription.objects.create(subscriber=ann, topic=news, status=Subscription.Status.UNSUBSCRIBED)
+    keys = rows_insert(
+        objs=[Subscription(subscriber=ann, topic=topic) for topic in (news, events)], ignore_conflicts=True,
+    )
+    assert len(keys) == 1
+    added = Subscription.objects.get(pk=keys[0])
+    assert (added.topic, added.status) == (events, Subscription.Status.PENDING) and added.created_at
+    kept_now = Subscription.objects.get(pk=kept.pk)
+    assert (kept_now.status, kept_now.created_at) == (Subscription.Status.UNSUBSCRIBED, kept.created_at)
+    with pytest.raises(IntegrityError):
+        rows_insert(objs=[Subscription(subscriber=ann, topic=news)])
