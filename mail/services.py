@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from core.inserts import row_insert
 from mail import selectors
 from mail.hashing import address_hash
 from mail.messages import transactional_message
@@ -34,9 +35,10 @@ def outbox_enqueue(
     """Queue one transactional e-mail. Call inside the transaction that makes it necessary.
 
     `context` must be JSON; it is kept only until the message is sent."""
-    message = OutboxMessage.objects.create(
+    # SQL built once (core.inserts): every form that mails an address writes one of these.
+    message = row_insert(obj=OutboxMessage(
         template=template, to_email=to_email, language=language, context=context, reply_to=reply_to
-    )
+    ))
     outbox_message_queued.send(sender=OutboxMessage, message_id=message.pk)
     return message
 

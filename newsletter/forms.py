@@ -1,5 +1,7 @@
 """Forms for visitors: subscribe (footer and page) and preferences."""
 
+from collections.abc import Sequence
+
 from django import forms
 from django.conf import settings
 from django.urls import reverse
@@ -32,10 +34,24 @@ def consent_shown(request_language: str) -> ConsentShown:
     )
 
 
-class TopicChoiceField(forms.ModelMultipleChoiceField):
-    def label_from_instance(self, obj: Topic) -> str:
-        description = obj.description()
-        return f"{obj.name()} – {description}" if description else obj.name()
+class TopicChoiceField(forms.MultipleChoiceField):
+    """Topics chosen among the ones the form offers (`offer`): a post is checked against them
+    without a query, and cleans to those Topic objects, in the order offered."""
+
+    topics: Sequence[Topic] = ()
+
+    def offer(self, topics: Sequence[Topic]) -> None:
+        self.topics = topics
+        self.choices = [(str(topic.pk), _topic_label(topic)) for topic in topics]
+
+    def clean(self, value: object) -> list[Topic]:
+        chosen = set(super().clean(value))
+        return [topic for topic in self.topics if str(topic.pk) in chosen]
+
+
+def _topic_label(topic: Topic) -> str:
+    description = topic.description()
+    return f"{topic.name()} – {description}" if description else topic.name()
 
 
 class SubscribeForm(forms.Form):
@@ -44,7 +60,6 @@ class SubscribeForm(forms.Form):
     language = forms.ChoiceField(label=gettext_lazy("Language of the e-mails"), choices=settings.LANGUAGES)
     topics = TopicChoiceField(
         label=gettext_lazy("What would you like to receive?"),
-        queryset=Topic.objects.filter(is_public=True),
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": gettext_lazy("Choose at least one topic.")},
     )
@@ -55,11 +70,11 @@ class SubscribeForm(forms.Form):
     website = forms.CharField(required=False, label=gettext_lazy("Leave this field empty"))
     source = forms.CharField(required=False, max_length=200, widget=forms.HiddenInput)
 
-    def __init__(self, *args, topics: list[Topic] | None = None, **kwargs) -> None:
+    def __init__(self, *args, topics: list[Topic], **kwargs) -> None:
+        """`topics`: the ones offered (the public topics, `selectors.public_topics`)."""
         super().__init__(*args, **kwargs)
         self.fields["language"].initial = (get_language() or settings.LANGUAGE_CODE)[:2]
-        if topics is not None:
-            self.fields["topics"].queryset = Topic.objects.filter(pk__in=[t.pk for t in topics])
+        self.fields["topics"].offer(topics)
 
     def clean_source(self) -> str:
         source = self.cleaned_data.get("source") or ""

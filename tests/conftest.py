@@ -60,11 +60,13 @@ def _clean_cache():
     stand in for a cache entry this test never wrote, until its few seconds run out."""
     from consent.selectors import registry_cache_clear
     from core.pagecache import page_cache_clear
+    from newsletter.selectors import topics_cache_clear
 
     def clear() -> None:
         cache.clear()
         page_cache_clear()
         registry_cache_clear()
+        topics_cache_clear()
 
     clear()
     yield

@@ -42,6 +42,28 @@ def test_without_a_broker_tasks_run_in_process_and_nothing_warns(tmp_path):
     assert "No hostname" not in sent.stderr + sent.stdout
 
 
+def test_make_runs_database_takes_a_subscription_and_the_same_address_again(tmp_path):
+    """The subscription form writes its rows with SQL of its own (core.inserts, ON CONFLICT against
+    the unique lower-cased address): SQLite must take it as PostgreSQL does."""
+    database_url = f"sqlite:///{tmp_path / 'subscribe.sqlite3'}"
+    assert _manage("migrate", "--noinput", DATABASE_URL=database_url, DEBUG="True").returncode == 0
+    posted = _manage(
+        "shell", "-c",
+        "from django.test import Client; from newsletter.models import Subscription, Topic;"
+        "client = Client(HTTP_SEC_FETCH_SITE='same-origin', HTTP_HOST='127.0.0.1');"
+        "ids = [Topic.objects.get(slug=slug).pk for slug in ('newsletter', 'surveys')];"
+        "codes = [client.post('/en/newsletter/', {'email': email, 'language': 'en', 'topics': topics, 'consent': 'on'})"
+        ".status_code for email, topics in (('Ann@Example.com', ids[:1]), ('ann@example.com', ids))];"
+        "rows = Subscription.objects.values_list('subscriber__email', 'topic__slug', 'status').order_by('topic_id');"
+        "print('result', codes, list(rows))",
+        DATABASE_URL=database_url, DEBUG="True",
+    )
+    assert posted.returncode == 0, posted.stderr
+    assert posted.stdout.strip().splitlines()[-1] == (
+        "result [302, 302] [('ann@example.com', 'newsletter', 'pending'), ('ann@example.com', 'surveys', 'pending')]"
+    )
+
+
 def test_production_mode_refuses_to_start_without_its_secrets(tmp_path):
     database_url = f"sqlite:///{tmp_path / 'prod.sqlite3'}"
     configured = {

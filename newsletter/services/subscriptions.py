@@ -12,9 +12,11 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from core.email import email_normalize
+from core.inserts import row_insert, rows_insert
 from core.ipaddress import truncate_ip
 from core.ratelimit import Over, network_then_address_hit
 from mail.services import outbox_enqueue, suppression_lift
@@ -66,30 +68,45 @@ def subscription_request(
     if over is Over.ADDRESS:
         # Same answer as success: the visitor must not learn that this address was used before.
         return RequestOutcome.ACCEPTED
-    topics = list(topics)
+    # Each once, in the order topics are shown everywhere (the confirmation lists them).
+    topics = sorted({topic.pk: topic for topic in topics}.values(), key=lambda topic: (topic.position, topic.slug))
     with transaction.atomic():
-        subscriber, _created = Subscriber.objects.get_or_create(email=email, defaults={"language": language})
-        proof = ConsentProof.objects.create(
-            subscriber=subscriber, requested_name=name.strip(), language=language, consent_text=consent.text,
+        subscriber_id = _subscriber_id(email=email, language=language)
+        proof = row_insert(obj=ConsentProof(
+            subscriber_id=subscriber_id, requested_name=name.strip(), language=language, consent_text=consent.text,
             consent_version=consent.version, statement_version_id=consent.statement_version_id, source=source[:200],
             ip_truncated=truncate_ip(ip) or "",
+        ))
+        rows_insert(objs=[ConsentProof.topics.through(consentproof_id=proof.pk, topic_id=topic.pk) for topic in topics])
+        # A topic the address already has (pending, confirmed or unsubscribed) keeps its row as it is.
+        rows_insert(
+            objs=[Subscription(subscriber_id=subscriber_id, topic_id=topic.pk) for topic in topics],
+            ignore_conflicts=True,
         )
-        proof.topics.set(topics)
-        for topic in topics:
-            Subscription.objects.get_or_create(subscriber=subscriber, topic=topic)
-        _send_confirmation(proof)
+        _send_confirmation(proof, email=email, topics=topics)
     return RequestOutcome.ACCEPTED
 
 
-def _send_confirmation(proof: ConsentProof) -> None:
+def _subscriber_id(*, email: str, language: str) -> int:
+    """The id of the address' subscriber, created (with no name yet) when there is none: for a new
+    address one statement, where get_or_create needs a SELECT and a savepoint around the INSERT."""
+    created = rows_insert(objs=[Subscriber(email=email, language=language)], ignore_conflicts=True)
+    if created:
+        return created[0]
+    # Known, or a request for the same address committed first. Looked up as the unique index has
+    # it (lower(email)): a plain `email =` would read the whole table.
+    return Subscriber.objects.alias(address=Lower("email")).values_list("pk", flat=True).get(address=email)
+
+
+def _send_confirmation(proof: ConsentProof, *, email: str, topics: list[Topic]) -> None:
     outbox_enqueue(
         template=CONFIRM_TEMPLATE,
-        to_email=proof.subscriber.email,
+        to_email=email,
         language=proof.language,
         context={
             "name": proof.requested_name,
             "confirm_url": confirm_url(proof.nonce, proof.language),
-            "topics": [topic.name(proof.language) for topic in proof.topics.all()],
+            "topics": [topic.name(proof.language) for topic in topics],
             "max_age_days": settings.NEWSLETTER_CONFIRM_MAX_AGE_DAYS,
         },
     )

@@ -2,19 +2,25 @@
 
 import datetime
 import re
+import threading
 
 import pytest
 import time_machine
 from django.core import mail
+from django.db import connection, transaction
+from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from core import retention
 from mail.models import OutboxMessage
 from mail.selectors import address_suppressed
 from mail.services import outbox_deliver, suppression_add
+from newsletter import selectors
 from newsletter.models import ConsentProof, Subscriber, Subscription, Topic
+from newsletter.services.subscriptions import ConsentShown, subscription_request
 from newsletter.tokens import confirm_token_make, preferences_token_make, unsubscribe_token_make
+from tests.polling import wait_until
 
 from .conftest import reset_celery_connections
 
@@ -251,3 +257,124 @@ def test_confirmation_mail_survives_a_broker_outage(client, settings, django_cap
     row.refresh_from_db()
     assert row.status == "sent" and row.context == {}
     assert mail.outbox[0].to == ["outage@example.com"]
+
+
+def test_only_the_topics_offered_can_be_asked_for(client):
+    """The form checks the topics against the public ones it was given, without a query of its own."""
+    retired = Topic.objects.get(slug="privacy-changes")  # not offered: every subscriber gets it anyway
+    newsletter = Topic.objects.get(slug="newsletter")
+    for topics in ([retired.pk], [newsletter.pk, retired.pk], ["x"]):
+        response = _subscribe(client, email="picky@example.com", topics=topics)
+        assert response.status_code == 400
+        assert "not one of the available choices" in response.content.decode()
+    assert not Subscriber.objects.filter(email="picky@example.com").exists()
+    assert not OutboxMessage.objects.exists()
+
+
+def test_a_topic_made_public_in_the_admin_is_offered_and_accepted_at_once(client, group_member, monkeypatch):
+    """The public topics are kept in the process for a moment; a change in the admin forgets them."""
+    # Kept for as long as the test may take on a slow machine, from this test's first page on.
+    monkeypatch.setattr(selectors, "TOPICS_LOCAL_SECONDS", 600)
+    monkeypatch.setattr(selectors, "_topics_local", [None])
+    assert "Jobs" not in client.get("/en/newsletter/").content.decode()
+    staff = Client()
+    staff.force_login(group_member("Marketing"))
+    with translation.override("en"):
+        add_url = reverse("admin:newsletter_topic_add")
+    saved = staff.post(add_url, {
+        "slug": "jobs", "name_nl": "Vacatures", "name_en": "Jobs", "description_nl": "", "description_en": "",
+        "is_public": "on", "position": 5, "welcomes-TOTAL_FORMS": 0, "welcomes-INITIAL_FORMS": 0,
+        "welcomes-MIN_NUM_FORMS": 0, "welcomes-MAX_NUM_FORMS": 2,
+    })
+    assert saved.status_code == 302
+    jobs = Topic.objects.get(slug="jobs")
+    assert "Jobs" in client.get("/en/newsletter/").content.decode()
+    assert _subscribe(client, email="jobs@example.com", topics=[jobs.pk]).status_code == 302
+    assert Subscription.objects.get(subscriber__email="jobs@example.com").topic == jobs
+
+
+def test_asking_again_with_another_topic_adds_it_and_leaves_the_confirmed_one_as_it_was(client):
+    newsletter, surveys = Topic.objects.get(slug="newsletter"), Topic.objects.get(slug="surveys")
+    _subscribe(client, email="ann@example.com", topics=[newsletter.pk])
+    [first] = _deliver_outbox()
+    client.post(_path(_confirm_link(first)))
+    confirmed = Subscription.objects.get(subscriber__email="ann@example.com", topic=newsletter)
+    assert confirmed.status == "confirmed"
+
+    mail.outbox.clear()
+    _subscribe(client, email="ANN@example.com", topics=[surveys.pk, newsletter.pk])
+    subscriber = Subscriber.objects.get(email="ann@example.com")
+    rows = {row.topic_id: row for row in Subscription.objects.filter(subscriber=subscriber)}
+    assert rows.keys() == {newsletter.pk, surveys.pk}
+    kept = rows[newsletter.pk]
+    assert (kept.status, kept.proof_id, kept.confirmed_at, kept.created_at) == (
+        "confirmed", confirmed.proof_id, confirmed.confirmed_at, confirmed.created_at
+    )
+    assert (rows[surveys.pk].status, rows[surveys.pk].proof_id) == ("pending", None)
+    latest = subscriber.proofs.latest("given_at")
+    assert set(latest.topics.values_list("slug", flat=True)) == {"newsletter", "surveys"}
+    assert latest.confirmed_at is None and latest.requested_name == "Ann"
+    [second] = _deliver_outbox()
+    client.post(_path(_confirm_link(second)))
+    assert set(Subscription.objects.filter(subscriber=subscriber).values_list("status", flat=True)) == {"confirmed"}
+
+
+def test_a_request_names_each_topic_once_in_the_order_topics_are_shown():
+    newsletter, surveys = Topic.objects.get(slug="newsletter"), Topic.objects.get(slug="surveys")
+    subscription_request(
+        email="ann@example.com", name="Ann", language="en", topics=[surveys, newsletter, surveys],
+        consent=ConsentShown("Yes", "1"), source="/en/newsletter/", ip=None,
+    )
+    assert ConsentProof.objects.get(subscriber__email="ann@example.com").topics.count() == 2
+    assert Subscription.objects.filter(subscriber__email="ann@example.com").count() == 2
+    row = OutboxMessage.objects.get(to_email="ann@example.com")
+    assert row.context["topics"] == [newsletter.name("en"), surveys.name("en")]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_same_new_address_sent_twice_at_once_makes_one_subscriber():
+    """A double click: the second request's insert waits for the first one's row, then finds it."""
+    # Transactional tests empty the tables: the topic the migration made may be gone.
+    topic, _ = Topic.objects.get_or_create(slug="newsletter", defaults={"name_nl": "Nieuwsbrief", "name_en": "News"})
+    written, commit = threading.Event(), threading.Event()
+    failures = []
+
+    def request(hold: bool) -> None:
+        try:
+            with transaction.atomic():
+                subscription_request(
+                    email="twice@example.com", name="Ann", language="en", topics=[topic],
+                    consent=ConsentShown("Yes", "1"), source="/en/newsletter/", ip=None,
+                )
+                written.set()
+                if hold:
+                    commit.wait(timeout=10)
+        except Exception as error:
+            failures.append(error)
+        finally:
+            connection.close()
+
+    first = threading.Thread(target=request, args=(True,))
+    first.start()
+    assert written.wait(timeout=10)
+    written.clear()
+    second = threading.Thread(target=request, args=(False,))
+    second.start()
+
+    def second_waits_for_a_lock() -> bool:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+            return cursor.fetchone()[0] == 1
+
+    wait_until(second_waits_for_a_lock, timeout=10, what="the second request waiting for the first one's row")
+    assert not written.is_set()
+    commit.set()
+    first.join(timeout=10)
+    second.join(timeout=10)
+    assert not failures
+    subscriber = Subscriber.objects.get(email="twice@example.com")
+    assert subscriber.proofs.count() == 2
+    assert Subscription.objects.filter(subscriber=subscriber).count() == 1
+    assert OutboxMessage.objects.filter(to_email="twice@example.com").count() == 2
