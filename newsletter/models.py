@@ -91,6 +91,10 @@ class Subscriber(models.Model):
             models.UniqueConstraint(Lower("email"), name="newsletter_subscriber_email_unique_ci"),
             models.CheckConstraint(condition=Q(email=Lower("email")), name="newsletter_subscriber_email_lower"),
         ]
+        # The unique index is on lower(email) and serves only lookups written that way; every
+        # other look-up by address (bounces, provider events, exports, erasure, imports) compares
+        # the stored, already lower-cased column.
+        indexes = [models.Index(fields=["email"], name="newsletter_subscriber_email")]
 
     def __str__(self) -> str:
         return self.email
