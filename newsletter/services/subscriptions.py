@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models.functions import Lower
 from django.utils import timezone
 
 from core.email import email_normalize
@@ -93,9 +92,8 @@ def _subscriber_id(*, email: str, language: str) -> int:
     created = rows_insert(objs=[Subscriber(email=email, language=language)], ignore_conflicts=True)
     if created:
         return created[0]
-    # Known, or a request for the same address committed first. Looked up as the unique index has
-    # it (lower(email)): a plain `email =` would read the whole table.
-    return Subscriber.objects.alias(address=Lower("email")).values_list("pk", flat=True).get(address=email)
+    # Known, or a request for the same address committed first.
+    return Subscriber.objects.values_list("pk", flat=True).get(email=email)
 
 
 def _send_confirmation(proof: ConsentProof, *, email: str, topics: list[Topic]) -> None:

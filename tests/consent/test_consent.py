@@ -196,6 +196,28 @@ def test_accept_all_without_javascript_records_proof_and_redirects_back(client, 
     assert 'data-consent-granted="analytics social"' in page
 
 
+def test_a_decision_names_the_statement_version_published_since_the_last_one(
+    client, registry, seeded, django_capture_on_commit_callbacks
+):
+    """The version in force is cached for speed: publishing a new one must reach the next record."""
+    from privacy.models import Document
+    from privacy.services.statements import version_publish
+
+    decide(client, "reject")
+    first = ConsentRecord.objects.get().statement_version
+    draft = Version.objects.create(
+        document=Document.objects.get(slug="ilumen"), language="en", title="New", body="Fresh words.",
+        last_amended=datetime.date(2026, 11, 20),
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        version_publish(version=draft, user=None)
+    decide(client, "accept")
+    latest = ConsentRecord.objects.latest("created_at", "id").statement_version
+    assert latest == draft and latest.number == first.number + 1
+    decide(client, "reject", language="nl")  # the other language's version is not the new one
+    assert ConsentRecord.objects.latest("created_at", "id").statement_version.language == "nl"
+
+
 def test_the_user_agent_hash_is_keyed_with_the_secret(settings):
     """A plain hash of a browser's name could be matched against a list of common browsers."""
     keyed = user_agent_hash(UA)
@@ -544,14 +566,14 @@ def test_cached_pages_follow_the_consent_state(client, registry, seeded, django_
     # As in production, where the insert commits on its own and no savepoint guards it.
     pytest.param(False, id="autocommit", marks=pytest.mark.django_db(transaction=True)),
 ])
-def test_a_registry_changed_by_another_process_never_records_a_stale_revision(client, registry, in_transaction):
-    from django.db import connection
-
+def test_a_registry_changed_by_another_process_never_records_a_stale_revision(client, request, in_transaction):
     from consent.models import RegistryRevision
-
-    assert connection.in_atomic_block is in_transaction
     from consent.selectors import registry_live_snapshot
 
+    if not in_transaction:  # the tables an earlier transactional test emptied, seeded again
+        request.getfixturevalue("registry_seeded")
+    request.getfixturevalue("registry")
+    assert connection.in_atomic_block is in_transaction
     page = client.get("/en/").content.decode()  # this process now holds revision 1
     assert 'name="revision" value="1"' in page
     RegistryRevision.objects.create(number=2, snapshot=registry_live_snapshot())  # another process's admin save
