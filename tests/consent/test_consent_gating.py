@@ -173,4 +173,4 @@ def test_the_default_policy_stays_strict(client):
     header = client.get("/en/").headers["Content-Security-Policy"]
     assert "unsafe-inline" not in header and "googletagmanager" not in header
     script_src = re.search(r"script-src ([^;]+)", header).group(1).split()
-    assert script_src[0] == "'self'" and script_src[1].startswith("'nonce-") and len(script_src) == 2
+    assert script_src == ["'self'"], "no third-party code on the page: no nonce either"

@@ -45,7 +45,18 @@ def test_another_process_change_reaches_this_process_within_its_local_seconds(cl
     assert client.get("/en/privacy/")["X-Page-Cache"] == "miss"
 
 
-def test_hits_carry_their_own_nonce_and_no_csrf_token(seeded):
+def test_a_page_without_third_party_code_carries_no_nonce(seeded):
+    """Nothing on it needs one: the site's own scripts run under 'self', so the policy allows no
+    inline code at all and a cache hit has no nonce to make."""
+    for visitor in (Client(), Client()):
+        response = visitor.get("/en/privacy/")
+        assert "nonce" not in response.content.decode() and "nonce-" not in response["Content-Security-Policy"]
+        assert "/static/js/consent" in response.content.decode()
+    assert response["X-Page-Cache"] == "hit"
+
+
+def test_hits_carry_their_own_nonce_and_no_csrf_token(seeded, integrations_on):
+    """A page with third-party code (gated until consent) needs a nonce, and each visitor gets their own."""
     first, second = BrowserClient(enforce_csrf_checks=True), BrowserClient(enforce_csrf_checks=True)
     miss = first.get("/en/privacy/")
     hit = second.get("/en/privacy/")
