@@ -170,3 +170,26 @@ class WindowCountingLocMemCache(LocMemCache):
         except ValueError:  # expired between add and incr
             self.add(key, 1, timeout=window_seconds)
             return 1
+
+
+class LocalCopy:
+    """One value this process keeps for a few seconds (`seconds()`, read at each keep, 0 = never),
+    so that reading it again costs no Redis round trip; a change made in another process reaches
+    this one at most that much later. `get()` is None when nothing fresh is kept. The (fresh
+    until, value) pair is replaced whole, so threads never see half of it."""
+
+    def __init__(self, seconds: Callable[[], float]) -> None:
+        self._seconds = seconds
+        self._kept: tuple[float, Any] | None = None
+
+    def get(self) -> Any:
+        kept = self._kept
+        return kept[1] if kept is not None and time.monotonic() < kept[0] else None
+
+    def keep(self, value: Any) -> None:
+        seconds = self._seconds()
+        if seconds > 0:
+            self._kept = (time.monotonic() + seconds, value)
+
+    def forget(self) -> None:
+        self._kept = None

@@ -40,6 +40,7 @@ from django.utils.module_loading import import_string
 from django.utils.translation import get_language
 
 from core import csp
+from core.cache import LocalCopy
 
 GENERATION_KEY = "pagecache:generation"
 NONCE_PLACEHOLDER = "__ilumen_csp_nonce__"
@@ -57,12 +58,12 @@ class _LocalCopies:
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
-        self.generation: tuple[float, int] | None = None  # (fresh until, number)
+        self.generation = LocalCopy(lambda: settings.PAGE_CACHE_LOCAL_SECONDS)
         self.pages: dict[str, tuple[float, StoredPage]] = {}  # key: (fresh until, stored page)
 
     def forget(self) -> None:
         with self.lock:
-            self.generation = None
+            self.generation.forget()
             self.pages = {}
 
     def page(self, key: str) -> StoredPage | None:
@@ -97,13 +98,10 @@ def page_cache_clear() -> None:
 
 
 def _generation() -> int:
-    kept = _local.generation
-    now = time.monotonic()
-    if kept is not None and now < kept[0]:
-        return kept[1]
-    number = cache.get(GENERATION_KEY, 0)
-    if settings.PAGE_CACHE_LOCAL_SECONDS > 0:
-        _local.generation = (now + settings.PAGE_CACHE_LOCAL_SECONDS, number)
+    number = _local.generation.get()
+    if number is None:
+        number = cache.get(GENERATION_KEY, 0)
+        _local.generation.keep(number)
     return number
 
 

@@ -2,7 +2,6 @@
 forms, the public archive."""
 
 import datetime
-import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -12,6 +11,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
+from core.cache import LocalCopy
 from mail.selectors import addresses_suppressed
 from newsletter.messages import site_url, topic_names
 from newsletter.models import (
@@ -200,26 +200,25 @@ def with_complaint_counts(campaigns: QuerySet[Campaign]) -> QuerySet[Campaign]:
 # Each process also keeps the public topics this long, which saves the cache round trip (and
 # unpickling) on every subscription; another process's change reaches it at most that much later.
 TOPICS_LOCAL_SECONDS = 2.0
-_topics_local: list[tuple[list[Topic], float] | None] = [None]  # the topics, and until when they are fresh
+_topics_local = LocalCopy(lambda: TOPICS_LOCAL_SECONDS)
 
 
 def public_topics() -> list[Topic]:
     """Topics offered in the subscription forms (cached: the footer shows them on every page).
     Shared by the requests of a process: read them, never change them."""
-    now = time.monotonic()
-    kept = _topics_local[0]
-    if kept is not None and now < kept[1]:
-        return kept[0]
+    topics = _topics_local.get()
+    if topics is not None:
+        return topics
     topics = cache.get(TOPICS_CACHE_KEY)
     if topics is None:
         topics = list(Topic.objects.filter(is_public=True))
         cache.set(TOPICS_CACHE_KEY, topics, 300)
-    _topics_local[0] = (topics, now + TOPICS_LOCAL_SECONDS)
+    _topics_local.keep(topics)
     return topics
 
 
 def topics_cache_clear() -> None:
-    _topics_local[0] = None
+    _topics_local.forget()
     cache.delete(TOPICS_CACHE_KEY)
 
 

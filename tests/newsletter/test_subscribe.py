@@ -275,7 +275,7 @@ def test_a_topic_made_public_in_the_admin_is_offered_and_accepted_at_once(client
     """The public topics are kept in the process for a moment; a change in the admin forgets them."""
     # Kept for as long as the test may take on a slow machine, from this test's first page on.
     monkeypatch.setattr(selectors, "TOPICS_LOCAL_SECONDS", 600)
-    monkeypatch.setattr(selectors, "_topics_local", [None])
+    selectors.topics_cache_clear()
     assert "Jobs" not in client.get("/en/newsletter/").content.decode()
     staff = Client()
     staff.force_login(group_member("Marketing"))
