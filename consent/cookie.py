@@ -12,6 +12,7 @@ the signature is checked once per value, not once per request.
 
 import datetime
 import fnmatch
+import time
 import uuid
 import zlib
 from collections.abc import Iterable
@@ -21,11 +22,13 @@ from functools import lru_cache
 from django.conf import settings
 from django.core import signing
 from django.http import HttpResponse
-from django.utils import timezone
+
+from core.cache import from_settings
 
 # Named when consent was part of the privacy app; a new salt would void every visitor's cookie.
 SALT = "privacy.consent.cookie.v1"
 DECODED_MAX = 4096  # distinct cookie values remembered per process
+CLOCK_SKEW_SECONDS = 300  # a choice dated this far ahead of the server's clock still holds
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,11 @@ class ConsentCookie:
     method: str
     gpc: bool  # the browser sent Sec-GPC: 1 when the choice was made
     given_at: datetime.datetime
+
+
+@from_settings("CONSENT_COOKIE_NAME")
+def name() -> str:
+    return settings.CONSENT_COOKIE_NAME
 
 
 def _signer() -> signing.Signer:
@@ -59,7 +67,12 @@ def decode(value: str | None) -> ConsentCookie | None:
     """The choice in an authentic cookie, whatever its age; None for a missing, forged or damaged one."""
     if not value or len(value) > 4096:
         return None
-    return _decoded(value, settings.SECRET_KEY, tuple(settings.SECRET_KEY_FALLBACKS))
+    return _decoded(value, *_keys())
+
+
+@from_settings("SECRET_KEY", "SECRET_KEY_FALLBACKS")
+def _keys() -> tuple[str, tuple[str, ...]]:
+    return settings.SECRET_KEY, tuple(settings.SECRET_KEY_FALLBACKS)
 
 
 @lru_cache(maxsize=DECODED_MAX)
@@ -83,7 +96,12 @@ def _decoded(value: str, secret_key: str, fallbacks: tuple[str, ...]) -> Consent
 
 
 def max_age() -> datetime.timedelta:
-    return datetime.timedelta(days=settings.CONSENT_MAX_AGE_DAYS)
+    return datetime.timedelta(seconds=_max_age_seconds())
+
+
+@from_settings("CONSENT_MAX_AGE_DAYS")
+def _max_age_seconds() -> int:
+    return settings.CONSENT_MAX_AGE_DAYS * 24 * 3600
 
 
 def is_current(
@@ -91,15 +109,17 @@ def is_current(
 ) -> bool:
     """A choice still holds while it is younger than the maximum age and was made on the cookie policy
     in force, or on one since the last revision that asked visitors again (`since`: its number)."""
-    now = now or timezone.now()
     oldest = revision if since is None else min(since, revision)
-    fresh = now - max_age() <= cookie.given_at <= now + datetime.timedelta(minutes=5)
-    return oldest <= cookie.revision <= revision and fresh
+    if not oldest <= cookie.revision <= revision:
+        return False
+    # Seconds since the epoch rather than datetimes: this runs on every page view.
+    now_seconds = time.time() if now is None else now.timestamp()
+    return now_seconds - _max_age_seconds() <= cookie.given_at.timestamp() <= now_seconds + CLOCK_SKEW_SECONDS
 
 
 def write(response: HttpResponse, cookie: ConsentCookie) -> None:
     response.set_cookie(
-        settings.CONSENT_COOKIE_NAME,
+        name(),
         encode(cookie),
         max_age=int(max_age().total_seconds()),
         path="/",

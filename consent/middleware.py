@@ -21,6 +21,7 @@ from consent.types import ConsentState
 from core.ipaddress import client_ip
 
 VARY = ("Cookie", "Sec-GPC")
+VARY_VALUE = ", ".join(VARY)
 
 
 def page_cache_variant(request: HttpRequest) -> str:
@@ -35,12 +36,12 @@ def page_cache_variant(request: HttpRequest) -> str:
     return f"{int(state.current)}|{int(state.gpc_refusal)}|{','.join(sorted(state.granted))}|{state.registry.stamp}"
 
 
-def _is_page_view(request: HttpRequest, response: HttpResponse) -> bool:
+def _is_page_view(request: HttpRequest, response: HttpResponse, content_type: str) -> bool:
     return (
         request.method == "GET"
         and response.status_code == 200
         and not response.streaming
-        and response.get("Content-Type", "").startswith("text/html")
+        and content_type.startswith("text/html")
     )
 
 
@@ -64,16 +65,17 @@ class ConsentMiddleware:
         response = self.get_response(request)
         if state.registry is None:
             return response
-        decided_now = settings.CONSENT_COOKIE_NAME in response.cookies  # the consent view answered
-        if state.gpc_refusal and not decided_now and _is_page_view(request, response):
+        decided_now = consent_cookie.name() in response.cookies  # the consent view answered
+        content_type = response.get("Content-Type", "")
+        if state.gpc_refusal and not decided_now and _is_page_view(request, response, content_type):
             self._refuse_by_gpc(request, response, state)
         if not decided_now:
             self._expire_unconsented(request, response, state)
-        if response.get("Content-Type", "").startswith("text/html"):
-            if "Vary" in response:
+        if content_type.startswith("text/html"):
+            if response.has_header("Vary"):
                 patch_vary_headers(response, VARY)
             else:  # the common case, without parsing a header that is not there
-                response["Vary"] = ", ".join(VARY)
+                response.headers["Vary"] = VARY_VALUE
         return response
 
     def _refuse_by_gpc(self, request: HttpRequest, response: HttpResponse, state: ConsentState) -> None:

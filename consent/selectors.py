@@ -6,7 +6,6 @@ import dataclasses
 import datetime
 import hashlib
 import json
-import time
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -35,6 +34,7 @@ from consent.types import (
     RegistryState,
     material_items,
 )
+from core.cache import LocalCopy, from_settings, on_setting_change
 
 # Every page view needs the registry (the banner, the gating, the server-side expiry),
 # so the whole of it is cached as one small object: reading it is one cache hit and no
@@ -76,6 +76,10 @@ def _registry_from_snapshot(
     )
 
 
+_PINNING_SETTINGS = ("GA_MEASUREMENT_ID", "MATOMO_URL", "MATOMO_SITE_ID", "SOCIAL_BUTTONS", "SOCIAL_EMBED_SCRIPTS")
+
+
+@from_settings(*_PINNING_SETTINGS)
 def _environment_pins() -> tuple:
     """The integrations the environment switches on; they take precedence over the admin's."""
     return (
@@ -158,7 +162,9 @@ def registry_live_snapshot() -> dict:
 # A per-process copy for a moment saves even the cache round trip on busy pages. It can be
 # at most CONSENT_REGISTRY_LOCAL_SECONDS behind another process's admin change; decisions
 # are checked against the database when written, so a stale copy never records anything.
-_LOCAL: list = [None, 0.0, None]  # state, fresh until, the environment's pins it was built with
+# A process's pins do not change while it runs; in tests they do, and the copy goes with them.
+_local = LocalCopy(lambda: settings.CONSENT_REGISTRY_LOCAL_SECONDS)
+on_setting_change(frozenset((*_PINNING_SETTINGS, "CONSENT_REGISTRY_LOCAL_SECONDS")), _local.forget)
 
 
 def _cache_key(pins: tuple) -> str:
@@ -167,12 +173,11 @@ def _cache_key(pins: tuple) -> str:
 
 def registry_state() -> RegistryState | None:
     """The registry in force, from the cache; None when no revision exists (consent cannot be recorded)."""
-    local_seconds = settings.CONSENT_REGISTRY_LOCAL_SECONDS
-    pins = _environment_pins()
-    state, fresh_until, local_pins = _LOCAL
-    if local_seconds > 0 and state is not None and time.monotonic() < fresh_until and local_pins == pins:
+    state = _local.get()
+    if state is not None:
         return state
-    state = cache.get(_cache_key(pins))
+    key = _cache_key(_environment_pins())
+    state = cache.get(key)
     if state is None:
         latest = RegistryRevision.objects.order_by("-number").values("id", "number", "created_at", "snapshot").first()
         if latest is None:
@@ -190,14 +195,13 @@ def registry_state() -> RegistryState | None:
         )
         if drifted:
             return state  # not kept: the revision it needs is made at once (consent.middleware)
-        cache.set(_cache_key(pins), state, settings.CONSENT_REGISTRY_CACHE_SECONDS)
-    if local_seconds > 0:
-        _LOCAL[:] = [state, time.monotonic() + local_seconds, pins]
+        cache.set(key, state, settings.CONSENT_REGISTRY_CACHE_SECONDS)
+    _local.keep(state)
     return state
 
 
 def registry_cache_clear() -> None:
-    _LOCAL[:] = [None, 0.0, None]
+    _local.forget()
     cache.delete(_cache_key(_environment_pins()))
 
 
@@ -277,7 +281,7 @@ def consent_weekly_rates(weeks: int = 12, *, today: datetime.date | None = None)
 def consent_state(request: HttpRequest) -> ConsentState:
     """The visitor's cookie choices for this request, from the signed consent cookie: no query."""
     registry = registry_state()
-    cookie = consent_cookie.decode(request.COOKIES.get(settings.CONSENT_COOKIE_NAME))
+    cookie = consent_cookie.decode(request.COOKIES.get(consent_cookie.name()))
     current = cookie is not None and registry is not None and consent_cookie.is_current(
         cookie, registry.revision, since=registry.asked_since
     )
@@ -288,7 +292,8 @@ def consent_state(request: HttpRequest) -> ConsentState:
         gpc and registry is not None and bool(registry.optional_keys)
         and (not current or (bool(cookie.granted) and not cookie.gpc))
     )
-    return ConsentState(registry, cookie, current, gpc, gpc_refusal)
+    granted = cookie.granted & registry.optional_keys if current and not gpc_refusal else frozenset()
+    return ConsentState(registry, cookie, current, gpc, gpc_refusal, granted)
 
 
 @dataclass(frozen=True)

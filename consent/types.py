@@ -5,6 +5,7 @@ import datetime
 import json
 import uuid
 from dataclasses import dataclass
+from functools import cached_property
 
 from django.conf import settings
 
@@ -115,11 +116,11 @@ class RegistryState:
     # that asks again is due before anyone is asked (consent.middleware).
     drifted: bool = False
 
-    @property
+    @cached_property  # asked several times on every page view
     def optional_keys(self) -> frozenset[str]:
         return frozenset(c.key for c in self.categories if not c.necessary)
 
-    @property
+    @cached_property  # asked several times on every page view
     def necessary_keys(self) -> frozenset[str]:
         return frozenset(c.key for c in self.categories if c.necessary)
 
@@ -155,6 +156,7 @@ class ConsentState:
     current: bool  # the cookie's choice still holds
     gpc: bool  # this request carries Sec-GPC: 1
     gpc_refusal: bool  # the GPC signal overrides what the cookie says (or stands in for a missing choice)
+    granted: frozenset[str]  # optional categories granted for this request
 
     @property
     def consent_id(self) -> uuid.UUID | None:
@@ -163,13 +165,6 @@ class ConsentState:
     @property
     def decided(self) -> bool:
         return self.current or self.gpc_refusal
-
-    @property
-    def granted(self) -> frozenset[str]:
-        """Optional categories granted for this request."""
-        if self.registry is None or self.gpc_refusal or not self.current:
-            return frozenset()
-        return self.cookie.granted & self.registry.optional_keys
 
     @property
     def previously_granted(self) -> frozenset[str]:

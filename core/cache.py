@@ -12,15 +12,17 @@ An entry written by another release that this one cannot read (a cached object w
 class has moved to another module, during a deploy) is a miss too, not a failed page.
 """
 
+import functools
 import logging
 import pickle
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.locmem import LocMemCache
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient, RedisSerializer
+from django.core.signals import setting_changed
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -193,3 +195,29 @@ class LocalCopy:
 
     def forget(self) -> None:
         self._kept = None
+
+
+T = TypeVar("T")
+
+
+def on_setting_change(names: frozenset[str], callback: Callable[[], None]) -> None:
+    """Call `callback` when one of these settings changes. Settings stay put while a process runs,
+    except in tests (override_settings and pytest-django's `settings` send `setting_changed`)."""
+
+    def receiver(*, setting: str, **kwargs: Any) -> None:
+        if setting in names:
+            callback()
+
+    setting_changed.connect(receiver, weak=False)
+
+
+def from_settings(*names: str) -> Callable[[Callable[[], T]], Callable[[], T]]:
+    """A value derived from these settings, computed once per process instead of on every request:
+    reading a setting goes through LazySettings' attribute hook, which a hot path feels."""
+
+    def decorate(function: Callable[[], T]) -> Callable[[], T]:
+        cached = functools.cache(function)
+        on_setting_change(frozenset(names), cached.cache_clear)
+        return cached
+
+    return decorate

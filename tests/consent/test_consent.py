@@ -391,6 +391,18 @@ def test_the_banner_comes_back_after_the_maximum_age(client, registry, settings)
     assert set(ConsentRecord.objects.values_list("consent_id", flat=True)) == {consent_id}
 
 
+def test_a_configured_maximum_age_holds_in_the_cookie_and_on_the_server(client, registry, settings):
+    """The server reads the maximum age once per process; a changed setting must still be the one
+    both the cookie's lifetime and the server's check follow."""
+    settings.CONSENT_MAX_AGE_DAYS = 30
+    response = decide(client, "accept")
+    assert int(response.cookies[CONSENT]["max-age"]) == 30 * 24 * 3600
+    with time_machine.travel(timezone.now() + datetime.timedelta(days=29)):
+        assert not banner_shown(client.get("/en/").content.decode())
+    with time_machine.travel(timezone.now() + datetime.timedelta(days=31)):
+        assert banner_shown(client.get("/en/").content.decode())
+
+
 def test_the_default_maximum_age_asks_again_within_about_six_months(client, registry):
     """Ask again at sensible intervals: the configured default itself (not overridden here) keeps a
     choice for at most about 6 months, in the cookie's lifetime and in what the server accepts."""
