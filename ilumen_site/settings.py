@@ -448,7 +448,6 @@ CELERY_BEAT_SCHEDULE.update({
 })
 # Transactional mail has its own queue (and worker), so it never waits behind a campaign.
 CELERY_TASK_ROUTES.update({
-    "newsletter.tasks.outbox_send": {"queue": "transactional"},
     "newsletter.tasks.outbox_sweep": {"queue": "transactional"},
     # A welcome follows its confirmation as promptly as the confirmation mail itself.
     "newsletter.tasks.welcome_send": {"queue": "transactional"},

@@ -1,9 +1,11 @@
 """Transactional mail through a database outbox.
 
 The web request writes the row inside its own transaction and announces it
-(`signals.outbox_message_queued`); mail.tasks hands the row's id to a worker on the
-`transactional` queue once the transaction commits. If the broker is down the request still
-succeeds; the periodic sweep sends every row that is still waiting.
+(`signals.outbox_message_queued`); once the transaction commits, mail.tasks asks a worker on
+the `transactional` queue to send what waits, unless such a request is already waiting
+(`outbox_wake_needed`): the worker sends every due row, not one named row, so one request
+serves every row committed before the worker starts on it. If the broker is down the request
+still succeeds; the periodic sweep sends every row that is still waiting.
 """
 
 import logging
@@ -11,10 +13,12 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from core.cache import CacheUnavailable
 from core.inserts import row_insert
 from mail import selectors
 from mail.hashing import address_hash
@@ -27,6 +31,9 @@ logger = logging.getLogger(__name__)
 
 OUTBOX_MAX_TRIES = 8
 OUTBOX_SWEEP_BATCH = 50
+# A request to send waits at most this long for a worker before a newer commit asks again.
+OUTBOX_WAKE_SECONDS = 5
+_WAKE_KEY = "mail:outbox:wake"
 
 
 def outbox_enqueue(
@@ -102,6 +109,22 @@ def outbox_deliver(*, message_ids: list[int] | None = None, limit: int = OUTBOX_
                 )
                 sent += 1
     return sent
+
+
+def outbox_wake_needed() -> bool:
+    """Whether a commit that queued a row must ask a worker to send: not when a request to send is
+    already waiting for a worker (`outbox_wake_done` has not run since), which will find this
+    row too. With the cache away, always."""
+    try:
+        return cache.incr_in_window(_WAKE_KEY, OUTBOX_WAKE_SECONDS) == 1
+    except CacheUnavailable:
+        return True
+
+
+def outbox_wake_done() -> None:
+    """A worker took the request to send; call before claiming rows, so that a row committed from
+    now on asks again rather than count on this worker seeing it."""
+    cache.delete(_WAKE_KEY)
 
 
 def outbox_reap() -> int:

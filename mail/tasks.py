@@ -12,20 +12,22 @@ from mail import services
 from mail.signals import outbox_message_queued
 
 
-@shared_task(name="newsletter.tasks.outbox_send", ignore_result=True)
-def outbox_send(message_id: int) -> None:
-    services.outbox_deliver(message_ids=[message_id])
-
-
 @shared_task(name="newsletter.tasks.outbox_sweep", ignore_result=True)
 def outbox_sweep() -> None:
+    """Send every due row: on the beat's schedule, and when a commit queued one (`_on_queued`)."""
+    services.outbox_wake_done()
     services.outbox_reap()
     while services.outbox_deliver():
         pass
 
 
+def _wake() -> None:
+    if services.outbox_wake_needed():
+        enqueue(outbox_sweep)
+
+
 def _on_queued(sender: object, *, message_id: int, **kwargs: object) -> None:
-    transaction.on_commit(lambda: enqueue(outbox_send, message_id))
+    transaction.on_commit(_wake)
 
 
 def connect() -> None:
