@@ -10,8 +10,10 @@ use this only for models without receivers.
 """
 
 from collections.abc import Sequence
+from typing import NamedTuple
 
 from django.db import connections, router
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Field, Model
 
 _STATEMENTS: dict[tuple[type[Model], str, int, bool], tuple[str, list[Field]]] = {}
@@ -35,26 +37,69 @@ def _statement(model: type[Model], alias: str, rows: int, ignore_conflicts: bool
     return _STATEMENTS[key]
 
 
+class Insert(NamedTuple):
+    """New, unsaved instances of one model to insert in one statement (`rows_insert`'s arguments)."""
+
+    objs: Sequence[Model]
+    ignore_conflicts: bool = False
+
+
 def rows_insert(*, objs: Sequence[Model], ignore_conflicts: bool = False) -> list:
     """Insert new, unsaved instances of one model in one statement; the primary keys of the rows
     written. With `ignore_conflicts`, a row that would break a unique constraint is left out
     (and its instance keeps no key); without it, the instances get their keys, as `save()` gives."""
-    if not objs:
-        return []
-    model = type(objs[0])
-    alias = router.db_for_write(model, instance=objs[0])
-    sql, fields = _statement(model, alias, len(objs), ignore_conflicts)
+    return rows_insert_together(inserts=[Insert(objs, ignore_conflicts)])[0]
+
+
+def rows_insert_together(*, inserts: Sequence[Insert]) -> list[list]:
+    """Several `rows_insert` (on one database) sent to PostgreSQL in one round trip; the keys each
+    wrote, in order. Django's psycopg cursor binds parameters on the client, which lets one
+    execute carry several statements; other databases, and a server-side binding cursor, get
+    them one by one. Inside a transaction a failing statement fails the whole transaction either way."""
+    prepared = [_prepared(insert) for insert in inserts]
+    statements = [(sql, params) for sql, params, _alias in prepared if sql]
+    aliases = {alias for _sql, _params, alias in prepared if alias}
+    assert len(aliases) <= 1, "rows_insert_together inserts on one database"
+    found: list[list] = []
+    if statements:
+        connection = connections[aliases.pop()]
+        with connection.cursor() as cursor:
+            if _one_round_trip(connection) and len(statements) > 1:
+                cursor.execute("; ".join(sql for sql, _params in statements),
+                               [param for _sql, params in statements for param in params])
+                found.append([row[0] for row in cursor.fetchall()])
+                while cursor.nextset():
+                    found.append([row[0] for row in cursor.fetchall()])
+            else:
+                for sql, params in statements:
+                    cursor.execute(sql, params)
+                    found.append([row[0] for row in cursor.fetchall()])
+    results = iter(found)
+    keys_per_insert = [next(results) if sql else [] for sql, _params, _alias in prepared]
+    for insert, keys, (_sql, _params, alias) in zip(inserts, keys_per_insert, prepared, strict=True):
+        if not insert.ignore_conflicts:
+            for obj, key in zip(insert.objs, keys, strict=True):
+                obj.pk = key
+                obj._state.adding = False
+                obj._state.db = alias
+    return keys_per_insert
+
+
+def _prepared(insert: Insert) -> tuple[str, list, str]:
+    """The statement, its parameters and the database alias of one insert ('' for no rows)."""
+    if not insert.objs:
+        return "", [], ""
+    model = type(insert.objs[0])
+    alias = router.db_for_write(model, instance=insert.objs[0])
+    sql, fields = _statement(model, alias, len(insert.objs), insert.ignore_conflicts)
     connection = connections[alias]
-    params = [field.get_db_prep_save(field.pre_save(obj, add=True), connection) for obj in objs for field in fields]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        keys = [row[0] for row in cursor.fetchall()]
-    if not ignore_conflicts:
-        for obj, key in zip(objs, keys, strict=True):
-            obj.pk = key
-            obj._state.adding = False
-            obj._state.db = alias
-    return keys
+    params = [field.get_db_prep_save(field.pre_save(obj, add=True), connection)
+              for obj in insert.objs for field in fields]
+    return sql, params, alias
+
+
+def _one_round_trip(connection: BaseDatabaseWrapper) -> bool:
+    return connection.vendor == "postgresql" and not connection.settings_dict["OPTIONS"].get("server_side_binding")
 
 
 def row_insert(*, obj: Model) -> Model:

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.email import email_normalize
-from core.inserts import row_insert, rows_insert
+from core.inserts import Insert, row_insert, rows_insert, rows_insert_together
 from core.ipaddress import truncate_ip
 from core.ratelimit import Over, network_then_address_hit
 from mail.services import outbox_enqueue, suppression_lift
@@ -76,12 +76,12 @@ def subscription_request(
             consent_version=consent.version, statement_version_id=consent.statement_version_id, source=source[:200],
             ip_truncated=truncate_ip(ip) or "",
         ))
-        rows_insert(objs=[ConsentProof.topics.through(consentproof_id=proof.pk, topic_id=topic.pk) for topic in topics])
-        # A topic the address already has (pending, confirmed or unsubscribed) keeps its row as it is.
-        rows_insert(
-            objs=[Subscription(subscriber_id=subscriber_id, topic_id=topic.pk) for topic in topics],
-            ignore_conflicts=True,
-        )
+        rows_insert_together(inserts=[
+            Insert([ConsentProof.topics.through(consentproof_id=proof.pk, topic_id=topic.pk) for topic in topics]),
+            # A topic the address already has (pending, confirmed or unsubscribed) keeps its row as it is.
+            Insert([Subscription(subscriber_id=subscriber_id, topic_id=topic.pk) for topic in topics],
+                   ignore_conflicts=True),
+        ])
         _send_confirmation(proof, email=email, topics=topics)
     return RequestOutcome.ACCEPTED
 

@@ -71,3 +71,42 @@ def test_many_rows_in_one_statement_and_a_conflict_left_out():
     assert (kept_now.status, kept_now.created_at) == (Subscription.Status.UNSUBSCRIBED, kept.created_at)
     with pytest.raises(IntegrityError):
         rows_insert(objs=[Subscription(subscriber=ann, topic=news)])
+
+
+def test_inserts_together_go_in_one_round_trip_and_give_each_its_keys(django_assert_num_queries):
+    from core.inserts import Insert, rows_insert_together
+    from newsletter.models import Subscriber, Subscription, Topic
+
+    ann = Subscriber.objects.create(email="ann@example.org", language="en")
+    news, events = Topic.objects.create(slug="t-news"), Topic.objects.create(slug="t-events")
+    Subscription.objects.create(subscriber=ann, topic=news)
+    bob, cy = Subscriber(email="bob@example.org", language="nl"), Subscriber(email="cy@example.org", language="en")
+    with django_assert_num_queries(1):  # one execute: the statements travel together
+        keys = rows_insert_together(inserts=[
+            Insert([bob, cy]),
+            Insert([], ignore_conflicts=True),
+            Insert([Subscription(subscriber=ann, topic=topic) for topic in (news, events)], ignore_conflicts=True),
+        ])
+    assert keys[0] == [bob.pk, cy.pk] and not bob._state.adding
+    assert keys[1] == []
+    assert Subscription.objects.get(pk=keys[2][0]).topic == events and len(keys[2]) == 1
+    assert list(Subscriber.objects.filter(pk__in=keys[0]).values_list("email", flat=True).order_by("email")) == [
+        "bob@example.org", "cy@example.org",
+    ]
+
+
+def test_a_failing_insert_together_keeps_none_of_them():
+    from django.db import transaction
+
+    from core.inserts import Insert, rows_insert_together
+    from newsletter.models import Subscriber, Subscription, Topic
+
+    ann = Subscriber.objects.create(email="ann@example.org", language="en")
+    news = Topic.objects.create(slug="t-news")
+    Subscription.objects.create(subscriber=ann, topic=news)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        rows_insert_together(inserts=[
+            Insert([Subscriber(email="dan@example.org", language="en")]),
+            Insert([Subscription(subscriber=ann, topic=news)]),  # already there, conflicts not ignored
+        ])
+    assert not Subscriber.objects.filter(email="dan@example.org").exists()
