@@ -3,8 +3,8 @@
 Everything the site caches can be computed again, so a Redis outage must cost speed,
 not pages: reads miss, writes are dropped, and after a failure Redis is left alone for
 a few seconds so that requests do not each wait on a connect timeout. Counters
-(`incr`, `incr_in_window`) raise CacheUnavailable, which rate limits treat as "let the visitor
-through".
+(`incr`, `incr_in_window`, `incr_in_windows_staged`) raise CacheUnavailable, which rate
+limits treat as "let the visitor through".
 A key deleted during an outage may come back stale only if Redis kept its data across
 the outage; the site's Redis keeps nothing on disk.
 
@@ -73,6 +73,23 @@ if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
 return count
 """
 
+# Several window counts in one round trip, for a rate limit made of counters in stages (the
+# client's network first, then the address it asks about): each key is counted as above unless
+# a key of an earlier stage already went over its limit. ARGV: the window, then limit and stage
+# per key. Returns the first stage that went over, 0 if none did.
+_STAGED_WINDOW_COUNT = """
+local over = 0
+for i, key in ipairs(KEYS) do
+  local limit, stage = tonumber(ARGV[2 * i]), tonumber(ARGV[2 * i + 1])
+  if over == 0 or stage <= over then
+    local count = redis.call('INCR', key)
+    if count == 1 then redis.call('EXPIRE', key, ARGV[1]) end
+    if count > limit and over == 0 then over = stage end
+  end
+end
+return over
+"""
+
 
 class ResilientRedisCache(RedisCache):
     retry_after_seconds = 5.0
@@ -85,7 +102,8 @@ class ResilientRedisCache(RedisCache):
         super().__init__(server, params)
         self._class = ReusedClientCacheClient
         self._down_until = 0.0
-        self._window_count: Any = None  # the counting script, registered on first use
+        self._window_count: Any = None  # the counting scripts, registered on first use
+        self._staged_window_count: Any = None
 
     def _guarded(self, operation: Callable[[], Any], fallback: Any) -> Any:
         if time.monotonic() < self._down_until:
@@ -161,6 +179,27 @@ class ResilientRedisCache(RedisCache):
             raise CacheUnavailable(key)
         return result
 
+    def incr_in_windows_staged(self, counters: list[tuple[str, int, int]], window_seconds: int) -> int:
+        """Count (key, limit, stage) counters, in order of stage from 1 up, each as `incr_in_window`
+        does, but skip those of a later stage once a counter went over its limit; return the first
+        stage that went over, 0 if none did. One round trip to Redis for them all."""
+        if not counters:
+            return 0
+
+        def count() -> int:
+            names = [self.make_and_validate_key(key) for key, _, _ in counters]
+            if self._staged_window_count is None:
+                client = self._cache.get_client(names[0], write=True)
+                self._staged_window_count = client.register_script(_STAGED_WINDOW_COUNT)
+            args = [window_seconds] + [number for _, limit, stage in counters for number in (limit, stage)]
+            return self._staged_window_count(keys=names, args=args)
+
+        unavailable = object()
+        result = self._guarded(count, unavailable)
+        if result is unavailable:
+            raise CacheUnavailable(counters[0][0])
+        return result
+
 
 class WindowCountingLocMemCache(LocMemCache):
     """The in-process cache of `make run`, with the fixed-window counter rate limits use."""
@@ -172,6 +211,16 @@ class WindowCountingLocMemCache(LocMemCache):
         except ValueError:  # expired between add and incr
             self.add(key, 1, timeout=window_seconds)
             return 1
+
+    def incr_in_windows_staged(self, counters: list[tuple[str, int, int]], window_seconds: int) -> int:
+        """As ResilientRedisCache.incr_in_windows_staged."""
+        over = 0
+        for key, limit, stage in counters:
+            if over == 0 or stage <= over:
+                count = self.incr_in_window(key, window_seconds)
+                if count > limit and over == 0:
+                    over = stage
+        return over
 
 
 class LocalCopy:

@@ -178,13 +178,14 @@ PER_ADDRESS = {
 }
 
 
+@pytest.mark.parametrize("flooder", ["198.51.100.7", "2001:db8:1:2::1"])
 @pytest.mark.parametrize("form", PER_ADDRESS)
-def test_requests_refused_for_the_network_spend_nothing_of_the_address_budget(limited, settings, form):
+def test_requests_refused_for_the_network_spend_nothing_of_the_address_budget(limited, settings, form, flooder):
     limited(form)  # two per network
     setting, done = PER_ADDRESS[form]
     setattr(settings, setting, 3)
     post = _about(form, "ann@example.com")
-    answers = [post(BrowserClient(), **_from("198.51.100.7")).status_code for _ in range(5)]
+    answers = [post(BrowserClient(), **_from(flooder)).status_code for _ in range(5)]
     assert answers[2:] == [429, 429, 429]
     before = done()
     # From elsewhere the address still has the one request left that the flood did not use up.
