@@ -50,14 +50,12 @@ def outbox_enqueue(
     return message
 
 
-def _claim(ids: list[int] | None, limit: int) -> list[OutboxMessage]:
+def _claim(limit: int) -> list[OutboxMessage]:
     now = timezone.now()
     with transaction.atomic():
         queryset = OutboxMessage.objects.select_for_update(skip_locked=True).filter(
             status=OutboxMessage.Status.PENDING, next_attempt_at__lte=now
         )
-        if ids is not None:
-            queryset = queryset.filter(pk__in=ids)
         rows = list(queryset.order_by("next_attempt_at", "id")[:limit])
         if rows:
             OutboxMessage.objects.filter(pk__in=[r.pk for r in rows]).update(
@@ -68,9 +66,9 @@ def _claim(ids: list[int] | None, limit: int) -> list[OutboxMessage]:
     return rows
 
 
-def outbox_deliver(*, message_ids: list[int] | None = None, limit: int = OUTBOX_SWEEP_BATCH) -> int:
-    """Send waiting outbox rows (the given ones, or any due ones); return how many were sent."""
-    rows = _claim(message_ids, limit)
+def outbox_deliver(*, limit: int = OUTBOX_SWEEP_BATCH) -> int:
+    """Send due outbox rows, at most `limit`; return how many were sent."""
+    rows = _claim(limit)
     if not rows:
         return 0
     sent = 0

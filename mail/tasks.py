@@ -22,8 +22,8 @@ def outbox_sweep() -> None:
 
 
 def _wake() -> None:
-    if services.outbox_wake_needed():
-        enqueue(outbox_sweep)
+    if services.outbox_wake_needed() and not enqueue(outbox_sweep):
+        services.outbox_wake_done()  # nothing is waiting after all: the next commit asks again
 
 
 def _on_queued(sender: object, *, message_id: int, **kwargs: object) -> None:

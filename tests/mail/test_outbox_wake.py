@@ -48,3 +48,16 @@ def test_with_the_cache_away_every_commit_asks_a_worker(celery_broker):
         _queue(2)
     caches.close_all()
     assert _waiting_tasks(celery_broker) == 2
+
+
+def test_a_request_to_send_the_broker_refused_is_made_again_by_the_next_commit(celery_broker):
+    from ilumen_site.celery import app
+    from tests.newsletter.conftest import reset_celery_connections
+
+    app.conf.broker_url = "redis://127.0.0.1:1/0"  # nothing listens there
+    reset_celery_connections(app)
+    _queue(1)
+    app.conf.broker_url = celery_broker
+    reset_celery_connections(app)
+    _queue(1, first=1)
+    assert _waiting_tasks(celery_broker) == 1
