@@ -66,10 +66,10 @@ class ConsentMiddleware:
         if state.registry is None:
             return response
         decided_now = consent_cookie.name() in response.cookies  # the consent view answered
-        content_type = response.get("Content-Type", "")
+        content_type = response.headers.get("Content-Type", "")
         if state.gpc_refusal and not decided_now and _is_page_view(request, response, content_type):
             self._refuse_by_gpc(request, response, state)
-        if not decided_now:
+        if not decided_now and request.COOKIES and state.registry.optional_keys - state.granted:
             self._expire_unconsented(request, response, state)
         if content_type.startswith("text/html"):
             if response.has_header("Vary"):
@@ -91,8 +91,6 @@ class ConsentMiddleware:
 
     def _expire_unconsented(self, request: HttpRequest, response: HttpResponse, state: ConsentState) -> None:
         refused = state.registry.optional_keys - state.granted
-        if not refused or not request.COOKIES:
-            return
         present = consent_cookie.matching(request.COOKIES, state.registry.first_party_names(refused))
         if not present:
             return

@@ -40,7 +40,7 @@ from django.utils.module_loading import import_string
 from django.utils.translation import get_language
 
 from core import csp
-from core.cache import LocalCopy
+from core.cache import LocalCopy, from_settings
 
 GENERATION_KEY = "pagecache:generation"
 NONCE_PLACEHOLDER = "__ilumen_csp_nonce__"
@@ -105,8 +105,13 @@ def _generation() -> int:
     return number
 
 
+@from_settings("PAGE_CACHE_VARIANTS")
+def _variant_functions() -> tuple[Callable[[HttpRequest], str], ...]:
+    return tuple(import_string(path) for path in settings.PAGE_CACHE_VARIANTS)
+
+
 def _variant(request: HttpRequest) -> str:
-    parts = [import_string(path)(request) for path in settings.PAGE_CACHE_VARIANTS]
+    parts = [variant(request) for variant in _variant_functions()]
     return hashlib.blake2b("\x1f".join(parts).encode(), digest_size=12).hexdigest()
 
 
@@ -128,13 +133,16 @@ def _filled(segments: list[bytes | str], values: dict[str, bytes]) -> bytes:
     return b"".join(values[part] if isinstance(part, str) else part for part in segments)
 
 
+@from_settings("PAGE_CACHE_SECONDS", "SESSION_COOKIE_NAME")
+def _caching() -> tuple[bool, str]:
+    """Whether pages are cached at all, and the session cookie that keeps a request out of it."""
+    return settings.PAGE_CACHE_SECONDS > 0, settings.SESSION_COOKIE_NAME
+
+
 def _cacheable_request(request: HttpRequest) -> bool:
     # Staff carry a session (and may see drafts or admin links): never cached.
-    return (
-        settings.PAGE_CACHE_SECONDS > 0
-        and request.method in ("GET", "HEAD")
-        and settings.SESSION_COOKIE_NAME not in request.COOKIES
-    )
+    enabled, session_cookie = _caching()
+    return enabled and request.method in ("GET", "HEAD") and session_cookie not in request.COOKIES
 
 
 def cached_public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
