@@ -55,11 +55,13 @@ def rows_insert_together(*, inserts: Sequence[Insert]) -> list[list]:
     """Several `rows_insert` (on one database) sent to PostgreSQL in one round trip; the keys each
     wrote, in order. Django's psycopg cursor binds parameters on the client, which lets one
     execute carry several statements; other databases, and a server-side binding cursor, get
-    them one by one. Inside a transaction a failing statement fails the whole transaction either way."""
+    them one by one. Call it inside a transaction: then a failing statement fails them all on
+    every database (outside one, PostgreSQL would still take them as one, the others not)."""
     prepared = [_prepared(insert) for insert in inserts]
     statements = [(sql, params) for sql, params, _alias in prepared if sql]
     aliases = {alias for _sql, _params, alias in prepared if alias}
-    assert len(aliases) <= 1, "rows_insert_together inserts on one database"
+    if len(aliases) > 1:
+        raise ValueError("rows_insert_together inserts on one database")
     found: list[list] = []
     if statements:
         connection = connections[aliases.pop()]
