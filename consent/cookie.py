@@ -121,7 +121,7 @@ def write(response: HttpResponse, cookie: ConsentCookie) -> None:
     response.set_cookie(
         name(),
         encode(cookie),
-        max_age=int(max_age().total_seconds()),
+        max_age=_max_age_seconds(),
         path="/",
         secure=settings.CONSENT_COOKIE_SECURE,
         httponly=True,

@@ -17,7 +17,7 @@ from django.utils.cache import patch_vary_headers
 
 from consent import cookie as consent_cookie
 from consent.selectors import consent_state
-from consent.types import ConsentState
+from consent.types import ConsentState, RegistryState
 from core.ipaddress import client_ip
 
 VARY = ("Cookie", "Sec-GPC")
@@ -69,8 +69,8 @@ class ConsentMiddleware:
         content_type = response.headers.get("Content-Type", "")
         if state.gpc_refusal and not decided_now and _is_page_view(request, response, content_type):
             self._refuse_by_gpc(request, response, state)
-        if not decided_now and request.COOKIES and state.registry.optional_keys - state.granted:
-            self._expire_unconsented(request, response, state)
+        if not decided_now and request.COOKIES and (refused := state.registry.optional_keys - state.granted):
+            self._expire_unconsented(request, response, state.registry, refused)
         if content_type.startswith("text/html"):
             if response.has_header("Vary"):
                 patch_vary_headers(response, VARY)
@@ -89,9 +89,10 @@ class ConsentMiddleware:
         )
         consent_cookie.write(response, cookie)
 
-    def _expire_unconsented(self, request: HttpRequest, response: HttpResponse, state: ConsentState) -> None:
-        refused = state.registry.optional_keys - state.granted
-        present = consent_cookie.matching(request.COOKIES, state.registry.first_party_names(refused))
+    def _expire_unconsented(
+        self, request: HttpRequest, response: HttpResponse, registry: RegistryState, refused: frozenset[str],
+    ) -> None:
+        present = consent_cookie.matching(request.COOKIES, registry.first_party_names(refused))
         if not present:
             return
         try:
