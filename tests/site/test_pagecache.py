@@ -95,6 +95,14 @@ def test_each_consent_state_has_its_own_page(seeded, integrations_on):
     assert not re.search(r'id="consent-banner"[^>]*hidden', fresh)
 
 
+def test_cached_pages_tell_shared_caches_they_vary_on_the_consent_cookie_and_gpc(seeded):
+    """A proxy or browser cache that ignored the cookie would show one visitor's banner state to another."""
+    responses = [Client().get("/en/privacy/") for _ in range(2)] + [Client().get("/en/privacy/", HTTP_SEC_GPC="1")]
+    assert [r["X-Page-Cache"] for r in responses[:2]] == ["miss", "hit"]
+    for response in responses:
+        assert {part.strip() for part in response["Vary"].split(",")} >= {"Cookie", "Sec-GPC"}
+
+
 def test_publishing_refreshes_cached_pages(client, seeded, django_capture_on_commit_callbacks):
     client.get("/en/privacy/")
     draft = Version.objects.create(
